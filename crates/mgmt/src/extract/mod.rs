@@ -1,0 +1,11 @@
+//! Request extractors: the parts of the contract every endpoint shares.
+
+pub mod body;
+pub mod if_match;
+mod list_query;
+mod version;
+
+pub use body::{Body, JsonBody};
+pub use if_match::{IfMatchHeader, RequiredIfMatch};
+pub use list_query::ListQuery;
+pub use version::{Version, require_api_version};

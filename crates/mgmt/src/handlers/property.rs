@@ -1,0 +1,65 @@
+//! Property rules that involve other entities: names are unique, and a property that a policy
+//! references as `{{name}}` can be neither deleted nor renamed (405, naming the policy).
+
+use crate::error::Failure;
+use crate::handlers::policy::referencing_policies;
+use crate::resource::{Resource, decode_record};
+use tollgate_contract::entity::Entity;
+use tollgate_contract::entity::property::Property;
+use tollgate_contract::{ApiError, ErrorCode};
+use tollgate_store::Tx;
+
+impl Resource for Property {
+    async fn check_write(
+        tx: &mut dyn Tx,
+        id: &str,
+        entity: &Self,
+        old: Option<&Self>,
+    ) -> Result<(), Failure> {
+        for record in tx.list(Self::KIND, "").await? {
+            if record.id.to_lowercase() == id.to_lowercase() {
+                continue;
+            }
+            let other: Property = decode_record(&record)?;
+            if other.name.eq_ignore_ascii_case(&entity.name) {
+                return Err(ApiError::new(
+                    ErrorCode::NameAlreadyInUse,
+                    format!(
+                        "Property '{}' already uses the name '{}'; property names are unique.",
+                        record.id, other.name
+                    ),
+                )
+                .into());
+            }
+        }
+        if let Some(old) = old.filter(|old| !old.name.eq_ignore_ascii_case(&entity.name)) {
+            refuse_if_referenced(tx, old, "renamed").await?;
+        }
+        Ok(())
+    }
+
+    async fn check_delete(tx: &mut dyn Tx, _id: &str, entity: &Self) -> Result<(), Failure> {
+        refuse_if_referenced(tx, entity, "deleted").await
+    }
+}
+
+async fn refuse_if_referenced(
+    tx: &mut dyn Tx,
+    property: &Property,
+    action: &str,
+) -> Result<(), Failure> {
+    let policies = referencing_policies(tx, &property.name).await?;
+    if policies.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorCode::ResourceInUse,
+        format!(
+            "Property '{}' cannot be {action}: it is referenced as {{{{{}}}}} by the policy {}. Remove the references first.",
+            property.name,
+            property.name,
+            policies.join(", ")
+        ),
+    )
+    .into())
+}

@@ -1,0 +1,20 @@
+//! The management REST API: the Azure API Management "direct" contract over HTTP (axum).
+//!
+//! [`router`] builds the whole API. Requests pass, in order: route match (404 / 405), the
+//! `api-version` check, SAS authentication, then a handler. Handlers only extract, call the
+//! contract and the store, and shape the response; entity rules live in `tollgate-contract`.
+
+mod auth;
+mod bootstrap;
+mod collection;
+mod error;
+mod extract;
+mod handlers;
+mod resource;
+mod respond;
+mod router;
+mod state;
+
+pub use bootstrap::{InitialKeys, bootstrap_instance};
+pub use router::router;
+pub use state::{AppState, DEFAULT_BODY_LIMIT};

@@ -1,0 +1,102 @@
+//! The route table: every path and method of the management API on one screen.
+
+use crate::auth::authenticate;
+use crate::error::error_response;
+use crate::extract::require_api_version;
+use crate::handlers::{policy, tenant_access};
+use crate::resource::{self, Resource};
+use crate::state::AppState;
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{MethodRouter, get, post};
+use tollgate_contract::entity::backend::Backend;
+use tollgate_contract::entity::property::Property;
+use tollgate_contract::{ApiError, ErrorCode};
+
+/// The management API for `state`'s instance.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/properties", collection::<Property>())
+        .route("/properties/{propId}", entity::<Property>())
+        .route("/backends", collection::<Backend>())
+        .route("/backends/{backendid}", entity::<Backend>())
+        .route(
+            "/tenant/access",
+            get(tenant_access::get_access).patch(tenant_access::patch_access),
+        )
+        .route(
+            "/tenant/access/regeneratePrimaryKey",
+            post(tenant_access::regenerate_primary_key),
+        )
+        .route(
+            "/tenant/access/regenerateSecondaryKey",
+            post(tenant_access::regenerate_secondary_key),
+        )
+        .route("/tenant/policy", global_policy())
+        .route("/policies", get(policy::list_policies))
+        .route("/policies/{policyId}", global_policy())
+        // Layers run outside in: api-version first, then authentication.
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
+        .route_layer(middleware::from_fn(require_api_version));
+    api.fallback(unknown_path)
+        .layer(middleware::from_fn(contract_bodies))
+        .layer(middleware::from_fn(log_request))
+        .with_state(state)
+}
+
+fn collection<E: Resource>() -> MethodRouter<AppState> {
+    get(resource::list::<E>)
+}
+
+fn entity<E: Resource>() -> MethodRouter<AppState> {
+    get(resource::get::<E>)
+        .put(resource::put::<E>)
+        .patch(resource::patch::<E>)
+        .delete(resource::delete::<E>)
+}
+
+fn global_policy() -> MethodRouter<AppState> {
+    get(policy::get_policy)
+        .put(policy::put_policy)
+        .delete(policy::delete_policy)
+}
+
+async fn unknown_path(req: Request) -> Response {
+    error_response(&ApiError::new(
+        ErrorCode::ResourceNotFound,
+        format!("No resource exists at {}.", req.uri().path()),
+    ))
+}
+
+/// Gives axum's own bodiless 405 (wrong method; `Allow` kept) the contract's error body.
+async fn contract_bodies(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let response = next.run(req).await;
+    if response.status() != StatusCode::METHOD_NOT_ALLOWED
+        || response.headers().contains_key("content-type")
+    {
+        return response;
+    }
+    let (mut parts, _) = response.into_parts();
+    let err = ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{method} is not supported here; the Allow header lists the methods that are."),
+    );
+    let body = error_response(&err);
+    parts.headers.extend(body.headers().clone());
+    Response::from_parts(parts, Body::from(err.to_body()))
+}
+
+/// Logs each call's method, path, status and duration (never headers or the query, which may
+/// carry secrets).
+async fn log_request(req: Request, next: Next) -> Response {
+    let started = std::time::Instant::now();
+    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
+    let response = next.run(req).await;
+    tracing::debug!(%method, %path, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "management call");
+    response
+}

@@ -1,0 +1,70 @@
+//! What every handler shares.
+
+use std::sync::{Arc, RwLock};
+use tollgate_contract::entity::tenant_access::TenantAccess;
+use tollgate_store::Store;
+
+/// The largest request body accepted, in bytes (413 beyond it).
+pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
+
+/// Shared state of the management API. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    instance: String,
+    /// The access record, cached for authentication; replaced after every write to it.
+    access: RwLock<Arc<TenantAccess>>,
+    body_limit: usize,
+}
+
+impl AppState {
+    /// State for serving `instance` of `store`, whose access record is `access`.
+    pub fn new(
+        store: Arc<dyn Store>,
+        instance: impl Into<String>,
+        access: TenantAccess,
+        body_limit: usize,
+    ) -> AppState {
+        AppState {
+            inner: Arc::new(Inner {
+                store,
+                instance: instance.into(),
+                access: RwLock::new(Arc::new(access)),
+                body_limit,
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &dyn Store {
+        self.inner.store.as_ref()
+    }
+
+    /// The instance this API serves.
+    pub fn instance(&self) -> &str {
+        &self.inner.instance
+    }
+
+    /// The current access record.
+    pub fn access(&self) -> Arc<TenantAccess> {
+        self.inner
+            .access
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the cached access record after a committed write.
+    pub(crate) fn set_access(&self, access: TenantAccess) {
+        *self.inner.access.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(access);
+    }
+
+    /// The body size limit.
+    pub(crate) fn body_limit(&self) -> usize {
+        self.inner.body_limit
+    }
+}

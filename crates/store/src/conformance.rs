@@ -1,0 +1,206 @@
+//! The conformance suite: the behaviour every engine must have, run against each of them by
+//! `tests/sqlite.rs` and `tests/postgres.rs`. Each check panics with a message on failure.
+
+use crate::{Key, Store, StoreError};
+
+const KIND: &str = "thing";
+
+/// Runs every check; each uses its own instance names, so the store may be shared.
+pub async fn run_all(store: &dyn Store) {
+    put_get_list_delete(store).await;
+    ids_are_case_insensitive(store).await;
+    revisions_count_commits_only(store).await;
+    dropped_transaction_leaves_nothing(store).await;
+    instances_and_parents_are_isolated(store).await;
+    concurrent_conditional_writes_serialize(store).await;
+}
+
+async fn write(store: &dyn Store, instance: &str, key: Key<'_>, body: &str) -> u64 {
+    let mut tx = store.begin(instance).await.expect("begin");
+    tx.put(key, body).await.expect("put");
+    let revision = tx.revision();
+    tx.commit().await.expect("commit");
+    revision
+}
+
+async fn put_get_list_delete(store: &dyn Store) {
+    let i = "conf-crud";
+    assert_eq!(
+        store.get(i, Key::top(KIND, "a")).await.unwrap(),
+        None,
+        "missing entity reads as None"
+    );
+    let ra = write(store, i, Key::top(KIND, "b-second-by-name"), r#"{"n":1}"#).await;
+    let rb = write(store, i, Key::top(KIND, "a-first-by-name"), r#"{"n":2}"#).await;
+    assert!(rb > ra, "each commit gets a higher revision");
+    let got = store
+        .get(i, Key::top(KIND, "b-second-by-name"))
+        .await
+        .unwrap()
+        .expect("written entity");
+    assert_eq!((got.revision, got.body.as_str()), (ra, r#"{"n":1}"#));
+    let ids: Vec<String> = store
+        .list(i, KIND, "")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(
+        ids,
+        ["b-second-by-name", "a-first-by-name"],
+        "lists are in creation order"
+    );
+    let rc = write(store, i, Key::top(KIND, "b-second-by-name"), r#"{"n":3}"#).await;
+    let list = store.list(i, KIND, "").await.unwrap();
+    assert_eq!(
+        list[0].id, "b-second-by-name",
+        "a replaced entity keeps its place"
+    );
+    assert_eq!(
+        (list[0].revision, list[0].body.as_str()),
+        (rc, r#"{"n":3}"#)
+    );
+    let mut tx = store.begin(i).await.unwrap();
+    assert!(tx.delete(Key::top(KIND, "a-first-by-name")).await.unwrap());
+    assert!(!tx.delete(Key::top(KIND, "nothing")).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(store.list(i, KIND, "").await.unwrap().len(), 1);
+}
+
+async fn ids_are_case_insensitive(store: &dyn Store) {
+    let i = "conf-case";
+    write(store, i, Key::top(KIND, "MyId"), "{}").await;
+    let got = store
+        .get(i, Key::top(KIND, "myid"))
+        .await
+        .unwrap()
+        .expect("found by folded id");
+    assert_eq!(got.id, "MyId", "the creation spelling is kept");
+    write(store, i, Key::top(KIND, "MYID"), r#"{"v":2}"#).await;
+    let list = store.list(i, KIND, "").await.unwrap();
+    assert_eq!(list.len(), 1, "differently cased ids are the same entity");
+    assert_eq!(
+        (list[0].id.as_str(), list[0].body.as_str()),
+        ("MyId", r#"{"v":2}"#)
+    );
+}
+
+async fn revisions_count_commits_only(store: &dyn Store) {
+    let i = "conf-revision";
+    assert_eq!(
+        store.revision(i).await.unwrap(),
+        0,
+        "an unknown instance is at revision 0"
+    );
+    let r1 = write(store, i, Key::top(KIND, "x"), "{}").await;
+    assert_eq!(store.revision(i).await.unwrap(), r1);
+    let tx = store.begin(i).await.unwrap();
+    assert_eq!(tx.revision(), r1 + 1);
+    drop(tx);
+    assert_eq!(
+        store.revision(i).await.unwrap(),
+        r1,
+        "a dropped transaction does not advance the revision"
+    );
+}
+
+async fn dropped_transaction_leaves_nothing(store: &dyn Store) {
+    let i = "conf-rollback";
+    write(store, i, Key::top(KIND, "kept"), r#"{"v":1}"#).await;
+    let mut tx = store.begin(i).await.unwrap();
+    tx.put(Key::top(KIND, "new"), "{}").await.unwrap();
+    tx.put(Key::top(KIND, "kept"), r#"{"v":2}"#).await.unwrap();
+    assert!(
+        tx.get(Key::top(KIND, "new")).await.unwrap().is_some(),
+        "a transaction sees its own writes"
+    );
+    assert_eq!(tx.list(KIND, "").await.unwrap().len(), 2);
+    drop(tx);
+    assert_eq!(store.get(i, Key::top(KIND, "new")).await.unwrap(), None);
+    assert_eq!(
+        store
+            .get(i, Key::top(KIND, "kept"))
+            .await
+            .unwrap()
+            .unwrap()
+            .body,
+        r#"{"v":1}"#
+    );
+}
+
+async fn instances_and_parents_are_isolated(store: &dyn Store) {
+    write(store, "conf-iso-a", Key::top(KIND, "x"), "{}").await;
+    assert_eq!(
+        store.get("conf-iso-b", Key::top(KIND, "x")).await.unwrap(),
+        None
+    );
+    let i = "conf-parents";
+    write(
+        store,
+        i,
+        Key {
+            kind: KIND,
+            parent: "apis/One",
+            id: "op",
+        },
+        r#"{"p":1}"#,
+    )
+    .await;
+    write(
+        store,
+        i,
+        Key {
+            kind: KIND,
+            parent: "apis/two",
+            id: "op",
+        },
+        r#"{"p":2}"#,
+    )
+    .await;
+    let under_one = store.list(i, KIND, "apis/one").await.unwrap();
+    assert_eq!(under_one.len(), 1, "parents are folded and separate");
+    assert_eq!(under_one[0].body, r#"{"p":1}"#);
+    let mut tx = store.begin(i).await.unwrap();
+    assert_eq!(tx.list_kind(KIND).await.unwrap().len(), 2);
+    assert!(tx.list(KIND, "").await.unwrap().is_empty());
+}
+
+/// Two writers read the same revision, then each tries "write if unchanged" in a transaction:
+/// exactly one may win, whatever the interleaving.
+async fn concurrent_conditional_writes_serialize(store: &dyn Store) {
+    let i = "conf-race";
+    let seen = write(store, i, Key::top(KIND, "contested"), r#"{"v":0}"#).await;
+    let attempt = |body: &'static str| async move {
+        let mut tx = store.begin(i).await?;
+        let current = tx
+            .get(Key::top(KIND, "contested"))
+            .await?
+            .map(|r| r.revision);
+        if current != Some(seen) {
+            return Ok::<bool, StoreError>(false);
+        }
+        tokio::task::yield_now().await;
+        tx.put(Key::top(KIND, "contested"), body).await?;
+        tx.commit().await?;
+        Ok(true)
+    };
+    for _ in 0..5 {
+        let (a, b) = tokio::join!(attempt(r#"{"v":"a"}"#), attempt(r#"{"v":"b"}"#));
+        let wins = [a.expect("writer a"), b.expect("writer b")]
+            .iter()
+            .filter(|w| **w)
+            .count();
+        assert!(
+            wins <= 1,
+            "two conditional writes on the same revision both succeeded"
+        );
+    }
+    let final_body = store
+        .get(i, Key::top(KIND, "contested"))
+        .await
+        .unwrap()
+        .unwrap()
+        .body;
+    assert_ne!(final_body, r#"{"v":0}"#, "one writer won the first round");
+}

@@ -1,0 +1,165 @@
+//! The configuration store: every entity of every instance, as JSON documents in SQL.
+//!
+//! One [`Store`] trait, two engines: [`sqlite`] (embedded, the default) and [`postgres`] (for
+//! several nodes). Both run the same SQL (the `sql` module, through sqlx's `Any` driver); the
+//! engine modules hold only what differs: connection settings, how a write transaction begins,
+//! and how concurrent migrations are kept apart. Writes happen inside a [`Tx`], which takes the instance's write lock by
+//! bumping its configuration revision first; every row the transaction writes carries that
+//! revision, which callers render as the entity's ETag. So writers to one instance are
+//! serialized, a read-check-write inside a `Tx` cannot race, and a dropped `Tx` leaves nothing
+//! behind. The [`conformance`] suite runs the same checks against both engines.
+
+pub mod conformance;
+mod migrate;
+pub mod postgres;
+mod sql;
+pub mod sqlite;
+pub mod testing;
+
+use async_trait::async_trait;
+use std::sync::Arc;
+
+/// Where an entity lives inside an instance: its kind, its parent (empty for top-level
+/// entities) and its id. Ids and parents are case-insensitive; the store folds them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Key<'a> {
+    /// The kind of entity (`property`, `backend`, …).
+    pub kind: &'a str,
+    /// The parent's path (`apis/echo`), or `""`.
+    pub parent: &'a str,
+    /// The entity's id.
+    pub id: &'a str,
+}
+
+impl<'a> Key<'a> {
+    /// A top-level entity.
+    pub fn top(kind: &'a str, id: &'a str) -> Key<'a> {
+        Key {
+            kind,
+            parent: "",
+            id,
+        }
+    }
+}
+
+/// A stored entity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// The id, spelled as when it was created.
+    pub id: String,
+    /// The revision that last wrote it (its ETag).
+    pub revision: u64,
+    /// The JSON document.
+    pub body: String,
+}
+
+/// What can go wrong in the store. Messages are for logs, not for API clients.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or is busy; retrying may help.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// The database holds a schema newer than this binary knows.
+    #[error(
+        "the database schema is at migration {found}, newer than this Tollgate ({known}); upgrade Tollgate"
+    )]
+    SchemaTooNew {
+        /// The newest migration applied to the database.
+        found: i64,
+        /// The newest migration this binary has.
+        known: i64,
+    },
+    /// The database URL is not one Tollgate can use.
+    #[error("unsupported database URL '{0}': use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    /// Any other database failure.
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(err: sqlx::Error) -> StoreError {
+        match err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(err.to_string())
+            }
+            sqlx::Error::Database(db) if is_busy(db.code().as_deref()) => {
+                StoreError::Unavailable(db.to_string())
+            }
+            other => StoreError::Database(other.to_string()),
+        }
+    }
+}
+
+/// SQLite `SQLITE_BUSY`/`SQLITE_LOCKED` (5, 6) and PostgreSQL serialization/lock failures.
+fn is_busy(code: Option<&str>) -> bool {
+    matches!(code, Some("5" | "6" | "40001" | "40P01" | "55P03"))
+}
+
+/// The store of configuration entities.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// The engine's name (`sqlite`, `postgres`), for logs.
+    fn engine(&self) -> &'static str;
+
+    /// Reads one entity.
+    async fn get(&self, instance: &str, key: Key<'_>) -> Result<Option<Record>, StoreError>;
+
+    /// Reads the entities of one kind under one parent, in creation order.
+    async fn list(
+        &self,
+        instance: &str,
+        kind: &str,
+        parent: &str,
+    ) -> Result<Vec<Record>, StoreError>;
+
+    /// The instance's configuration revision (0 if it has never been written).
+    async fn revision(&self, instance: &str) -> Result<u64, StoreError>;
+
+    /// Starts a write transaction on `instance` (creating the instance if needed). It holds the
+    /// instance's write lock until committed or dropped; dropping it rolls everything back.
+    async fn begin(&self, instance: &str) -> Result<Box<dyn Tx>, StoreError>;
+
+    /// Closes every connection; in-flight transactions finish first.
+    async fn close(&self);
+}
+
+/// A write transaction on one instance.
+#[async_trait]
+pub trait Tx: Send {
+    /// The revision this transaction commits as; every row it writes carries it.
+    fn revision(&self) -> u64;
+
+    /// Reads one entity, seeing this transaction's own writes.
+    async fn get(&mut self, key: Key<'_>) -> Result<Option<Record>, StoreError>;
+
+    /// Reads the entities of one kind under one parent, in creation order.
+    async fn list(&mut self, kind: &str, parent: &str) -> Result<Vec<Record>, StoreError>;
+
+    /// Reads every entity of one kind, under any parent, in creation order.
+    async fn list_kind(&mut self, kind: &str) -> Result<Vec<Record>, StoreError>;
+
+    /// Creates or replaces an entity; a replaced entity keeps its creation order and spelling.
+    async fn put(&mut self, key: Key<'_>, body: &str) -> Result<(), StoreError>;
+
+    /// Deletes an entity; `false` if it did not exist.
+    async fn delete(&mut self, key: Key<'_>) -> Result<bool, StoreError>;
+
+    /// Makes every write durable (SQLite `synchronous=FULL`; PostgreSQL commit).
+    async fn commit(self: Box<Self>) -> Result<(), StoreError>;
+}
+
+/// Opens the store a URL names, running migrations: `sqlite://PATH` (created if missing) or
+/// `postgres://…` / `postgresql://…`.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        Ok(Arc::new(sqlite::open(std::path::Path::new(path)).await?))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::open(url).await?))
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_owned()))
+    }
+}

@@ -1,0 +1,249 @@
+//! The SQL both engines run. Placeholders are `$N`, which SQLite and PostgreSQL both accept.
+
+use crate::migrate::{CREATE_TABLE, Migration, latest};
+use crate::{Key, Record, Store, StoreError, Tx};
+use async_trait::async_trait;
+use sqlx::AnyPool;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+const GET: &str = "SELECT id, revision, body FROM entities
+    WHERE instance = $1 AND kind = $2 AND parent = $3 AND id_key = $4";
+const LIST: &str = "SELECT id, revision, body FROM entities
+    WHERE instance = $1 AND kind = $2 AND parent = $3 ORDER BY created, id_key";
+const LIST_KIND: &str = "SELECT id, revision, body FROM entities
+    WHERE instance = $1 AND kind = $2 ORDER BY created, id_key";
+const REVISION: &str = "SELECT revision FROM instances WHERE name = $1";
+const BUMP: &str = "INSERT INTO instances (name, revision) VALUES ($1, 1)
+    ON CONFLICT (name) DO UPDATE SET revision = instances.revision + 1 RETURNING revision";
+const PUT: &str = "INSERT INTO entities (instance, kind, parent, id_key, id, created, revision, body)
+    VALUES ($1, $2, $3, $4, $5, $6, $6, $7)
+    ON CONFLICT (instance, kind, parent, id_key) DO UPDATE SET revision = excluded.revision, body = excluded.body";
+const DELETE: &str =
+    "DELETE FROM entities WHERE instance = $1 AND kind = $2 AND parent = $3 AND id_key = $4";
+
+/// What differs between the engines.
+pub(crate) struct Dialect {
+    /// The engine's name.
+    pub name: &'static str,
+    /// The statement that starts a write transaction.
+    pub begin: &'static str,
+    /// A statement run first in the migration transaction, to keep concurrent starts apart.
+    pub migration_lock: Option<&'static str>,
+    /// The engine's migrations.
+    pub migrations: &'static [Migration],
+}
+
+/// A store on either engine.
+pub(crate) struct SqlStore {
+    pool: AnyPool,
+    dialect: &'static Dialect,
+}
+
+/// The folded form of ids and parents under which rows are keyed.
+fn fold(text: &str) -> String {
+    text.to_lowercase()
+}
+
+fn record(row: &AnyRow) -> Result<Record, sqlx::Error> {
+    let revision: i64 = row.try_get("revision")?;
+    Ok(Record {
+        id: row.try_get("id")?,
+        revision: u64::try_from(revision).unwrap_or(0),
+        body: row.try_get("body")?,
+    })
+}
+
+fn records(rows: &[AnyRow]) -> Result<Vec<Record>, StoreError> {
+    Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
+}
+
+impl SqlStore {
+    /// Wraps a connected pool and brings its schema up to date.
+    pub(crate) async fn new(
+        pool: AnyPool,
+        dialect: &'static Dialect,
+    ) -> Result<SqlStore, StoreError> {
+        let store = SqlStore { pool, dialect };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin_with(self.dialect.begin).await?;
+        if let Some(lock) = self.dialect.migration_lock {
+            sqlx::query(lock).execute(&mut *tx).await?;
+        }
+        sqlx::query(CREATE_TABLE).execute(&mut *tx).await?;
+        let applied: i64 =
+            sqlx::query("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("v")?;
+        let known = latest(self.dialect.migrations);
+        if applied > known {
+            return Err(StoreError::SchemaTooNew {
+                found: applied,
+                known,
+            });
+        }
+        for m in self
+            .dialect
+            .migrations
+            .iter()
+            .filter(|m| m.version > applied)
+        {
+            sqlx::raw_sql(m.sql).execute(&mut *tx).await?;
+            sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+                .bind(m.version)
+                .bind(m.name)
+                .execute(&mut *tx)
+                .await?;
+            tracing::info!(
+                engine = self.dialect.name,
+                version = m.version,
+                name = m.name,
+                "applied migration"
+            );
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn engine(&self) -> &'static str {
+        self.dialect.name
+    }
+
+    async fn get(&self, instance: &str, key: Key<'_>) -> Result<Option<Record>, StoreError> {
+        let row = sqlx::query(GET)
+            .bind(instance)
+            .bind(key.kind)
+            .bind(fold(key.parent))
+            .bind(fold(key.id))
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(record).transpose()?)
+    }
+
+    async fn list(
+        &self,
+        instance: &str,
+        kind: &str,
+        parent: &str,
+    ) -> Result<Vec<Record>, StoreError> {
+        let rows = sqlx::query(LIST)
+            .bind(instance)
+            .bind(kind)
+            .bind(fold(parent))
+            .fetch_all(&self.pool)
+            .await?;
+        records(&rows)
+    }
+
+    async fn revision(&self, instance: &str) -> Result<u64, StoreError> {
+        let row = sqlx::query(REVISION)
+            .bind(instance)
+            .fetch_optional(&self.pool)
+            .await?;
+        let revision: i64 = match row {
+            Some(row) => row.try_get("revision")?,
+            None => 0,
+        };
+        Ok(u64::try_from(revision).unwrap_or(0))
+    }
+
+    async fn begin(&self, instance: &str) -> Result<Box<dyn Tx>, StoreError> {
+        let mut tx = self.pool.begin_with(self.dialect.begin).await?;
+        let revision: i64 = sqlx::query(BUMP)
+            .bind(instance)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("revision")?;
+        Ok(Box::new(SqlTx {
+            tx,
+            instance: instance.to_owned(),
+            revision,
+        }))
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A write transaction holding the instance's write lock.
+struct SqlTx {
+    tx: Transaction<'static, Any>,
+    instance: String,
+    revision: i64,
+}
+
+#[async_trait]
+impl Tx for SqlTx {
+    fn revision(&self) -> u64 {
+        u64::try_from(self.revision).unwrap_or(0)
+    }
+
+    async fn get(&mut self, key: Key<'_>) -> Result<Option<Record>, StoreError> {
+        let row = sqlx::query(GET)
+            .bind(&self.instance)
+            .bind(key.kind)
+            .bind(fold(key.parent))
+            .bind(fold(key.id))
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.as_ref().map(record).transpose()?)
+    }
+
+    async fn list(&mut self, kind: &str, parent: &str) -> Result<Vec<Record>, StoreError> {
+        let rows = sqlx::query(LIST)
+            .bind(&self.instance)
+            .bind(kind)
+            .bind(fold(parent))
+            .fetch_all(&mut *self.tx)
+            .await?;
+        records(&rows)
+    }
+
+    async fn list_kind(&mut self, kind: &str) -> Result<Vec<Record>, StoreError> {
+        let rows = sqlx::query(LIST_KIND)
+            .bind(&self.instance)
+            .bind(kind)
+            .fetch_all(&mut *self.tx)
+            .await?;
+        records(&rows)
+    }
+
+    async fn put(&mut self, key: Key<'_>, body: &str) -> Result<(), StoreError> {
+        sqlx::query(PUT)
+            .bind(&self.instance)
+            .bind(key.kind)
+            .bind(fold(key.parent))
+            .bind(fold(key.id))
+            .bind(key.id)
+            .bind(self.revision)
+            .bind(body)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    async fn delete(&mut self, key: Key<'_>) -> Result<bool, StoreError> {
+        let done = sqlx::query(DELETE)
+            .bind(&self.instance)
+            .bind(key.kind)
+            .bind(fold(key.parent))
+            .bind(fold(key.id))
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}

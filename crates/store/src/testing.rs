@@ -1,0 +1,42 @@
+//! Test support: fresh PostgreSQL databases for tests that need one.
+//!
+//! Tests read the server from `TOLLGATE_TEST_POSTGRES_URL` (set by `scripts/test`, which starts
+//! a throwaway PostgreSQL) and fail with an explanation when it is not set: a PostgreSQL test
+//! never passes without having run.
+
+use sqlx::Executor;
+use sqlx::any::AnyPoolOptions;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+/// The environment variable naming the test server (an admin URL, e.g. `postgres://postgres@127.0.0.1:5433/postgres`).
+pub const POSTGRES_URL_VAR: &str = "TOLLGATE_TEST_POSTGRES_URL";
+
+/// Creates an empty database on the test server and returns its URL.
+pub async fn fresh_postgres_database() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let admin = std::env::var(POSTGRES_URL_VAR).unwrap_or_else(|_| {
+        panic!("{POSTGRES_URL_VAR} is not set: run the tests with scripts/test, which starts a PostgreSQL server")
+    });
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let name = format!(
+        "tollgate_test_{}_{}_{nanos}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL");
+    pool.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .expect("create a test database");
+    pool.close().await;
+    let (base, _) = admin
+        .rsplit_once('/')
+        .expect("the admin URL names a database");
+    format!("{base}/{name}")
+}

@@ -1,0 +1,187 @@
+//! Configuration, in layers: defaults < TOML file (`--config`) < `TOLLGATE_*` environment
+//! variables < command-line options.
+
+use clap::Args;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Where the store is and where to listen: shared by `serve` and `token`.
+#[derive(Args, Debug, Clone)]
+pub struct StoreArgs {
+    /// A TOML file with any of: data-dir, database-url, management-listen.
+    #[arg(long, env = "TOLLGATE_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Directory for Tollgate's data (the SQLite file by default) [default: ./tollgate-data]
+    #[arg(long, env = "TOLLGATE_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB [default: a SQLite file in the data dir]
+    #[arg(long, env = "TOLLGATE_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+/// Options of `tollgate serve`.
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address of the management API [default: 127.0.0.1:8281]
+    #[arg(long, env = "TOLLGATE_MANAGEMENT_LISTEN", value_name = "ADDR")]
+    pub management_listen: Option<SocketAddr>,
+}
+
+/// The optional TOML file; unknown keys are refused.
+#[derive(Deserialize, Default, Debug)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct FileConfig {
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    management_listen: Option<String>,
+}
+
+/// The resolved settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The database URL.
+    pub database_url: String,
+    /// The management listener address.
+    pub management_listen: SocketAddr,
+}
+
+/// Environment variables Tollgate reads; any other `TOLLGATE_*` draws a warning.
+const KNOWN_ENV: &[&str] = &[
+    "TOLLGATE_CONFIG",
+    "TOLLGATE_DATA_DIR",
+    "TOLLGATE_DATABASE_URL",
+    "TOLLGATE_MANAGEMENT_LISTEN",
+    "TOLLGATE_PRIMARY_KEY",
+    "TOLLGATE_SECONDARY_KEY",
+    "TOLLGATE_LOG",
+    "TOLLGATE_TEST_POSTGRES_URL",
+];
+
+const DEFAULT_DATA_DIR: &str = "./tollgate-data";
+const DEFAULT_MANAGEMENT_LISTEN: &str = "127.0.0.1:8281";
+
+/// Starts logging to stderr; `TOLLGATE_LOG` sets the filter (default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("TOLLGATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}
+
+fn warn_unknown_env() {
+    for (name, _) in std::env::vars_os().filter_map(|(k, v)| Some((k.into_string().ok()?, v))) {
+        if name.starts_with("TOLLGATE_") && !KNOWN_ENV.contains(&name.as_str()) {
+            tracing::warn!(variable = %name, "unknown TOLLGATE_ environment variable (ignored); known: {}", KNOWN_ENV.join(", "));
+        }
+    }
+}
+
+fn read_file(path: &Option<PathBuf>) -> Result<FileConfig, String> {
+    let Some(path) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read config file {}: {e}", path.display()))?;
+    toml::from_str(&text).map_err(|e| format!("config file {}: {e}", path.display()))
+}
+
+impl StoreArgs {
+    /// The database URL after layering; reads the config file.
+    fn resolve(&self, file: &FileConfig) -> String {
+        if let Some(url) = self
+            .database_url
+            .clone()
+            .or_else(|| file.database_url.clone())
+        {
+            return url;
+        }
+        let dir = self
+            .data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
+        format!("sqlite://{}", dir.join("tollgate.db").display())
+    }
+
+    /// The database URL for commands that need only the store.
+    pub fn database_url(&self) -> Result<String, String> {
+        warn_unknown_env();
+        Ok(self.resolve(&read_file(&self.config)?))
+    }
+}
+
+impl ServeArgs {
+    /// The settings after layering.
+    pub fn settings(&self) -> Result<Settings, String> {
+        warn_unknown_env();
+        let file = read_file(&self.store.config)?;
+        let management_listen = match (self.management_listen, &file.management_listen) {
+            (Some(addr), _) => addr,
+            (None, Some(text)) => text.parse().map_err(|_| {
+                format!(
+                    "config file: management-listen '{text}' is not an address like 127.0.0.1:8281"
+                )
+            })?,
+            (None, None) => DEFAULT_MANAGEMENT_LISTEN
+                .parse()
+                .map_err(|_| "bad default address".to_owned())?,
+        };
+        Ok(Settings {
+            database_url: self.store.resolve(&file),
+            management_listen,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(data_dir: Option<&str>, url: Option<&str>) -> StoreArgs {
+        StoreArgs {
+            config: None,
+            data_dir: data_dir.map(PathBuf::from),
+            database_url: url.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn layering_prefers_options_over_file_over_defaults() {
+        let empty = FileConfig::default();
+        assert_eq!(
+            args(None, None).resolve(&empty),
+            "sqlite://./tollgate-data/tollgate.db"
+        );
+        let file = FileConfig {
+            data_dir: Some("/srv/t".into()),
+            ..FileConfig::default()
+        };
+        assert_eq!(
+            args(None, None).resolve(&file),
+            "sqlite:///srv/t/tollgate.db"
+        );
+        assert_eq!(
+            args(Some("/x"), None).resolve(&file),
+            "sqlite:///x/tollgate.db"
+        );
+        assert_eq!(
+            args(Some("/x"), Some("postgres://h/db")).resolve(&file),
+            "postgres://h/db"
+        );
+    }
+
+    #[test]
+    fn file_refuses_unknown_keys() {
+        assert!(toml::from_str::<FileConfig>("data-dir = \"/x\"").is_ok());
+        let err = toml::from_str::<FileConfig>("datadir = \"/x\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("datadir"), "{err}");
+    }
+}

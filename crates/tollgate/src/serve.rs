@@ -1,0 +1,77 @@
+//! `tollgate serve`: open the store, make sure the instance exists, serve until SIGTERM/SIGINT,
+//! then finish in-flight requests and close the store.
+
+use crate::config::ServeArgs;
+use chrono::{Duration, Utc};
+use std::sync::Arc;
+use tollgate_mgmt::{AppState, DEFAULT_BODY_LIMIT, InitialKeys, bootstrap_instance, router};
+use tollgate_store::Store;
+
+/// The instance the direct management API serves.
+pub const DEFAULT_INSTANCE: &str = "default";
+
+/// The keys a new store is created with, from `TOLLGATE_PRIMARY_KEY` / `TOLLGATE_SECONDARY_KEY`.
+pub fn initial_keys() -> InitialKeys {
+    let read = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+    InitialKeys {
+        primary: read("TOLLGATE_PRIMARY_KEY"),
+        secondary: read("TOLLGATE_SECONDARY_KEY"),
+    }
+}
+
+/// Opens the store a URL names, with an error message fit for the command line.
+pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, String> {
+    tollgate_store::open(url)
+        .await
+        .map_err(|e| format!("cannot open the store: {e}"))
+}
+
+/// Runs the server.
+pub async fn run(args: ServeArgs) -> Result<(), String> {
+    let settings = args.settings()?;
+    let store = open_store(&settings.database_url).await?;
+    let access = bootstrap_instance(store.as_ref(), DEFAULT_INSTANCE, &initial_keys())
+        .await
+        .map_err(|e| format!("cannot prepare the instance: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(settings.management_listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.management_listen))?;
+    let address = listener.local_addr().map_err(|e| e.to_string())?;
+    tracing::info!(engine = store.engine(), %address, "management API ready");
+    let header = tollgate_auth::sign(
+        &access.id,
+        &access.primary_key,
+        Utc::now() + Duration::hours(1),
+    );
+    // The banner goes to stdout; scripts and tests read the URL from its first line.
+    println!("Tollgate management API: http://{address}/");
+    println!("Authorization header (valid for one hour): {header}");
+    let state = AppState::new(store.clone(), DEFAULT_INSTANCE, access, DEFAULT_BODY_LIMIT);
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}
