@@ -3,6 +3,7 @@
 
 use crate::config::ServeArgs;
 use chrono::{Duration, Utc};
+use std::io::Write;
 use std::sync::Arc;
 use tollgate_mgmt::{AppState, DEFAULT_BODY_LIMIT, InitialKeys, bootstrap_instance, router};
 use tollgate_store::Store;
@@ -43,9 +44,13 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         &access.primary_key,
         Utc::now() + Duration::hours(1),
     );
-    // The banner goes to stdout; scripts and tests read the URL from its first line.
-    println!("Tollgate management API: http://{address}/");
-    println!("Authorization header (valid for one hour): {header}");
+    // The banner goes to stdout; scripts and tests read the URL from its first line. A closed
+    // stdout is no reason to stop serving, so write errors are ignored.
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "Tollgate management API: http://{address}/");
+    let _ = writeln!(out, "Authorization header (valid for one hour): {header}");
+    let _ = out.flush();
+    drop(out);
     let state = AppState::new(store.clone(), DEFAULT_INSTANCE, access, DEFAULT_BODY_LIMIT);
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown_signal())

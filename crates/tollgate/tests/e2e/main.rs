@@ -1,0 +1,11 @@
+//! End-to-end tests: each starts the real `tollgate` binary on an ephemeral port, against a fresh
+//! SQLite file or a fresh PostgreSQL database, and speaks HTTP to it.
+
+mod common;
+
+mod auth;
+mod cli;
+mod contract;
+mod durability;
+mod entities;
+mod policies;

@@ -1,0 +1,248 @@
+//! The global policy: representations, versions, and the property-in-use rule (REFERENCE §3, §14.1).
+
+use crate::common::{Engine, Server, V17};
+use crate::on_both_engines;
+use serde_json::json;
+
+const XML: &str = "application/vnd.ms-azure-apim.policy+xml";
+const RAW: &str = "application/vnd.ms-azure-apim.policy.raw+xml";
+
+on_both_engines!(
+    representations_round_trip,
+    legacy_tenant_policy,
+    invalid_documents_are_refused,
+    referenced_properties_cannot_be_deleted
+);
+
+async fn representations_round_trip(engine: Engine) {
+    let s = Server::start(engine).await;
+    let path = format!("/policies/policy?{V17}");
+    let default = s.get(&path).await;
+    assert_eq!(default.status, 200);
+    assert_eq!(default.header("content-type").as_deref(), Some(XML));
+    assert!(
+        default.text.contains("<forward-request />"),
+        "a new instance has the default global policy"
+    );
+    let raw_doc = r#"<policies><inbound><set-header name="x" exists-action="override"><value>@(context.Request.Headers.GetValueOrDefault("a","") != "" && 1 < 2 ? "y" : "n")</value></set-header></inbound><backend><forward-request /></backend><outbound /></policies>"#;
+    let put = s
+        .send(
+            "PUT",
+            &path,
+            Some(raw_doc),
+            &[("Content-Type", RAW), ("If-Match", &default.etag())],
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.text);
+    assert_eq!(put.json()["id"], "/policies/policy");
+    let raw = s.send("GET", &path, None, &[("Accept", RAW)]).await;
+    assert_eq!((raw.status, raw.text.as_str()), (200, raw_doc));
+    let xml = s.get(&path).await.text;
+    assert!(
+        xml.contains("&amp;&amp; 1 &lt; 2"),
+        "the XML form escapes the expression: {xml}"
+    );
+    let as_json = s
+        .send("GET", &path, None, &[("Accept", "application/json")])
+        .await
+        .json();
+    assert_eq!(
+        as_json,
+        json!({"id": "/policies/policy", "policyContent": xml})
+    );
+    let doc = "<policies><inbound /><backend><forward-request /></backend><outbound /></policies>";
+    let r = s.put(&path, &json!({"policyContent": doc})).await;
+    assert_eq!(
+        (r.status, r.json()["policyContent"].as_str()),
+        (200, Some(doc))
+    );
+    let r = s.send("GET", &path, None, &[("Accept", "text/csv")]).await;
+    assert_eq!((r.status, r.error_code().as_str()), (406, "NotAcceptable"));
+    assert_eq!(s.delete(&path, "*").await.status, 204);
+    assert_eq!(s.get(&path).await.status, 404);
+    let created = s
+        .send("PUT", &path, Some(doc), &[("Content-Type", XML)])
+        .await;
+    assert_eq!(created.status, 201);
+    let list = s.get(&format!("/policies?{V17}&scope=All")).await.json();
+    assert_eq!(
+        (
+            list["count"].clone(),
+            list["value"][0]["policyContent"].clone()
+        ),
+        (json!(1), json!(doc))
+    );
+    assert_eq!(
+        s.get(&format!("/policies?{V17}&scope=Api")).await.json()["count"],
+        0
+    );
+    assert_eq!(
+        s.get(&format!("/policies?{V17}&scope=Everything"))
+            .await
+            .status,
+        400
+    );
+}
+
+async fn legacy_tenant_policy(engine: Engine) {
+    let s = Server::start(engine).await;
+    let path = "/tenant/policy?api-version=2014-02-14";
+    let doc = "<policies><inbound /><backend><forward-request follow-redirects=\"true\" /></backend><outbound /></policies>";
+    let r = s
+        .send("PUT", path, Some(doc), &[("Content-Type", XML)])
+        .await;
+    assert_eq!(
+        (r.status, r.error_targets()),
+        (400, vec!["If-Match".to_owned()])
+    );
+    let r = s
+        .send(
+            "PUT",
+            path,
+            Some(doc),
+            &[("Content-Type", XML), ("If-Match", "*")],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.text.as_str()),
+        (204, ""),
+        "replacing the default answers 204 without a body"
+    );
+    assert_eq!(s.get(path).await.text, doc);
+    assert_eq!(s.delete(path, "*").await.status, 204);
+    assert_eq!(s.get(path).await.status, 404);
+    let r = s
+        .send(
+            "PUT",
+            path,
+            Some(doc),
+            &[("Content-Type", XML), ("If-Match", "*")],
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    assert_eq!(
+        s.get(&format!("/tenant/policy?{V17}")).await.status,
+        404,
+        "2017-03-01 uses /policies/policy"
+    );
+    assert_eq!(
+        s.get("/policies/policy?api-version=2016-10-10")
+            .await
+            .status,
+        404,
+        "older versions use /tenant/policy"
+    );
+    assert_eq!(
+        s.get(&format!("/policies/other?{V17}"))
+            .await
+            .error_targets(),
+        ["policyId"]
+    );
+}
+
+async fn invalid_documents_are_refused(engine: Engine) {
+    let s = Server::start(engine).await;
+    let path = format!("/policies/policy?{V17}");
+    let before = s.get(&path).await.text;
+    for bad in [
+        "<policies><inbound></policies>",
+        "<policy />",
+        "not xml at all",
+        "<policies/><policies/>",
+    ] {
+        let r = s
+            .send("PUT", &path, Some(bad), &[("Content-Type", XML)])
+            .await;
+        assert_eq!(r.status, 400, "{bad}");
+        assert!(
+            r.json()["error"]["details"][0]["message"]
+                .as_str()
+                .unwrap()
+                .contains("line"),
+            "{bad}: {}",
+            r.text
+        );
+    }
+    let r = s.put(&path, &json!({"policyContent": "<nope/>"})).await;
+    assert_eq!(
+        (r.status, r.error_targets()),
+        (400, vec!["policyContent".to_owned()])
+    );
+    let r = s
+        .send(
+            "PUT",
+            &path,
+            Some("<policies/>"),
+            &[("Content-Type", "text/plain")],
+        )
+        .await;
+    assert_eq!(r.status, 415);
+    assert_eq!(
+        s.get(&path).await.text,
+        before,
+        "a refused PUT changes nothing"
+    );
+}
+
+async fn referenced_properties_cannot_be_deleted(engine: Engine) {
+    let s = Server::start(engine).await;
+    assert_eq!(
+        s.put(
+            &format!("/properties/key?{V17}"),
+            &json!({"name": "jwt-key", "value": "s3cret"})
+        )
+        .await
+        .status,
+        201
+    );
+    let doc = r#"<policies><inbound><set-header name="x" exists-action="override"><value>{{JWT-KEY}}</value></set-header></inbound><backend><forward-request /></backend><outbound /></policies>"#;
+    let path = format!("/policies/policy?{V17}");
+    assert_eq!(
+        s.send("PUT", &path, Some(doc), &[("Content-Type", XML)])
+            .await
+            .status,
+        200
+    );
+    let r = s.delete(&format!("/properties/key?{V17}"), "*").await;
+    assert_eq!((r.status, r.error_code().as_str()), (405, "ResourceInUse"));
+    assert!(
+        r.text.contains("/policies/policy"),
+        "names the policy: {}",
+        r.text
+    );
+    let r = s
+        .patch(
+            &format!("/properties/key?{V17}"),
+            &json!({"name": "renamed"}),
+            "*",
+        )
+        .await;
+    assert_eq!(
+        r.status, 405,
+        "a referenced property cannot be renamed either"
+    );
+    assert_eq!(
+        s.patch(
+            &format!("/properties/key?{V17}"),
+            &json!({"value": "new"}),
+            "*"
+        )
+        .await
+        .status,
+        204
+    );
+    let plain =
+        "<policies><inbound /><backend><forward-request /></backend><outbound /></policies>";
+    assert_eq!(
+        s.send("PUT", &path, Some(plain), &[("Content-Type", XML)])
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        s.delete(&format!("/properties/key?{V17}"), "*")
+            .await
+            .status,
+        204
+    );
+}
