@@ -43,6 +43,10 @@ pub fn error_response(err: &ApiError) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
+    if err.code == ErrorCode::RequestTooLarge {
+        // The rest of an oversized body may still be in flight: do not reuse the connection.
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
     if err.code == ErrorCode::Unauthorized || err.code == ErrorCode::ManagementApiDisabled {
         headers.insert(
             header::WWW_AUTHENTICATE,

@@ -10,10 +10,11 @@ use crate::respond;
 use crate::state::AppState;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
+use serde::de::DeserializeOwned;
 use std::future::Future;
 use tollgate_contract::entity::Entity;
 use tollgate_contract::odata;
-use tollgate_contract::{ApiError, ErrorCode, Etag, ident};
+use tollgate_contract::{ApiError, ErrorCode, Etag, IfMatch, ident};
 use tollgate_store::{Key, Record, Tx};
 
 /// An entity served by the generic handlers, with its cross-entity rules.
@@ -39,11 +40,30 @@ pub trait Resource: Entity {
 }
 
 /// Decodes a stored record; a record that no longer decodes is an internal error.
-pub fn decode_record<E: Entity>(record: &Record) -> Result<E, Failure> {
+pub fn decode_record<T: DeserializeOwned>(record: &Record) -> Result<T, Failure> {
     serde_json::from_str(&record.body).map_err(|err| {
-        tracing::error!(kind = E::KIND, id = %record.id, %err, "stored entity does not decode");
+        let kind = std::any::type_name::<T>();
+        tracing::error!(kind, id = %record.id, %err, "stored record does not decode");
         Failure(ApiError::internal())
     })
+}
+
+/// Inside a write transaction: the entity to change, which must exist and match `If-Match`.
+async fn load_for_write<E: Resource>(
+    tx: &mut dyn Tx,
+    id: &str,
+    condition: &IfMatch,
+) -> Result<Record, Failure> {
+    let record = tx
+        .get(Key::top(E::KIND, id))
+        .await?
+        .ok_or_else(|| ApiError::not_found(E::TYPE_NAME, id))?;
+    check(
+        Some(condition),
+        Etag(record.revision),
+        &format!("{} '{id}'", E::TYPE_NAME),
+    )?;
+    Ok(record)
 }
 
 fn encode<E: Entity>(entity: &E) -> Result<String, Failure> {
@@ -190,15 +210,7 @@ pub async fn patch<E: Resource>(
     checked_id::<E>(&id)?;
     let mut tx = state.store().begin(state.instance()).await?;
     let key = Key::top(E::KIND, &id);
-    let record = tx
-        .get(key)
-        .await?
-        .ok_or_else(|| ApiError::not_found(E::TYPE_NAME, &id))?;
-    check(
-        Some(&condition),
-        Etag(record.revision),
-        &format!("{} '{id}'", E::TYPE_NAME),
-    )?;
+    let record = load_for_write::<E>(tx.as_mut(), &id, &condition).await?;
     let old: E = decode_record(&record)?;
     let entity = old.clone().patched(version, &body)?;
     E::check_write(tx.as_mut(), &id, &entity, Some(&old)).await?;
@@ -217,15 +229,7 @@ pub async fn delete<E: Resource>(
     checked_id::<E>(&id)?;
     let mut tx = state.store().begin(state.instance()).await?;
     let key = Key::top(E::KIND, &id);
-    let record = tx
-        .get(key)
-        .await?
-        .ok_or_else(|| ApiError::not_found(E::TYPE_NAME, &id))?;
-    check(
-        Some(&condition),
-        Etag(record.revision),
-        &format!("{} '{id}'", E::TYPE_NAME),
-    )?;
+    let record = load_for_write::<E>(tx.as_mut(), &id, &condition).await?;
     E::check_delete(tx.as_mut(), &id, &decode_record(&record)?).await?;
     tx.delete(key).await?;
     tx.commit().await?;

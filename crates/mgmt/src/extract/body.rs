@@ -31,25 +31,45 @@ impl FromRequest<AppState> for Body {
                 .trim()
                 .to_ascii_lowercase()
         });
-        let limit = state.body_limit();
-        let bytes = axum::body::to_bytes(req.into_body(), limit)
-            .await
-            .map_err(|err| {
-                if err.into_inner().is::<http_body_util::LengthLimitError>() {
-                    Failure(ApiError::new(
-                        ErrorCode::RequestTooLarge,
-                        format!("The request body is larger than the limit of {limit} bytes."),
-                    ))
-                } else {
-                    Failure(ApiError::invalid_field(
-                        "body",
-                        "Unreadable",
-                        "the request body could not be read",
-                    ))
-                }
-            })?;
+        let bytes = read_limited(req.into_body(), state.body_limit()).await?;
         Ok(Body { media_type, bytes })
     }
+}
+
+/// Bodies up to this many times the limit are read to the end before the 413, so that the
+/// client finishes sending and reads the answer; beyond it the connection is simply closed.
+const DRAIN_FACTOR: usize = 4;
+
+/// Reads a body of at most `limit` bytes: 413 beyond it.
+async fn read_limited(mut body: axum::body::Body, limit: usize) -> Result<Bytes, Failure> {
+    use http_body_util::BodyExt;
+    let mut bytes = Vec::new();
+    let mut seen = 0usize;
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|_| {
+            Failure(ApiError::invalid_field(
+                "body",
+                "Unreadable",
+                "the request body could not be read",
+            ))
+        })?;
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        seen = seen.saturating_add(data.len());
+        if seen <= limit {
+            bytes.extend_from_slice(&data);
+        } else if seen > limit.saturating_mul(DRAIN_FACTOR) {
+            break;
+        }
+    }
+    if seen > limit {
+        return Err(Failure(ApiError::new(
+            ErrorCode::RequestTooLarge,
+            format!("The request body is larger than the limit of {limit} bytes."),
+        )));
+    }
+    Ok(Bytes::from(bytes))
 }
 
 /// Whether a media type is JSON.

@@ -7,6 +7,7 @@ use crate::error::{Failure, Outcome};
 use crate::extract::body::is_json;
 use crate::extract::if_match::check;
 use crate::extract::{Body, IfMatchHeader, ListQuery, RequiredIfMatch, Version};
+use crate::resource::decode_record;
 use crate::respond;
 use crate::state::AppState;
 use axum::extract::{OriginalUri, Path, State};
@@ -17,7 +18,7 @@ use tollgate_contract::entity::policy::{
 };
 use tollgate_contract::{ApiError, ApiVersion, ErrorCode, Etag, IfMatch};
 use tollgate_policy::{PolicyDocument, PolicyFormat};
-use tollgate_store::{Key, Record, Tx};
+use tollgate_store::{Key, Tx};
 
 /// How a policy is represented in a request or response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,11 +61,19 @@ fn key(scope: &PolicyScope) -> String {
     scope.wire_id()
 }
 
-fn decode(record: &Record) -> Result<StoredPolicy, Failure> {
-    serde_json::from_str(&record.body).map_err(|err| {
-        tracing::error!(id = %record.id, %err, "stored policy does not decode");
-        Failure(ApiError::internal())
-    })
+/// The stored policy of a scope and its ETag, if one is set.
+async fn read(
+    state: &AppState,
+    scope: &PolicyScope,
+) -> Result<Option<(StoredPolicy, Etag)>, Failure> {
+    match state
+        .store()
+        .get(state.instance(), Key::top(policy::KIND, &key(scope)))
+        .await?
+    {
+        Some(record) => Ok(Some((decode_record(&record)?, Etag(record.revision)))),
+        None => Ok(None),
+    }
 }
 
 /// The representation `Accept` asks for: XML when absent; 406 when nothing acceptable is listed.
@@ -145,18 +154,13 @@ pub async fn get_policy(
 ) -> Outcome {
     let scope = global_scope(&uri, version, policy_id.as_deref().map(String::as_str))?;
     let representation = negotiate(&headers)?;
-    let record = state
-        .store()
-        .get(state.instance(), Key::top(policy::KIND, &key(&scope)))
-        .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::ResourceNotFound,
-                format!("No policy is set for {}.", scope.describe()),
-            )
-        })?;
-    let stored = decode(&record)?;
-    let etag = Some(Etag(record.revision));
+    let (stored, etag) = read(&state, &scope).await?.ok_or_else(|| {
+        ApiError::new(
+            ErrorCode::ResourceNotFound,
+            format!("No policy is set for {}.", scope.describe()),
+        )
+    })?;
+    let etag = Some(etag);
     Ok(match representation {
         Representation::Json => {
             respond::json(StatusCode::OK, etag, &policy::contract(&scope, &stored.xml))
@@ -291,12 +295,8 @@ pub async fn list_policies(
     let mut items = Vec::new();
     if global {
         let scope = PolicyScope::Global;
-        if let Some(record) = state
-            .store()
-            .get(state.instance(), Key::top(policy::KIND, &key(&scope)))
-            .await?
-        {
-            items.push(policy::contract(&scope, &decode(&record)?.xml));
+        if let Some((stored, _)) = read(&state, &scope).await? {
+            items.push(policy::contract(&scope, &stored.xml));
         }
     }
     Ok(respond::json(
@@ -310,7 +310,7 @@ pub async fn list_policies(
 pub async fn referencing_policies(tx: &mut dyn Tx, name: &str) -> Result<Vec<String>, Failure> {
     let mut ids = Vec::new();
     for record in tx.list_kind(policy::KIND).await? {
-        let stored = decode(&record)?;
+        let stored = decode_record::<StoredPolicy>(&record)?;
         let Ok(document) = PolicyDocument::parse(&stored.xml, PolicyFormat::Xml) else {
             tracing::error!(id = %record.id, "a stored policy no longer parses");
             continue;

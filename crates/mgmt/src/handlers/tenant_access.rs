@@ -6,13 +6,14 @@ use crate::bootstrap::random_key;
 use crate::error::{Failure, Outcome};
 use crate::extract::if_match::check;
 use crate::extract::{JsonBody, RequiredIfMatch};
+use crate::resource::decode_record;
 use crate::respond;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use tollgate_contract::entity::tenant_access::{self, KeyKind, TenantAccess};
 use tollgate_contract::{ApiError, Etag};
-use tollgate_store::{Key, Record, Tx};
+use tollgate_store::{Key, Tx};
 
 const KEY: Key<'static> = Key {
     kind: tenant_access::KIND,
@@ -20,19 +21,15 @@ const KEY: Key<'static> = Key {
     id: tenant_access::ID,
 };
 
-fn decode(record: &Record) -> Result<TenantAccess, Failure> {
-    serde_json::from_str(&record.body).map_err(|err| {
-        tracing::error!(%err, "stored access record does not decode");
-        Failure(ApiError::internal())
-    })
-}
-
 async fn current(tx: &mut dyn Tx) -> Result<(TenantAccess, Etag), Failure> {
     let record = tx
         .get(KEY)
         .await?
         .ok_or_else(|| ApiError::not_found("Access configuration", tenant_access::ID))?;
-    Ok((decode(&record)?, Etag(record.revision)))
+    Ok((
+        decode_record::<TenantAccess>(&record)?,
+        Etag(record.revision),
+    ))
 }
 
 async fn save(
@@ -55,7 +52,7 @@ pub async fn get_access(State(state): State<AppState>) -> Outcome {
         .get(state.instance(), KEY)
         .await?
         .ok_or_else(|| ApiError::not_found("Access configuration", tenant_access::ID))?;
-    let access = decode(&record)?;
+    let access = decode_record::<TenantAccess>(&record)?;
     Ok(respond::json(
         StatusCode::OK,
         Some(Etag(record.revision)),

@@ -9,3 +9,4 @@ mod contract;
 mod durability;
 mod entities;
 mod policies;
+mod replay;
