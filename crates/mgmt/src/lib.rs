@@ -1,7 +1,7 @@
 //! The management REST API: the Azure API Management "direct" contract over HTTP (axum).
 //!
-//! [`router`] builds the whole API. Requests pass, in order: route match (404 / 405), the
-//! `api-version` check, SAS authentication, then a handler. Handlers only extract, call the
+//! [`router`] builds the whole API. Requests pass, in order: route match (404 / 405), the guard
+//! (`api-version` check, then SAS authentication), then a handler. Handlers only extract, call the
 //! contract and the store, and shape the response; entity rules live in `tollgate-contract`.
 
 mod auth;

@@ -1,8 +1,7 @@
 //! The route table: every path and method of the management API on one screen.
 
-use crate::auth::authenticate;
+use crate::auth::guard;
 use crate::error::error_response;
-use crate::extract::require_api_version;
 use crate::handlers::{policy, tenant_access};
 use crate::resource::{self, Resource};
 use crate::state::AppState;
@@ -39,12 +38,9 @@ pub fn router(state: AppState) -> Router {
         .route("/tenant/policy", global_policy())
         .route("/policies", get(policy::list_policies))
         .route("/policies/{policyId}", global_policy())
-        // Layers run outside in: api-version first, then authentication.
-        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate))
-        .route_layer(middleware::from_fn(require_api_version));
+        .route_layer(middleware::from_fn_with_state(state.clone(), guard));
     api.fallback(unknown_path)
-        .layer(middleware::from_fn(contract_bodies))
-        .layer(middleware::from_fn(log_request))
+        .layer(middleware::from_fn(outer))
         .with_state(state)
 }
 
@@ -72,15 +68,32 @@ async fn unknown_path(req: Request) -> Response {
     ))
 }
 
-/// Gives axum's own bodiless 405 (wrong method; `Allow` kept) the contract's error body.
-async fn contract_bodies(req: Request, next: Next) -> Response {
+/// Around every call: gives axum's own bodiless 405 (wrong method; `Allow` kept) the contract's
+/// error body, and logs each call's method, path, status and duration at debug level (never
+/// headers or the query, which may carry secrets).
+async fn outer(req: Request, next: Next) -> Response {
+    let logged = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+        (
+            std::time::Instant::now(),
+            req.method().clone(),
+            req.uri().path().to_owned(),
+        )
+    });
     let method = req.method().clone();
-    let response = next.run(req).await;
-    if response.status() != StatusCode::METHOD_NOT_ALLOWED
-        || response.headers().contains_key("content-type")
+    let mut response = next.run(req).await;
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED
+        && !response.headers().contains_key("content-type")
     {
-        return response;
+        response = with_error_body(response, &method);
     }
+    if let Some((started, method, path)) = logged {
+        let micros = started.elapsed().as_micros() as u64;
+        tracing::debug!(%method, %path, status = response.status().as_u16(), micros, "management call");
+    }
+    response
+}
+
+fn with_error_body(response: Response, method: &axum::http::Method) -> Response {
     let (mut parts, _) = response.into_parts();
     let err = ApiError::new(
         ErrorCode::MethodNotAllowed,
@@ -89,14 +102,4 @@ async fn contract_bodies(req: Request, next: Next) -> Response {
     let body = error_response(&err);
     parts.headers.extend(body.headers().clone());
     Response::from_parts(parts, Body::from(err.to_body()))
-}
-
-/// Logs each call's method, path, status and duration (never headers or the query, which may
-/// carry secrets).
-async fn log_request(req: Request, next: Next) -> Response {
-    let started = std::time::Instant::now();
-    let (method, path) = (req.method().clone(), req.uri().path().to_owned());
-    let response = next.run(req).await;
-    tracing::debug!(%method, %path, status = response.status().as_u16(), micros = started.elapsed().as_micros() as u64, "management call");
-    response
 }

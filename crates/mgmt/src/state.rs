@@ -1,5 +1,7 @@
 //! What every handler shares.
 
+use chrono::{DateTime, Utc};
+use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tollgate_contract::entity::tenant_access::TenantAccess;
 use tollgate_store::Store;
@@ -18,8 +20,13 @@ struct Inner {
     instance: String,
     /// The access record, cached for authentication; replaced after every write to it.
     access: RwLock<Arc<TenantAccess>>,
+    /// Authorization headers already verified against the current keys, with their expiry.
+    verified: RwLock<HashMap<Box<str>, DateTime<Utc>>>,
     body_limit: usize,
 }
+
+/// Verified headers remembered at most; the memory is emptied when full.
+const MAX_VERIFIED: usize = 4096;
 
 impl AppState {
     /// State for serving `instance` of `store`, whose access record is `access`.
@@ -34,6 +41,7 @@ impl AppState {
                 store,
                 instance: instance.into(),
                 access: RwLock::new(Arc::new(access)),
+                verified: RwLock::new(HashMap::new()),
                 body_limit,
             }),
         }
@@ -58,9 +66,47 @@ impl AppState {
             .clone()
     }
 
-    /// Replaces the cached access record after a committed write.
+    /// Replaces the cached access record after a committed write; tokens verified against the
+    /// old keys must be verified again.
     pub(crate) fn set_access(&self, access: TenantAccess) {
         *self.inner.access.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(access);
+        self.inner
+            .verified
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// The expiry of an `Authorization` header that was verified against the current keys.
+    pub(crate) fn verified_expiry(&self, header: &str) -> Option<DateTime<Utc>> {
+        self.inner
+            .verified
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(header)
+            .copied()
+    }
+
+    /// Remembers a header verified against `access`, unless the keys have changed meanwhile.
+    pub(crate) fn remember_verified(
+        &self,
+        access: &Arc<TenantAccess>,
+        header: &str,
+        expiry: DateTime<Utc>,
+    ) {
+        let current = self.inner.access.read().unwrap_or_else(|e| e.into_inner());
+        if !Arc::ptr_eq(&current, access) {
+            return;
+        }
+        let mut verified = self
+            .inner
+            .verified
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        if verified.len() >= MAX_VERIFIED {
+            verified.clear();
+        }
+        verified.insert(header.into(), expiry);
     }
 
     /// The body size limit.

@@ -13,6 +13,45 @@ pub async fn run_all(store: &dyn Store) {
     dropped_transaction_leaves_nothing(store).await;
     instances_and_parents_are_isolated(store).await;
     concurrent_conditional_writes_serialize(store).await;
+    reads_see_every_commit(store).await;
+}
+
+/// A read, then a commit, then the same read: the second sees the commit (a cache must not hide it).
+async fn reads_see_every_commit(store: &dyn Store) {
+    let i = "conf-fresh";
+    for round in 0..3 {
+        let before = store
+            .get(i, Key::top(KIND, "x"))
+            .await
+            .unwrap()
+            .map(|r| r.body);
+        let listed = store.list(i, KIND, "").await.unwrap().len();
+        let body = format!(r#"{{"round":{round}}}"#);
+        write(store, i, Key::top(KIND, "x"), &body).await;
+        write(store, i, Key::top(KIND, &format!("other{round}")), "{}").await;
+        let after = store
+            .get(i, Key::top(KIND, "x"))
+            .await
+            .unwrap()
+            .map(|r| r.body);
+        assert_ne!(
+            before, after,
+            "round {round}: a read after a commit sees it"
+        );
+        assert_eq!(after.as_deref(), Some(body.as_str()));
+        assert_eq!(
+            store.list(i, KIND, "").await.unwrap().len(),
+            listed + 1 + usize::from(round == 0)
+        );
+    }
+    let mut tx = store.begin(i).await.unwrap();
+    tx.delete(Key::top(KIND, "x")).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store.get(i, Key::top(KIND, "x")).await.unwrap(),
+        None,
+        "a read after a delete sees it"
+    );
 }
 
 async fn write(store: &dyn Store, instance: &str, key: Key<'_>, body: &str) -> u64 {

@@ -9,12 +9,15 @@
 //! serialized, a read-check-write inside a `Tx` cannot race, and a dropped `Tx` leaves nothing
 //! behind. The [`conformance`] suite runs the same checks against both engines.
 
+mod cache;
 pub mod conformance;
 mod migrate;
 pub mod postgres;
 mod sql;
 pub mod sqlite;
 pub mod testing;
+
+pub use cache::CachedStore;
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -149,14 +152,17 @@ pub trait Tx: Send {
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;
 }
 
-/// Opens the store a URL names, running migrations: `sqlite://PATH` (created if missing) or
-/// `postgres://…` / `postgresql://…`.
+/// Opens the store a URL names, running migrations: `sqlite://PATH` (created if missing; with
+/// the read cache, since one process owns the file) or `postgres://…` / `postgresql://…`
+/// (uncached: other nodes may write it).
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
     if let Some(path) = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
     {
-        Ok(Arc::new(sqlite::open(std::path::Path::new(path)).await?))
+        // This process is the SQLite file's only writer, so reads may be served from memory.
+        let store = sqlite::open(std::path::Path::new(path)).await?;
+        Ok(Arc::new(CachedStore::new(Box::new(store))))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
         Ok(Arc::new(postgres::open(url).await?))
     } else {

@@ -1,11 +1,22 @@
-//! The conformance suite on SQLite, and durability across a reopen.
+//! The conformance suite on SQLite, with and without the read cache, and durability across a
+//! reopen.
 
-use tollgate_store::{Key, Store, conformance, sqlite};
+use tollgate_store::{CachedStore, Key, Store, conformance, sqlite};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_conforms() {
     let dir = tempfile::tempdir().unwrap();
     let store = sqlite::open(&dir.path().join("store.db")).await.unwrap();
+    conformance::run_all(&store).await;
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_sqlite_conforms() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = CachedStore::new(Box::new(
+        sqlite::open(&dir.path().join("store.db")).await.unwrap(),
+    ));
     conformance::run_all(&store).await;
     store.close().await;
 }

@@ -3,9 +3,9 @@
 pub mod body;
 pub mod if_match;
 mod list_query;
-mod version;
+pub mod version;
 
 pub use body::{Body, JsonBody};
 pub use if_match::{IfMatchHeader, RequiredIfMatch};
 pub use list_query::ListQuery;
-pub use version::{Version, require_api_version};
+pub use version::Version;

@@ -1,28 +1,23 @@
-//! `api-version`: required on every call, checked before authentication.
+//! `api-version`: required on every call, checked before authentication (by `crate::guard`).
 
-use crate::error::{Failure, error_response};
-use axum::extract::{FromRequestParts, Request};
+use crate::error::Failure;
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::middleware::Next;
-use axum::response::Response;
 use tollgate_contract::{ApiError, ApiVersion, ErrorCode};
 
-/// The request's api-version (set by [`require_api_version`]).
+/// The request's api-version (set by the guard).
 #[derive(Debug, Clone, Copy)]
 pub struct Version(pub ApiVersion);
 
-/// Middleware: answers 400 when `api-version` is missing or unsupported; otherwise records it.
-pub async fn require_api_version(mut req: Request, next: Next) -> Response {
-    match parse(req.uri().query().unwrap_or("")) {
-        Ok(version) => {
-            req.extensions_mut().insert(Version(version));
-            next.run(req).await
-        }
-        Err(err) => error_response(&err),
+/// The api-version of a query string: 400 `InvalidApiVersion` when missing or unsupported.
+pub fn parse(query: &str) -> Result<ApiVersion, ApiError> {
+    // Versions need no decoding, so the raw text is compared first; anything else is decoded.
+    let raw = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("api-version="));
+    if let Some(version) = raw.and_then(ApiVersion::parse) {
+        return Ok(version);
     }
-}
-
-fn parse(query: &str) -> Result<ApiVersion, ApiError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
     let supported = ApiVersion::supported_list();
     match pairs.iter().find(|(k, _)| k == "api-version") {
