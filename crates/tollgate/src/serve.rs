@@ -27,9 +27,39 @@ pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, String> {
         .map_err(|e| format!("cannot open the store: {e}"))
 }
 
+/// Takes the lock that makes this process the only server of a SQLite file (its read cache relies
+/// on being the only writer). The lock lives as long as the returned file; the OS drops it when
+/// the process ends, however it ends.
+fn lock_sqlite_file(database_url: &str) -> Result<Option<std::fs::File>, String> {
+    let Some(path) = database_url
+        .strip_prefix("sqlite://")
+        .or_else(|| database_url.strip_prefix("sqlite:"))
+    else {
+        return Ok(None);
+    };
+    let lock_path = format!("{path}.lock");
+    if let Some(dir) = std::path::Path::new(&lock_path)
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    }
+    let file =
+        std::fs::File::create(&lock_path).map_err(|e| format!("cannot create {lock_path}: {e}"))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "another `tollgate serve` is using {path} (lock {lock_path}); one server per SQLite file, or use PostgreSQL for several"
+        )),
+        Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {lock_path}: {e}")),
+    }
+}
+
 /// Runs the server.
 pub async fn run(args: ServeArgs) -> Result<(), String> {
     let settings = args.settings()?;
+    let _lock = lock_sqlite_file(&settings.database_url)?;
     let store = open_store(&settings.database_url).await?;
     let access = bootstrap_instance(store.as_ref(), DEFAULT_INSTANCE, &initial_keys())
         .await

@@ -112,3 +112,25 @@ fn config_files_are_read_and_unknown_keys_refused() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("datadir"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_server_per_sqlite_file() {
+    let s = Server::start(Engine::Sqlite).await;
+    let out = tollgate(&[
+        "serve",
+        "--database-url",
+        &s.database_url,
+        "--management-listen",
+        "127.0.0.1:0",
+    ]);
+    assert!(
+        !out.status.success(),
+        "a second server on the same SQLite file must refuse to start"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("another `tollgate serve`"));
+    // `tollgate token` still works beside the running server.
+    assert!(
+        stdout(&tollgate(&["token", "--database-url", &s.database_url]))
+            .starts_with("SharedAccessSignature")
+    );
+}
