@@ -678,10 +678,15 @@ async fn examples() {
         }
     }
 
-    println!(
-        "replay: {passed} of {} examples pass ({of_implemented} examples of implemented operations; {} fail)",
+    let summary = format!(
+        "replay: {passed} of {} examples pass ({of_implemented} examples of implemented operations; {failed} fail)",
         catalog.files.len(),
-        failed
+    );
+    println!("{summary}");
+    // scripts/test prints this file after the run, so the count shows in every CI log.
+    let _ = std::fs::write(
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join("replay-summary.txt"),
+        &summary,
     );
     for failure in &failures {
         println!("replay: FAIL {failure}");
