@@ -1,6 +1,8 @@
 //! The five operations every entity collection has (list, get/head, put, patch, delete),
-//! written once over [`Resource`]. Entity-specific rules that need the store hook in through
-//! [`Resource::check_write`] and [`Resource::check_delete`], inside the write transaction.
+//! written once over [`Resource`], for top-level entities (`/properties/{propId}`) and for
+//! entities under a parent (`/apis/{apiId}/operations/{operationId}`), whose parent must exist.
+//! Entity-specific rules that need the store hook in through [`Resource::check_write`] and
+//! [`Resource::before_delete`], inside the write transaction.
 
 use crate::collection;
 use crate::error::{Failure, Outcome};
@@ -12,16 +14,37 @@ use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
 use std::future::Future;
-use tollgate_contract::entity::Entity;
+use tollgate_contract::entity::{Entity, wire_id};
 use tollgate_contract::odata;
 use tollgate_contract::{ApiError, ErrorCode, Etag, IfMatch, ident};
-use tollgate_store::{Key, Record, Tx};
+use tollgate_store::{Key, Record, Store, StoreError, Tx};
+
+/// Where an entity lives: under nothing, or under a parent entity that exists.
+#[derive(Debug, Clone, Default)]
+pub struct Place {
+    /// The store's parent key (`apis/echo`), or `""`.
+    pub parent_key: String,
+    /// The parent's relative URL (`/apis/echo`), or `""`.
+    pub parent_wire: String,
+}
+
+impl Place {
+    /// The store key of the entity `id` of kind `kind` here.
+    pub fn key<'a>(&'a self, kind: &'a str, id: &'a str) -> Key<'a> {
+        Key {
+            kind,
+            parent: &self.parent_key,
+            id,
+        }
+    }
+}
 
 /// An entity served by the generic handlers, with its cross-entity rules.
 pub trait Resource: Entity {
     /// Rules checked before `entity` is written (created when `old` is `None`).
     fn check_write(
         _tx: &mut dyn Tx,
+        _place: &Place,
         _id: &str,
         _entity: &Self,
         _old: Option<&Self>,
@@ -29,9 +52,10 @@ pub trait Resource: Entity {
         async { Ok(()) }
     }
 
-    /// Rules checked before `entity` is deleted.
-    fn check_delete(
+    /// Rules checked, and dependents removed, before `entity` is deleted.
+    fn before_delete(
         _tx: &mut dyn Tx,
+        _place: &Place,
         _id: &str,
         _entity: &Self,
     ) -> impl Future<Output = Result<(), Failure>> + Send {
@@ -48,14 +72,71 @@ pub fn decode_record<T: DeserializeOwned>(record: &Record) -> Result<T, Failure>
     })
 }
 
+fn encode<E: Entity>(entity: &E) -> Result<String, Failure> {
+    serde_json::to_string(entity).map_err(|_| Failure(ApiError::internal()))
+}
+
+/// Reads through either the store or a write transaction.
+enum Reader<'a> {
+    Store(&'a dyn Store, &'a str),
+    Tx(&'a mut dyn Tx),
+}
+
+impl Reader<'_> {
+    async fn get(&mut self, key: Key<'_>) -> Result<Option<Record>, StoreError> {
+        match self {
+            Reader::Store(store, instance) => store.get(instance, key).await,
+            Reader::Tx(tx) => tx.get(key).await,
+        }
+    }
+}
+
+/// The path's identifiers: the parent's (when the entity has a parent), then the entity's own.
+fn split<E: Entity>(params: &[(String, String)]) -> (Option<&str>, Option<&str>) {
+    let mut values = params.iter().map(|(_, v)| v.as_str());
+    let parent = E::PARENT.and_then(|_| values.next());
+    (parent, values.next())
+}
+
+/// Resolves and checks the parent named by the path (404 when it does not exist).
+async fn place<E: Entity>(
+    reader: &mut Reader<'_>,
+    parent_id: Option<&str>,
+) -> Result<Place, Failure> {
+    let (Some(parent), Some(parent_id)) = (E::PARENT, parent_id) else {
+        return Ok(Place::default());
+    };
+    ident::check_id(parent.id_param, parent_id, 256)?;
+    let record = reader
+        .get(Key::top(parent.kind, parent_id))
+        .await?
+        .ok_or_else(|| ApiError::not_found(parent.type_name, parent_id))?;
+    Ok(Place {
+        parent_key: format!(
+            "{}/{}",
+            parent.collection.trim_start_matches('/'),
+            record.id
+        ),
+        parent_wire: format!("{}/{}", parent.collection, record.id),
+    })
+}
+
+/// The entity's own id from the path, checked.
+fn entity_id<E: Entity>(id: Option<&str>) -> Result<&str, Failure> {
+    let id = id.ok_or_else(|| Failure(ApiError::internal()))?;
+    ident::check_id(E::ID_PARAM, id, E::MAX_ID_LEN)?;
+    Ok(id)
+}
+
 /// Inside a write transaction: the entity to change, which must exist and match `If-Match`.
 async fn load_for_write<E: Resource>(
     tx: &mut dyn Tx,
+    place: &Place,
     id: &str,
     condition: &IfMatch,
 ) -> Result<Record, Failure> {
     let record = tx
-        .get(Key::top(E::KIND, id))
+        .get(place.key(E::KIND, id))
         .await?
         .ok_or_else(|| ApiError::not_found(E::TYPE_NAME, id))?;
     check(
@@ -64,47 +145,6 @@ async fn load_for_write<E: Resource>(
         &format!("{} '{id}'", E::TYPE_NAME),
     )?;
     Ok(record)
-}
-
-fn encode<E: Entity>(entity: &E) -> Result<String, Failure> {
-    serde_json::to_string(entity).map_err(|_| Failure(ApiError::internal()))
-}
-
-fn checked_id<E: Entity>(id: &str) -> Result<(), Failure> {
-    Ok(ident::check_id(E::ID_PARAM, id, E::MAX_ID_LEN)?)
-}
-
-/// `GET {collection}`: filter, count, page.
-pub async fn list<E: Resource>(
-    State(state): State<AppState>,
-    Version(version): Version,
-    query: ListQuery,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Outcome {
-    let filter = match &query.filter {
-        Some(text) => Some(
-            odata::parse(text, E::filter_fields(version)).map_err(|err| {
-                let target = err.field.clone().unwrap_or_else(|| "$filter".to_owned());
-                ApiError::invalid_field(&target, "InvalidFilter", format!("$filter: {err}"))
-            })?,
-        ),
-        None => None,
-    };
-    let records = state.store().list(state.instance(), E::KIND, "").await?;
-    let mut items = Vec::with_capacity(records.len());
-    for record in &records {
-        let entity: E = decode_record(record)?;
-        let fields = EntityFields {
-            entity: &entity,
-            id: &record.id,
-        };
-        if filter.as_ref().is_none_or(|f| f.matches(&fields)) {
-            items.push(entity.render(version, &record.id));
-        }
-    }
-    let body = collection::page(items, &query, version, uri.path(), &headers);
-    Ok(respond::json(StatusCode::OK, None, &body))
 }
 
 /// Adapts an entity to the `$filter` evaluator.
@@ -119,23 +159,73 @@ impl<E: Entity> odata::Fields for EntityFields<'_, E> {
     }
 }
 
+/// `GET {collection}`: filter, count, page.
+pub async fn list<E: Resource>(
+    State(state): State<AppState>,
+    Version(version): Version,
+    Path(params): Path<Vec<(String, String)>>,
+    query: ListQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Outcome {
+    let filter = match &query.filter {
+        Some(text) => Some(
+            odata::parse(text, E::filter_fields(version)).map_err(|err| {
+                let target = err.field.clone().unwrap_or_else(|| "$filter".to_owned());
+                ApiError::invalid_field(&target, "InvalidFilter", format!("$filter: {err}"))
+            })?,
+        ),
+        None => None,
+    };
+    let (parent_id, _) = split::<E>(&params);
+    let place = place::<E>(
+        &mut Reader::Store(state.store(), state.instance()),
+        parent_id,
+    )
+    .await?;
+    let records = state
+        .store()
+        .list(state.instance(), E::KIND, &place.parent_key)
+        .await?;
+    let mut items = Vec::with_capacity(records.len());
+    for record in &records {
+        let entity: E = decode_record(record)?;
+        let fields = EntityFields {
+            entity: &entity,
+            id: &record.id,
+        };
+        if filter.as_ref().is_none_or(|f| f.matches(&fields)) {
+            items.push(entity.render(version, &wire_id::<E>(&place.parent_wire, &record.id)));
+        }
+    }
+    let body = collection::page(items, &query, version, uri.path(), &headers);
+    Ok(respond::json(StatusCode::OK, None, &body))
+}
+
 /// `GET` (and `HEAD`) `{collection}/{id}`.
 pub async fn get<E: Resource>(
     State(state): State<AppState>,
     Version(version): Version,
-    Path(id): Path<String>,
+    Path(params): Path<Vec<(String, String)>>,
 ) -> Outcome {
-    checked_id::<E>(&id)?;
+    let (parent_id, id) = split::<E>(&params);
+    let id = entity_id::<E>(id)?;
+    let place = place::<E>(
+        &mut Reader::Store(state.store(), state.instance()),
+        parent_id,
+    )
+    .await?;
     let record = state
         .store()
-        .get(state.instance(), Key::top(E::KIND, &id))
+        .get(state.instance(), place.key(E::KIND, id))
         .await?
-        .ok_or_else(|| ApiError::not_found(E::TYPE_NAME, &id))?;
+        .ok_or_else(|| ApiError::not_found(E::TYPE_NAME, id))?;
     let entity: E = decode_record(&record)?;
+    let wire = wire_id::<E>(&place.parent_wire, &record.id);
     Ok(respond::json(
         StatusCode::OK,
         Some(Etag(record.revision)),
-        &entity.render(version, &record.id),
+        &entity.render(version, &wire),
     ))
 }
 
@@ -143,26 +233,25 @@ pub async fn get<E: Resource>(
 pub async fn put<E: Resource>(
     State(state): State<AppState>,
     Version(version): Version,
-    Path(id): Path<String>,
+    Path(params): Path<Vec<(String, String)>>,
     IfMatchHeader(condition): IfMatchHeader,
     JsonBody(body): JsonBody,
 ) -> Outcome {
-    checked_id::<E>(&id)?;
+    let (parent_id, id) = split::<E>(&params);
+    let id = entity_id::<E>(id)?;
     let entity = E::from_put(version, &body)?;
     let mut tx = state.store().begin(state.instance()).await?;
-    let key = Key::top(E::KIND, &id);
+    let place = place::<E>(&mut Reader::Tx(tx.as_mut()), parent_id).await?;
+    let key = place.key(E::KIND, id);
     let current = tx.get(key).await?;
     let old: Option<E> = match &current {
         Some(record) => {
             if !version.put_upserts() {
-                return Err(ApiError::new(
-                    ErrorCode::IdentifierAlreadyInUse,
-                    format!(
-                        "{} '{id}' already exists; update it with PATCH.",
-                        E::TYPE_NAME
-                    ),
-                )
-                .into());
+                let message = format!(
+                    "{} '{id}' already exists; update it with PATCH.",
+                    E::TYPE_NAME
+                );
+                return Err(ApiError::new(ErrorCode::IdentifierAlreadyInUse, message).into());
             }
             check(
                 condition.as_ref(),
@@ -173,27 +262,29 @@ pub async fn put<E: Resource>(
         }
         None => None,
     };
-    E::check_write(tx.as_mut(), &id, &entity, old.as_ref()).await?;
+    E::check_write(tx.as_mut(), &place, id, &entity, old.as_ref()).await?;
     tx.put(key, &encode(&entity)?).await?;
     let etag = Etag(tx.revision());
     tx.commit().await?;
-    let stored_id = current.map_or(id, |r| r.id);
-    let status = if old.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
+    let created = old.is_none();
     if version.put_returns_entity() {
+        let stored_id = current.map_or_else(|| id.to_owned(), |r| r.id);
+        let wire = wire_id::<E>(&place.parent_wire, &stored_id);
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
         Ok(respond::json(
             status,
             Some(etag),
-            &entity.render(version, &stored_id),
+            &entity.render(version, &wire),
         ))
     } else {
-        let status = if old.is_some() {
-            StatusCode::NO_CONTENT
-        } else {
+        let status = if created {
             StatusCode::CREATED
+        } else {
+            StatusCode::NO_CONTENT
         };
         Ok(respond::empty(status, Some(etag)))
     }
@@ -203,18 +294,19 @@ pub async fn put<E: Resource>(
 pub async fn patch<E: Resource>(
     State(state): State<AppState>,
     Version(version): Version,
-    Path(id): Path<String>,
+    Path(params): Path<Vec<(String, String)>>,
     RequiredIfMatch(condition): RequiredIfMatch,
     JsonBody(body): JsonBody,
 ) -> Outcome {
-    checked_id::<E>(&id)?;
+    let (parent_id, id) = split::<E>(&params);
+    let id = entity_id::<E>(id)?;
     let mut tx = state.store().begin(state.instance()).await?;
-    let key = Key::top(E::KIND, &id);
-    let record = load_for_write::<E>(tx.as_mut(), &id, &condition).await?;
+    let place = place::<E>(&mut Reader::Tx(tx.as_mut()), parent_id).await?;
+    let record = load_for_write::<E>(tx.as_mut(), &place, id, &condition).await?;
     let old: E = decode_record(&record)?;
     let entity = old.clone().patched(version, &body)?;
-    E::check_write(tx.as_mut(), &id, &entity, Some(&old)).await?;
-    tx.put(key, &encode(&entity)?).await?;
+    E::check_write(tx.as_mut(), &place, id, &entity, Some(&old)).await?;
+    tx.put(place.key(E::KIND, id), &encode(&entity)?).await?;
     let etag = Etag(tx.revision());
     tx.commit().await?;
     Ok(respond::empty(StatusCode::NO_CONTENT, Some(etag)))
@@ -223,15 +315,16 @@ pub async fn patch<E: Resource>(
 /// `DELETE {collection}/{id}` (If-Match required).
 pub async fn delete<E: Resource>(
     State(state): State<AppState>,
-    Path(id): Path<String>,
+    Path(params): Path<Vec<(String, String)>>,
     RequiredIfMatch(condition): RequiredIfMatch,
 ) -> Outcome {
-    checked_id::<E>(&id)?;
+    let (parent_id, id) = split::<E>(&params);
+    let id = entity_id::<E>(id)?;
     let mut tx = state.store().begin(state.instance()).await?;
-    let key = Key::top(E::KIND, &id);
-    let record = load_for_write::<E>(tx.as_mut(), &id, &condition).await?;
-    E::check_delete(tx.as_mut(), &id, &decode_record(&record)?).await?;
-    tx.delete(key).await?;
+    let place = place::<E>(&mut Reader::Tx(tx.as_mut()), parent_id).await?;
+    let record = load_for_write::<E>(tx.as_mut(), &place, id, &condition).await?;
+    E::before_delete(tx.as_mut(), &place, id, &decode_record(&record)?).await?;
+    tx.delete(place.key(E::KIND, id)).await?;
     tx.commit().await?;
     Ok(respond::empty(StatusCode::NO_CONTENT, None))
 }

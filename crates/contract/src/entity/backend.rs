@@ -5,7 +5,7 @@
 //! `skipCertificateChainValidation` ↔ `!tls.validateCertificateChain`. The 2016-10-10 shape spells
 //! the TLS switches `properties.skipCertificate{Chain,Name}Validation`.
 
-use super::{Entity, wire_id};
+use super::Entity;
 use crate::body::decode;
 use crate::odata::{FieldKind, FieldSpec, FieldValue};
 use crate::validate::Validator;
@@ -356,17 +356,17 @@ impl Backend {
         v.finish()
     }
 
-    fn render_legacy(&self, id: &str) -> Value {
+    fn render_legacy(&self, wire_id: &str) -> Value {
         json!({
-            "id": wire_id::<Self>(id),
+            "id": wire_id,
             "host": self.host(),
             "skipCertificateChainValidation": self.skips_chain_validation(),
         })
     }
 
-    fn render_modern(&self, version: ApiVersion, id: &str) -> Value {
+    fn render_modern(&self, version: ApiVersion, wire_id: &str) -> Value {
         let mut out = Map::new();
-        out.insert("id".into(), json!(wire_id::<Self>(id)));
+        out.insert("id".into(), json!(wire_id));
         insert_opt(&mut out, "title", &self.title);
         insert_opt(&mut out, "description", &self.description);
         out.insert("url".into(), json!(self.url));
@@ -527,11 +527,11 @@ impl Entity for Backend {
         Ok(self)
     }
 
-    fn render(&self, version: ApiVersion, id: &str) -> Value {
+    fn render(&self, version: ApiVersion, wire_id: &str) -> Value {
         if version < ApiVersion::V2016_10_10 {
-            self.render_legacy(id)
+            self.render_legacy(wire_id)
         } else {
-            self.render_modern(version, id)
+            self.render_modern(version, wire_id)
         }
     }
 }
@@ -557,15 +557,15 @@ mod tests {
         .unwrap();
         assert_eq!(b.url, "https://backend.contoso.com");
         assert_eq!(
-            b.render(V2014, "b1"),
+            b.render(V2014, "/backends/b1"),
             json!({"id":"/backends/b1","host":"backend.contoso.com","skipCertificateChainValidation":true})
         );
         assert_eq!(
-            b.render(V2017, "b1"),
+            b.render(V2017, "/backends/b1"),
             json!({"id":"/backends/b1","url":"https://backend.contoso.com","protocol":"http","tls":{"validateCertificateChain":false}})
         );
         assert_eq!(
-            b.render(V2016, "b1")["properties"],
+            b.render(V2016, "/backends/b1")["properties"],
             json!({"skipCertificateChainValidation": true})
         );
     }
@@ -577,9 +577,9 @@ mod tests {
             br#"{"url":"http://api.example.com:8080/v1","protocol":"http"}"#,
         )
         .unwrap();
-        assert_eq!(b.render(V2014, "x")["host"], "api.example.com");
+        assert_eq!(b.render(V2014, "/backends/x")["host"], "api.example.com");
         assert_eq!(
-            b.render(V2014, "x")["skipCertificateChainValidation"],
+            b.render(V2014, "/backends/x")["skipCertificateChainValidation"],
             false
         );
     }

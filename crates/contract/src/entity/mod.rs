@@ -11,7 +11,20 @@ use crate::{ApiError, ApiVersion};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-/// An entity addressed as `{COLLECTION}/{id}` and stored as its serde form.
+/// The entity a child entity lives under (operations under an API).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Parent {
+    /// The parent's store kind.
+    pub kind: &'static str,
+    /// The parent's contract name, for messages (`Api`).
+    pub type_name: &'static str,
+    /// The parent's collection path (`/apis`).
+    pub collection: &'static str,
+    /// The name of the parent's identifier parameter (`apiId`).
+    pub id_param: &'static str,
+}
+
+/// An entity addressed as `{parent}{COLLECTION}/{id}` and stored as its serde form.
 pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     /// The store's name for this kind of entity.
     const KIND: &'static str;
@@ -23,6 +36,8 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     const ID_PARAM: &'static str;
     /// The longest identifier allowed.
     const MAX_ID_LEN: usize = 256;
+    /// The entity this one lives under, if any.
+    const PARENT: Option<Parent> = None;
 
     /// The fields `$filter` may use in this version.
     fn filter_fields(version: ApiVersion) -> &'static [FieldSpec];
@@ -32,11 +47,11 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     fn from_put(version: ApiVersion, body: &[u8]) -> Result<Self, ApiError>;
     /// Applies a `PATCH` body to the current entity.
     fn patched(self, version: ApiVersion, body: &[u8]) -> Result<Self, ApiError>;
-    /// The wire representation in `version`, `id` included.
-    fn render(&self, version: ApiVersion, id: &str) -> serde_json::Value;
+    /// The wire representation in `version`, with `wire_id` (its relative URL) as `id`.
+    fn render(&self, version: ApiVersion, wire_id: &str) -> serde_json::Value;
 }
 
-/// The `id` of an entity on the wire: its relative URL.
-pub fn wire_id<E: Entity>(id: &str) -> String {
-    format!("{}/{id}", E::COLLECTION)
+/// The `id` of an entity on the wire: its relative URL under `parent` (`""` or `/apis/{apiId}`).
+pub fn wire_id<E: Entity>(parent: &str, id: &str) -> String {
+    format!("{parent}{}/{id}", E::COLLECTION)
 }

@@ -1,6 +1,6 @@
 //! Property (named value): a name/value pair that policies reference as `{{name}}` (REFERENCE §9).
 
-use super::{Entity, wire_id};
+use super::Entity;
 use crate::body::decode;
 use crate::odata::{FieldKind, FieldSpec, FieldValue};
 use crate::validate::Validator;
@@ -131,8 +131,8 @@ impl Entity for Property {
         Ok(self)
     }
 
-    fn render(&self, version: ApiVersion, id: &str) -> Value {
-        let mut out = json!({ "id": wire_id::<Self>(id), "name": self.name, "value": self.value });
+    fn render(&self, version: ApiVersion, wire_id: &str) -> Value {
+        let mut out = json!({ "id": wire_id, "name": self.name, "value": self.value });
         // Legacy samples always show `tags`; 2016+ examples omit it when there are none.
         if !self.tags.is_empty() || version < ApiVersion::V2016_07_07 {
             out["tags"] = json!(self.tags);
@@ -157,12 +157,12 @@ mod tests {
     #[test]
     fn creates_and_renders() {
         let p = put(r#"{"name":"cacheDuration","value":"10","secret":true}"#).unwrap();
-        let wire = p.render(ApiVersion::LATEST, "p1");
+        let wire = p.render(ApiVersion::LATEST, "/properties/p1");
         assert_eq!(
             wire,
             json!({"id":"/properties/p1","name":"cacheDuration","value":"10","secret":true})
         );
-        let legacy = p.render(ApiVersion::V2014_02_14, "p1");
+        let legacy = p.render(ApiVersion::V2014_02_14, "/properties/p1");
         assert_eq!(legacy["tags"], json!([]));
     }
 

@@ -3,7 +3,7 @@
 
 use crate::error::Failure;
 use crate::handlers::policy::referencing_policies;
-use crate::resource::{Resource, decode_record};
+use crate::resource::{Place, Resource, decode_record};
 use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::property::Property;
 use tollgate_contract::{ApiError, ErrorCode};
@@ -12,6 +12,7 @@ use tollgate_store::Tx;
 impl Resource for Property {
     async fn check_write(
         tx: &mut dyn Tx,
+        _place: &Place,
         id: &str,
         entity: &Self,
         old: Option<&Self>,
@@ -38,7 +39,12 @@ impl Resource for Property {
         Ok(())
     }
 
-    async fn check_delete(tx: &mut dyn Tx, _id: &str, entity: &Self) -> Result<(), Failure> {
+    async fn before_delete(
+        tx: &mut dyn Tx,
+        _place: &Place,
+        _id: &str,
+        entity: &Self,
+    ) -> Result<(), Failure> {
         refuse_if_referenced(tx, entity, "deleted").await
     }
 }
