@@ -2,7 +2,7 @@
 
 use crate::auth::guard;
 use crate::error::error_response;
-use crate::handlers::{policy, tenant_access};
+use crate::handlers::{api, policy, tenant_access};
 use crate::resource::{self, Resource};
 use crate::state::AppState;
 use axum::Router;
@@ -12,6 +12,7 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
+use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::backend::Backend;
 use tollgate_contract::entity::property::Property;
 use tollgate_contract::{ApiError, ErrorCode};
@@ -19,6 +20,9 @@ use tollgate_contract::{ApiError, ErrorCode};
 /// The management API for `state`'s instance.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
+        .route("/apis", collection::<Api>())
+        .route("/apis/{apiId}", entity::<Api>())
+        .route("/apis/{apiId}/products", get(api::list_api_products))
         .route("/properties", collection::<Property>())
         .route("/properties/{propId}", entity::<Property>())
         .route("/backends", collection::<Backend>())

@@ -1,6 +1,7 @@
 //! The entities of the contract: each module holds the stored (version-neutral) shape, the
 //! request inputs, validation, and the rendering per api-version.
 
+pub mod api;
 pub mod backend;
 pub mod policy;
 pub mod property;

@@ -1,5 +1,6 @@
 //! One module per entity: what the generic resource handlers cannot express.
 
+pub mod api;
 pub mod backend;
 pub mod policy;
 pub mod property;

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod apis;
 mod auth;
 mod cli;
 mod contract;

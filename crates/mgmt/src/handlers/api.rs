@@ -1,0 +1,95 @@
+//! API rules that involve other entities: paths are unique among APIs, and deleting an API
+//! deletes what lives under it, in the same transaction.
+
+use crate::collection;
+use crate::error::{Failure, Outcome};
+use crate::extract::{ListQuery, Version};
+use crate::resource::{Place, Resource, decode_record};
+use crate::respond;
+use crate::state::AppState;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use tollgate_contract::entity::Entity;
+use tollgate_contract::entity::api::Api;
+use tollgate_contract::{ApiError, ident};
+use tollgate_store::{Key, Tx};
+
+/// Kinds of entity stored under an API (`apis/{apiId}`).
+const CHILD_KINDS: &[&str] = &["operation", "schema"];
+
+/// The form under which paths are compared: without surrounding slashes, case-folded.
+fn normal_path(path: &str) -> String {
+    path.trim_matches('/').to_lowercase()
+}
+
+impl Resource for Api {
+    async fn check_write(
+        tx: &mut dyn Tx,
+        _place: &Place,
+        id: &str,
+        entity: &Self,
+        _old: Option<&Self>,
+    ) -> Result<(), Failure> {
+        let wanted = normal_path(&entity.path);
+        for record in tx.list(Self::KIND, "").await? {
+            if record.id.to_lowercase() == id.to_lowercase() {
+                continue;
+            }
+            let other: Api = decode_record(&record)?;
+            if normal_path(&other.path) == wanted {
+                return Err(ApiError::invalid_field(
+                    "path",
+                    "Unique",
+                    format!(
+                        "path '{}' is already used by API '{}'",
+                        entity.path, record.id
+                    ),
+                )
+                .into());
+            }
+        }
+        Ok(())
+    }
+
+    async fn before_delete(
+        tx: &mut dyn Tx,
+        _place: &Place,
+        id: &str,
+        _entity: &Self,
+    ) -> Result<(), Failure> {
+        let parent = format!("apis/{id}");
+        for kind in CHILD_KINDS {
+            for record in tx.list(kind, &parent).await? {
+                tx.delete(Key {
+                    kind,
+                    parent: &parent,
+                    id: &record.id,
+                })
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `GET /apis/{apiId}/products`: the products that include the API (none until products exist).
+pub async fn list_api_products(
+    State(state): State<AppState>,
+    Version(version): Version,
+    Path(api_id): Path<String>,
+    query: ListQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Outcome {
+    ident::check_id(Api::ID_PARAM, &api_id, Api::MAX_ID_LEN)?;
+    if state
+        .store()
+        .get(state.instance(), Key::top(Api::KIND, &api_id))
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::not_found(Api::TYPE_NAME, &api_id).into());
+    }
+    let body = collection::page(Vec::new(), &query, version, uri.path(), &headers);
+    Ok(respond::json(StatusCode::OK, None, &body))
+}
