@@ -52,6 +52,13 @@ SUPPORTED = {
     "TenantAccess_Update": "accessName must be `access`",
     "TenantAccess_RegeneratePrimaryKey": "accessName must be `access`",
     "TenantAccess_RegenerateSecondaryKey": "accessName must be `access`",
+    # apimapis.json
+    "Api_List": "filters id, name, description, serviceUrl, path",
+    "Api_Get": "",
+    "Api_CreateOrUpdate": "create-only (409) before 2016-10-10; import fields (contentFormat…) not yet: 400",
+    "Api_Update": "",
+    "Api_Delete": "deletes the API's operations and schemas in the same transaction",
+    "ApiProduct_ListByApis": "partial: empty until products exist",
     # apimanagement.json (global policy scope)
     "Policy_List": "scope=Tenant|All lists the global policy",
     "Policy_Get": "XML by default; JSON or raw XML by Accept; legacy path /tenant/policy before 2017-03-01",
@@ -63,6 +70,7 @@ SUPPORTED = {
 # they shadow -> note text.
 SUPPORTED_HEAD = {
     "Property_Get": "200 + ETag, or 404; no body",
+    "Api_Get": "200 + ETag, or 404; no body",
     "Backend_Get": "200 + ETag, or 404; no body",
     "TenantAccess_Get": "200 + ETag; accessName must be `access`",
     "Policy_Get": "200 + ETag, or 404 when no global policy; legacy path /tenant/policy",
