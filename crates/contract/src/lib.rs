@@ -11,6 +11,7 @@ pub mod error;
 pub mod etag;
 pub mod ident;
 pub mod odata;
+pub mod url_template;
 pub mod validate;
 
 pub use api_version::ApiVersion;

@@ -195,7 +195,9 @@ pub async fn list<E: Resource>(
             id: &record.id,
         };
         if filter.as_ref().is_none_or(|f| f.matches(&fields)) {
-            items.push(entity.render(version, &wire_id::<E>(&place.parent_wire, &record.id)));
+            items.push(
+                entity.render_in_list(version, &wire_id::<E>(&place.parent_wire, &record.id)),
+            );
         }
     }
     let body = collection::page(items, &query, version, uri.path(), &headers);

@@ -14,6 +14,7 @@ use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::backend::Backend;
+use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::property::Property;
 use tollgate_contract::{ApiError, ErrorCode};
 
@@ -22,6 +23,11 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/apis", collection::<Api>())
         .route("/apis/{apiId}", entity::<Api>())
+        .route("/apis/{apiId}/operations", collection::<Operation>())
+        .route(
+            "/apis/{apiId}/operations/{operationId}",
+            entity::<Operation>(),
+        )
         .route("/apis/{apiId}/products", get(api::list_api_products))
         .route("/properties", collection::<Property>())
         .route("/properties/{propId}", entity::<Property>())

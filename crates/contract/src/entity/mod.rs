@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod backend;
+pub mod operation;
 pub mod policy;
 pub mod property;
 pub mod tenant_access;
@@ -50,6 +51,11 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     fn patched(self, version: ApiVersion, body: &[u8]) -> Result<Self, ApiError>;
     /// The wire representation in `version`, with `wire_id` (its relative URL) as `id`.
     fn render(&self, version: ApiVersion, wire_id: &str) -> serde_json::Value;
+
+    /// The representation as an item of a list (the full one unless the contract lists summaries).
+    fn render_in_list(&self, version: ApiVersion, wire_id: &str) -> serde_json::Value {
+        self.render(version, wire_id)
+    }
 }
 
 /// The `id` of an entity on the wire: its relative URL under `parent` (`""` or `/apis/{apiId}`).

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod backend;
+pub mod operation;
 pub mod policy;
 pub mod property;
 pub mod tenant_access;

@@ -9,5 +9,6 @@ mod cli;
 mod contract;
 mod durability;
 mod entities;
+mod operations;
 mod policies;
 mod replay;

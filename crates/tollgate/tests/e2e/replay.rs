@@ -35,6 +35,11 @@ const IMPLEMENTED: &[&str] = &[
     "Api_CreateOrUpdate",
     "Api_Update",
     "Api_Delete",
+    "ApiOperation_ListByApi",
+    "ApiOperation_Get",
+    "ApiOperation_CreateOrUpdate",
+    "ApiOperation_Update",
+    "ApiOperation_Delete",
 ];
 // `ApiProduct_ListByApis` is served (an empty list until products exist), but its example
 // presupposes products; it joins this list with products.
@@ -90,7 +95,14 @@ fn prerequisite(operation_id: &str) -> Prerequisite {
         "Api_Get" | "Api_Update" | "Api_Delete" => Prerequisite::Entity {
             default: |id| json!({"name": id, "path": id, "serviceUrl": "http://example.com"}),
         },
-        "Property_List" | "Backend_List" | "Api_List" => Prerequisite::ListItems,
+        "ApiOperation_Get" | "ApiOperation_Update" | "ApiOperation_Delete" => {
+            Prerequisite::Entity {
+                default: |id| json!({"name": id, "method": "GET", "urlTemplate": format!("/{id}")}),
+            }
+        }
+        "Property_List" | "Backend_List" | "Api_List" | "ApiOperation_ListByApi" => {
+            Prerequisite::ListItems
+        }
         _ => Prerequisite::None,
     }
 }
@@ -430,6 +442,12 @@ async fn create_prerequisites(
     request: &Request,
     example: &Value,
 ) -> Result<(), String> {
+    // Entities under an API (`/apis/{apiId}/…`) need the API first.
+    let segments: Vec<&str> = request.path.split('/').collect();
+    if let ["", "apis", api_id, _, ..] = segments.as_slice() {
+        let api = json!({"name": api_id, "path": api_id, "serviceUrl": "http://example.com"});
+        put_entity(s, &format!("/apis/{api_id}"), api).await?;
+    }
     match prerequisite(&op.operation_id) {
         Prerequisite::None => Ok(()),
         Prerequisite::Entity { default } => {
