@@ -59,6 +59,11 @@ SUPPORTED = {
     "Api_Update": "",
     "Api_Delete": "deletes the API's operations and schemas in the same transaction",
     "ApiProduct_ListByApis": "partial: empty until products exist",
+    "ApiOperation_ListByApi": "items are summaries (id, name, method, urlTemplate, description)",
+    "ApiOperation_Get": "",
+    "ApiOperation_CreateOrUpdate": "urlTemplate parsed; templateParameters must match it",
+    "ApiOperation_Update": "",
+    "ApiOperation_Delete": "",
     # apimanagement.json (global policy scope)
     "Policy_List": "scope=Tenant|All lists the global policy",
     "Policy_Get": "XML by default; JSON or raw XML by Accept; legacy path /tenant/policy before 2017-03-01",
@@ -71,6 +76,7 @@ SUPPORTED = {
 SUPPORTED_HEAD = {
     "Property_Get": "200 + ETag, or 404; no body",
     "Api_Get": "200 + ETag, or 404; no body",
+    "ApiOperation_Get": "200 + ETag, or 404; no body",
     "Backend_Get": "200 + ETag, or 404; no body",
     "TenantAccess_Get": "200 + ETag; accessName must be `access`",
     "Policy_Get": "200 + ETag, or 404 when no global policy; legacy path /tenant/policy",
