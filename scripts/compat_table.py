@@ -64,6 +64,10 @@ SUPPORTED = {
     "ApiOperation_CreateOrUpdate": "urlTemplate parsed; templateParameters must match it",
     "ApiOperation_Update": "",
     "ApiOperation_Delete": "",
+    "ApiSchema_ListByApi": "2017-03-01 only (404 before)",
+    "ApiSchema_Get": "",
+    "ApiSchema_CreateOrUpdate": "document.value must parse as JSON or XML by contentType",
+    "ApiSchema_Delete": "400 ResourceReferenced while an operation references it",
     # apimanagement.json (global policy scope)
     "Policy_List": "scope=Tenant|All lists the global policy",
     "Policy_Get": "XML by default; JSON or raw XML by Accept; legacy path /tenant/policy before 2017-03-01",
@@ -77,6 +81,7 @@ SUPPORTED_HEAD = {
     "Property_Get": "200 + ETag, or 404; no body",
     "Api_Get": "200 + ETag, or 404; no body",
     "ApiOperation_Get": "200 + ETag, or 404; no body",
+    "ApiSchema_Get": "200 + ETag, or 404; no body",
     "Backend_Get": "200 + ETag, or 404; no body",
     "TenantAccess_Get": "200 + ETag; accessName must be `access`",
     "Policy_Get": "200 + ETag, or 404 when no global policy; legacy path /tenant/policy",

@@ -23,6 +23,9 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The entity cannot be deleted or changed because something refers to it (405).
     ResourceInUse,
+    /// The entity cannot be deleted because another entity references it (400; schemas,
+    /// and later certificates and loggers, as the contract documents).
+    ResourceReferenced,
     /// The `Accept` header asks for a representation this operation cannot produce (406).
     NotAcceptable,
     /// An entity with this identifier already exists (409).
@@ -45,7 +48,9 @@ impl ErrorCode {
     /// The HTTP status this code is sent with.
     pub fn status(self) -> u16 {
         match self {
-            ErrorCode::ValidationError | ErrorCode::InvalidApiVersion => 400,
+            ErrorCode::ValidationError
+            | ErrorCode::InvalidApiVersion
+            | ErrorCode::ResourceReferenced => 400,
             ErrorCode::Unauthorized | ErrorCode::ManagementApiDisabled => 401,
             ErrorCode::ResourceNotFound => 404,
             ErrorCode::MethodNotAllowed | ErrorCode::ResourceInUse => 405,

@@ -13,6 +13,7 @@ pub mod ident;
 pub mod odata;
 pub mod url_template;
 pub mod validate;
+pub mod xml;
 
 pub use api_version::ApiVersion;
 pub use error::{ApiError, ErrorCode, ErrorDetail};

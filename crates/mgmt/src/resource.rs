@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use std::future::Future;
 use tollgate_contract::entity::{Entity, wire_id};
 use tollgate_contract::odata;
-use tollgate_contract::{ApiError, ErrorCode, Etag, IfMatch, ident};
+use tollgate_contract::{ApiError, ApiVersion, ErrorCode, Etag, IfMatch, ident};
 use tollgate_store::{Key, Record, Store, StoreError, Tx};
 
 /// Where an entity lives: under nothing, or under a parent entity that exists.
@@ -121,6 +121,19 @@ async fn place<E: Entity>(
     })
 }
 
+/// 404 when the entity does not exist in this api-version.
+fn available<E: Entity>(version: ApiVersion) -> Result<(), Failure> {
+    if version < E::SINCE {
+        let message = format!(
+            "{} is available from api-version {} (this call uses {version}).",
+            E::COLLECTION,
+            E::SINCE
+        );
+        return Err(ApiError::new(ErrorCode::ResourceNotFound, message).into());
+    }
+    Ok(())
+}
+
 /// The entity's own id from the path, checked.
 fn entity_id<E: Entity>(id: Option<&str>) -> Result<&str, Failure> {
     let id = id.ok_or_else(|| Failure(ApiError::internal()))?;
@@ -168,6 +181,7 @@ pub async fn list<E: Resource>(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Outcome {
+    available::<E>(version)?;
     let filter = match &query.filter {
         Some(text) => Some(
             odata::parse(text, E::filter_fields(version)).map_err(|err| {
@@ -210,6 +224,7 @@ pub async fn get<E: Resource>(
     Version(version): Version,
     Path(params): Path<Vec<(String, String)>>,
 ) -> Outcome {
+    available::<E>(version)?;
     let (parent_id, id) = split::<E>(&params);
     let id = entity_id::<E>(id)?;
     let place = place::<E>(
@@ -239,6 +254,7 @@ pub async fn put<E: Resource>(
     IfMatchHeader(condition): IfMatchHeader,
     JsonBody(body): JsonBody,
 ) -> Outcome {
+    available::<E>(version)?;
     let (parent_id, id) = split::<E>(&params);
     let id = entity_id::<E>(id)?;
     let entity = E::from_put(version, &body)?;
@@ -300,6 +316,7 @@ pub async fn patch<E: Resource>(
     RequiredIfMatch(condition): RequiredIfMatch,
     JsonBody(body): JsonBody,
 ) -> Outcome {
+    available::<E>(version)?;
     let (parent_id, id) = split::<E>(&params);
     let id = entity_id::<E>(id)?;
     let mut tx = state.store().begin(state.instance()).await?;
@@ -317,9 +334,11 @@ pub async fn patch<E: Resource>(
 /// `DELETE {collection}/{id}` (If-Match required).
 pub async fn delete<E: Resource>(
     State(state): State<AppState>,
+    Version(version): Version,
     Path(params): Path<Vec<(String, String)>>,
     RequiredIfMatch(condition): RequiredIfMatch,
 ) -> Outcome {
+    available::<E>(version)?;
     let (parent_id, id) = split::<E>(&params);
     let id = entity_id::<E>(id)?;
     let mut tx = state.store().begin(state.instance()).await?;

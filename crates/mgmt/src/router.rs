@@ -16,6 +16,7 @@ use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::backend::Backend;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::property::Property;
+use tollgate_contract::entity::schema::Schema;
 use tollgate_contract::{ApiError, ErrorCode};
 
 /// The management API for `state`'s instance.
@@ -27,6 +28,13 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/apis/{apiId}/operations/{operationId}",
             entity::<Operation>(),
+        )
+        .route("/apis/{apiId}/schemas", collection::<Schema>())
+        .route(
+            "/apis/{apiId}/schemas/{schemaId}",
+            get(resource::get::<Schema>)
+                .put(resource::put::<Schema>)
+                .delete(resource::delete::<Schema>),
         )
         .route("/apis/{apiId}/products", get(api::list_api_products))
         .route("/properties", collection::<Property>())

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod operation;
 pub mod policy;
 pub mod property;
+pub mod schema;
 pub mod tenant_access;
 
 use crate::odata::{FieldSpec, FieldValue};
@@ -40,6 +41,8 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     const MAX_ID_LEN: usize = 256;
     /// The entity this one lives under, if any.
     const PARENT: Option<Parent> = None;
+    /// The first api-version that has this entity.
+    const SINCE: ApiVersion = ApiVersion::V2014_02_14Preview;
 
     /// The fields `$filter` may use in this version.
     fn filter_fields(version: ApiVersion) -> &'static [FieldSpec];

@@ -12,11 +12,12 @@ use axum::http::{HeaderMap, StatusCode};
 use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::operation::Operation;
+use tollgate_contract::entity::schema::Schema;
 use tollgate_contract::{ApiError, ident};
 use tollgate_store::{Key, Tx};
 
 /// Kinds of entity stored under an API (`apis/{apiId}`).
-const CHILD_KINDS: &[&str] = &[Operation::KIND, "schema"];
+const CHILD_KINDS: &[&str] = &[Operation::KIND, Schema::KIND];
 
 /// The form under which paths are compared: without surrounding slashes, case-folded.
 fn normal_path(path: &str) -> String {

@@ -5,4 +5,5 @@ pub mod backend;
 pub mod operation;
 pub mod policy;
 pub mod property;
+pub mod schema;
 pub mod tenant_access;

@@ -6,10 +6,8 @@ use crate::resource::{Place, Resource, decode_record};
 use tollgate_contract::ApiError;
 use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::operation::Operation;
+use tollgate_contract::entity::schema::Schema;
 use tollgate_store::{Key, Tx};
-
-/// The store kind of API schemas.
-const SCHEMA_KIND: &str = "schema";
 
 impl Resource for Operation {
     async fn check_write(
@@ -40,7 +38,7 @@ impl Resource for Operation {
         }
         for schema_id in entity.schema_ids() {
             let key = Key {
-                kind: SCHEMA_KIND,
+                kind: Schema::KIND,
                 parent: &place.parent_key,
                 id: schema_id,
             };

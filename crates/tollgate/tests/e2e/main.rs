@@ -12,3 +12,4 @@ mod entities;
 mod operations;
 mod policies;
 mod replay;
+mod schemas;

@@ -40,6 +40,10 @@ const IMPLEMENTED: &[&str] = &[
     "ApiOperation_CreateOrUpdate",
     "ApiOperation_Update",
     "ApiOperation_Delete",
+    "ApiSchema_ListByApi",
+    "ApiSchema_Get",
+    "ApiSchema_CreateOrUpdate",
+    "ApiSchema_Delete",
 ];
 // `ApiProduct_ListByApis` is served (an empty list until products exist), but its example
 // presupposes products; it joins this list with products.
@@ -100,9 +104,14 @@ fn prerequisite(operation_id: &str) -> Prerequisite {
                 default: |id| json!({"name": id, "method": "GET", "urlTemplate": format!("/{id}")}),
             }
         }
-        "Property_List" | "Backend_List" | "Api_List" | "ApiOperation_ListByApi" => {
-            Prerequisite::ListItems
-        }
+        "ApiSchema_Get" | "ApiSchema_Delete" => Prerequisite::Entity {
+            default: |_| json!({"contentType": "application/json", "document": {"value": "{}"}}),
+        },
+        "Property_List"
+        | "Backend_List"
+        | "Api_List"
+        | "ApiOperation_ListByApi"
+        | "ApiSchema_ListByApi" => Prerequisite::ListItems,
         _ => Prerequisite::None,
     }
 }
