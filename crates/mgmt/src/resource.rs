@@ -77,13 +77,16 @@ fn encode<E: Entity>(entity: &E) -> Result<String, Failure> {
 }
 
 /// Reads through either the store or a write transaction.
-enum Reader<'a> {
+pub enum Reader<'a> {
+    /// The store, for an instance.
     Store(&'a dyn Store, &'a str),
+    /// A write transaction.
     Tx(&'a mut dyn Tx),
 }
 
 impl Reader<'_> {
-    async fn get(&mut self, key: Key<'_>) -> Result<Option<Record>, StoreError> {
+    /// Reads one entity.
+    pub async fn get(&mut self, key: Key<'_>) -> Result<Option<Record>, StoreError> {
         match self {
             Reader::Store(store, instance) => store.get(instance, key).await,
             Reader::Tx(tx) => tx.get(key).await,

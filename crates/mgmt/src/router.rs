@@ -37,6 +37,21 @@ pub fn router(state: AppState) -> Router {
                 .delete(resource::delete::<Schema>),
         )
         .route("/apis/{apiId}/products", get(api::list_api_products))
+        .route("/apis/{apiId}/policy", any_policy())
+        .route("/apis/{apiId}/policies", get(policy::list_policies))
+        .route("/apis/{apiId}/policies/{policyId}", any_policy())
+        .route(
+            "/apis/{apiId}/operations/{operationId}/policy",
+            any_policy(),
+        )
+        .route(
+            "/apis/{apiId}/operations/{operationId}/policies",
+            get(policy::list_policies),
+        )
+        .route(
+            "/apis/{apiId}/operations/{operationId}/policies/{policyId}",
+            any_policy(),
+        )
         .route("/properties", collection::<Property>())
         .route("/properties/{propId}", entity::<Property>())
         .route("/backends", collection::<Backend>())
@@ -53,9 +68,9 @@ pub fn router(state: AppState) -> Router {
             "/tenant/access/regenerateSecondaryKey",
             post(tenant_access::regenerate_secondary_key),
         )
-        .route("/tenant/policy", global_policy())
+        .route("/tenant/policy", any_policy())
         .route("/policies", get(policy::list_policies))
-        .route("/policies/{policyId}", global_policy())
+        .route("/policies/{policyId}", any_policy())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard));
     api.fallback(unknown_path)
         .layer(middleware::from_fn(outer))
@@ -73,7 +88,7 @@ fn entity<E: Resource>() -> MethodRouter<AppState> {
         .delete(resource::delete::<E>)
 }
 
-fn global_policy() -> MethodRouter<AppState> {
+fn any_policy() -> MethodRouter<AppState> {
     get(policy::get_policy)
         .put(policy::put_policy)
         .delete(policy::delete_policy)

@@ -27,11 +27,13 @@ mod escape;
 mod expr;
 mod parse;
 mod raw;
+mod structure;
 mod tag;
 mod tree;
 
 pub use document::PolicyDocument;
 pub use error::PolicyError;
+pub use structure::{SECTIONS, ScopeKind, statement_names};
 pub use tree::{Attribute, Element, Node};
 
 /// The two textual forms of a policy document.

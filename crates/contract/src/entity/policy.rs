@@ -17,26 +17,44 @@ pub const RAW_XML_MEDIA_TYPE: &str = "application/vnd.ms-azure-apim.policy.raw+x
 /// The document every new instance starts with as its global policy (as in Azure's examples).
 pub const DEFAULT_GLOBAL_POLICY: &str = "<!--\r\n    IMPORTANT:\r\n    - Policy elements can appear only within the <inbound>, <outbound>, <backend> section elements.\r\n    - Only the <forward-request> policy element can appear within the <backend> section element.\r\n    - To apply a policy to the incoming request (before it is forwarded to the backend service), place a corresponding policy element within the <inbound> section element.\r\n    - To apply a policy to the outgoing response (before it is sent back to the caller), place a corresponding policy element within the <outbound> section element.\r\n    - To add a policy position the cursor at the desired insertion point and click on the round button associated with the policy.\r\n    - To remove a policy, delete the corresponding policy statement from the policy document.\r\n    - Policies are applied in the order of their appearance, from the top down.\r\n-->\r\n<policies>\r\n  <inbound />\r\n  <backend>\r\n    <forward-request />\r\n  </backend>\r\n  <outbound />\r\n</policies>";
 
-/// Where a policy is attached. Only the global scope exists so far; API, operation and product
-/// scopes arrive with those entities.
+/// Where a policy is attached. Product scope arrives with products.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicyScope {
     /// The whole service (`/policies/policy`, legacy `/tenant/policy`).
     Global,
+    /// One API (`/apis/{apiId}/policies/policy`, legacy `/apis/{apiId}/policy`).
+    Api(String),
+    /// One operation (`/apis/{apiId}/operations/{operationId}/policies/policy`, legacy `…/policy`).
+    Operation(String, String),
 }
 
 impl PolicyScope {
-    /// The `id` on the wire (2017-03-01 `PolicyContract`), which is also the store key (2017-03-01 `PolicyContract`).
+    /// The `id` on the wire (2017-03-01 `PolicyContract`), which is also the store key.
     pub fn wire_id(&self) -> String {
         match self {
             PolicyScope::Global => "/policies/policy".to_owned(),
+            PolicyScope::Api(api) => format!("/apis/{api}/policies/policy"),
+            PolicyScope::Operation(api, op) => {
+                format!("/apis/{api}/operations/{op}/policies/policy")
+            }
         }
     }
 
     /// A human name, for messages ("the global policy").
     pub fn describe(&self) -> String {
         match self {
-            PolicyScope::Global => "the global policy".to_owned(),
+            PolicyScope::Global => "the global scope".to_owned(),
+            PolicyScope::Api(api) => format!("API '{api}'"),
+            PolicyScope::Operation(api, op) => format!("operation '{op}' of API '{api}'"),
+        }
+    }
+
+    /// The scope's kind, by name as the `scope` query parameter of `GET /policies` spells it.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            PolicyScope::Global => "Tenant",
+            PolicyScope::Api(_) => "Api",
+            PolicyScope::Operation(..) => "Operation",
         }
     }
 }

@@ -1,9 +1,10 @@
 //! API rules that involve other entities: paths are unique among APIs, and deleting an API
-//! deletes what lives under it, in the same transaction.
+//! deletes what lives under it (operations, schemas, policies), in the same transaction.
 
 use crate::collection;
 use crate::error::{Failure, Outcome};
 use crate::extract::{ListQuery, Version};
+use crate::handlers::policy::delete_policies_under;
 use crate::resource::{Place, Resource, decode_record};
 use crate::respond;
 use crate::state::AppState;
@@ -59,6 +60,7 @@ impl Resource for Api {
         id: &str,
         _entity: &Self,
     ) -> Result<(), Failure> {
+        delete_policies_under(tx, id, None).await?;
         let parent = format!("apis/{id}");
         for kind in CHILD_KINDS {
             for record in tx.list(kind, &parent).await? {

@@ -4,6 +4,7 @@ pub mod api;
 pub mod backend;
 pub mod operation;
 pub mod policy;
+pub mod policy_media;
 pub mod property;
 pub mod schema;
 pub mod tenant_access;

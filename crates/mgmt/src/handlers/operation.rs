@@ -2,6 +2,7 @@
 //! and an equivalent URL template, and every `schemaId` names a schema of the API.
 
 use crate::error::Failure;
+use crate::handlers::policy::delete_policies_under;
 use crate::resource::{Place, Resource, decode_record};
 use tollgate_contract::ApiError;
 use tollgate_contract::entity::Entity;
@@ -55,5 +56,15 @@ impl Resource for Operation {
             }
         }
         Ok(())
+    }
+
+    async fn before_delete(
+        tx: &mut dyn Tx,
+        place: &Place,
+        id: &str,
+        _entity: &Self,
+    ) -> Result<(), Failure> {
+        let api_id = place.parent_wire.trim_start_matches("/apis/");
+        delete_policies_under(tx, api_id, Some(id)).await
     }
 }

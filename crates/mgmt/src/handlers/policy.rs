@@ -1,193 +1,201 @@
-//! The global policy: `/policies/policy` (2017-03-01, JSON or XML) and `/tenant/policy`
-//! (earlier versions, XML). GET answers XML unless `Accept` asks for JSON (`PolicyContract`) or
-//! raw XML; PUT takes either XML media type or the JSON form.
+//! Policies at every scope: global (`/policies/policy`, legacy `/tenant/policy`), API
+//! (`/apis/{apiId}/policies/policy`, legacy `/apis/{apiId}/policy`) and operation
+//! (`…/operations/{operationId}/policies/policy`, legacy `…/policy`). The 2017-03-01 URLs answer
+//! only 2017-03-01 calls and the legacy ones only earlier calls. GET answers XML unless `Accept`
+//! asks for JSON (`PolicyContract`) or raw XML; PUT takes either XML media type or the JSON
+//! form, checks the document's structure for its scope and that every `{{name}}` exists.
 
 use crate::collection;
 use crate::error::{Failure, Outcome};
-use crate::extract::body::is_json;
 use crate::extract::if_match::check;
 use crate::extract::{Body, IfMatchHeader, ListQuery, RequiredIfMatch, Version};
-use crate::resource::decode_record;
+use crate::handlers::policy_media::{Representation, document_from, negotiate};
+use crate::resource::{Reader, decode_record};
 use crate::respond;
 use crate::state::AppState;
 use axum::extract::{OriginalUri, Path, State};
-use axum::http::header::ACCEPT;
 use axum::http::{HeaderMap, StatusCode};
+use tollgate_contract::entity::Entity;
+use tollgate_contract::entity::api::Api;
+use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::policy::{
     self, PolicyScope, RAW_XML_MEDIA_TYPE, StoredPolicy, XML_MEDIA_TYPE,
 };
-use tollgate_contract::{ApiError, ApiVersion, ErrorCode, Etag, IfMatch};
-use tollgate_policy::{PolicyDocument, PolicyFormat};
+use tollgate_contract::entity::property::Property;
+use tollgate_contract::{ApiError, ApiVersion, ErrorCode, Etag, IfMatch, ident};
+use tollgate_policy::{PolicyDocument, PolicyFormat, ScopeKind};
 use tollgate_store::{Key, Tx};
 
-/// How a policy is represented in a request or response.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Representation {
-    Xml,
-    RawXml,
-    Json,
+/// The path parameters of a policy URL, if any.
+type Params = Option<Path<Vec<(String, String)>>>;
+
+fn param<'a>(params: &'a Params, name: &str) -> Option<&'a str> {
+    params
+        .as_ref()?
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
-/// The scope a policy URL names, after checking that the URL fits the api-version.
-fn global_scope(
+/// The scope a policy URL names: the URL must fit the api-version, `policyId` must be
+/// `policy`, and the API and operation must exist.
+async fn scope_of(
+    reader: &mut Reader<'_>,
     uri: &OriginalUri,
     version: ApiVersion,
-    policy_id: Option<&str>,
-) -> Result<PolicyScope, ApiError> {
-    let legacy_url = uri.path().starts_with("/tenant/");
+    params: &Params,
+) -> Result<PolicyScope, Failure> {
+    let mut segments = uri.path().rsplit('/');
+    let legacy_url = segments.next() == Some("policy") && segments.next() != Some("policies");
     match (legacy_url, version >= ApiVersion::V2017_03_01) {
-        (true, true) => Err(ApiError::new(
-            ErrorCode::ResourceNotFound,
-            "From api-version 2017-03-01 the global policy is at /policies/policy.",
-        )),
-        (false, false) => Err(ApiError::new(
-            ErrorCode::ResourceNotFound,
-            format!(
-                "Before api-version 2017-03-01 the global policy is at /tenant/policy (this call uses {version})."
-            ),
-        )),
-        _ => match policy_id {
-            Some(id) if id != "policy" => Err(ApiError::invalid_field(
-                "policyId",
-                "Enum",
-                format!("policyId must be 'policy', got '{id}'"),
-            )),
-            _ => Ok(PolicyScope::Global),
-        },
-    }
-}
-
-fn key(scope: &PolicyScope) -> String {
-    scope.wire_id()
-}
-
-/// The stored policy of a scope and its ETag, if one is set.
-async fn read(
-    state: &AppState,
-    scope: &PolicyScope,
-) -> Result<Option<(StoredPolicy, Etag)>, Failure> {
-    match state
-        .store()
-        .get(state.instance(), Key::top(policy::KIND, &key(scope)))
-        .await?
-    {
-        Some(record) => Ok(Some((decode_record(&record)?, Etag(record.revision)))),
-        None => Ok(None),
-    }
-}
-
-/// The representation `Accept` asks for: XML when absent; 406 when nothing acceptable is listed.
-fn negotiate(headers: &HeaderMap) -> Result<Representation, ApiError> {
-    let Some(accept) = headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return Ok(Representation::Xml);
-    };
-    for range in accept.split(',') {
-        let essence = range
-            .split(';')
-            .next()
-            .unwrap_or("")
-            .trim()
-            .to_ascii_lowercase();
-        match essence.as_str() {
-            RAW_XML_MEDIA_TYPE => return Ok(Representation::RawXml),
-            XML_MEDIA_TYPE | "application/xml" | "text/xml" | "*/*" | "application/*" | "" => {
-                return Ok(Representation::Xml);
-            }
-            t if is_json(t) => return Ok(Representation::Json),
-            _ => {}
+        (true, true) => {
+            let message = "From api-version 2017-03-01 policies are at …/policies/policy (the global one at /policies/policy).";
+            return Err(ApiError::new(ErrorCode::ResourceNotFound, message).into());
         }
+        (false, false) => {
+            let message = format!(
+                "Before api-version 2017-03-01 policies are at …/policy (the global one at /tenant/policy); this call uses {version}."
+            );
+            return Err(ApiError::new(ErrorCode::ResourceNotFound, message).into());
+        }
+        _ => {}
     }
-    Err(ApiError::new(
-        ErrorCode::NotAcceptable,
-        format!(
-            "Accept '{accept}' lists no supported type: application/json, {XML_MEDIA_TYPE}, {RAW_XML_MEDIA_TYPE}."
-        ),
-    ))
-}
-
-/// Reads the document from a PUT body of any accepted media type.
-fn document_from(body: &Body) -> Result<PolicyDocument, ApiError> {
-    let text = std::str::from_utf8(&body.bytes).map_err(|_| {
-        ApiError::invalid_field("body", "Encoding", "the policy must be UTF-8 text")
-    })?;
-    let looks_json = text.trim_start().starts_with('{');
-    let (content, format, target) = match body.media_type.as_deref() {
-        Some(t) if is_json(t) => (
-            policy::content_from_json(&body.bytes)?,
-            PolicyFormat::Xml,
-            "policyContent",
-        ),
-        None if looks_json => (
-            policy::content_from_json(&body.bytes)?,
-            PolicyFormat::Xml,
-            "policyContent",
-        ),
-        Some(RAW_XML_MEDIA_TYPE) => (text.to_owned(), PolicyFormat::Raw, "body"),
-        Some(XML_MEDIA_TYPE | "application/xml" | "text/xml") | None => {
-            (text.to_owned(), PolicyFormat::Xml, "body")
-        }
-        Some(other) => {
-            return Err(ApiError::new(
-                ErrorCode::UnsupportedMediaType,
-                format!(
-                    "Content-Type '{other}' is not supported: use {XML_MEDIA_TYPE}, {RAW_XML_MEDIA_TYPE} or application/json."
-                ),
-            ));
-        }
-    };
-    PolicyDocument::parse(&content, format).map_err(|err| {
-        ApiError::invalid_field(
-            target,
-            "InvalidPolicy",
-            format!("the policy document is not valid: {err}"),
+    if let Some(id) = param(params, "policyId").filter(|id| *id != "policy") {
+        return Err(ApiError::invalid_field(
+            "policyId",
+            "Enum",
+            format!("policyId must be 'policy', got '{id}'"),
         )
-    })
+        .into());
+    }
+    scope_at(reader, param(params, "apiId"), param(params, "operationId")).await
 }
 
-/// `GET` (and `HEAD`) of the global policy.
+/// The scope of an API or operation, which must exist; the global scope without an API.
+async fn scope_at(
+    reader: &mut Reader<'_>,
+    api_id: Option<&str>,
+    op_id: Option<&str>,
+) -> Result<PolicyScope, Failure> {
+    let Some(api_id) = api_id else {
+        return Ok(PolicyScope::Global);
+    };
+    ident::check_id(Api::ID_PARAM, api_id, Api::MAX_ID_LEN)?;
+    let api = reader
+        .get(Key::top(Api::KIND, api_id))
+        .await?
+        .ok_or_else(|| ApiError::not_found(Api::TYPE_NAME, api_id))?;
+    let Some(op_id) = op_id else {
+        return Ok(PolicyScope::Api(api.id));
+    };
+    ident::check_id(Operation::ID_PARAM, op_id, Operation::MAX_ID_LEN)?;
+    let parent = format!("apis/{}", api.id);
+    let op = reader
+        .get(Key {
+            kind: Operation::KIND,
+            parent: &parent,
+            id: op_id,
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found(Operation::TYPE_NAME, op_id))?;
+    Ok(PolicyScope::Operation(api.id, op.id))
+}
+
+fn scope_kind(scope: &PolicyScope) -> ScopeKind {
+    match scope {
+        PolicyScope::Global => ScopeKind::Global,
+        PolicyScope::Api(_) => ScopeKind::Api,
+        PolicyScope::Operation(..) => ScopeKind::Operation,
+    }
+}
+
+fn no_policy(scope: &PolicyScope) -> Failure {
+    ApiError::new(
+        ErrorCode::ResourceNotFound,
+        format!("No policy is set for {}.", scope.describe()),
+    )
+    .into()
+}
+
+/// `GET` (and `HEAD`) of a policy.
 pub async fn get_policy(
     State(state): State<AppState>,
     Version(version): Version,
     uri: OriginalUri,
-    policy_id: Option<Path<String>>,
+    params: Params,
     headers: HeaderMap,
 ) -> Outcome {
-    let scope = global_scope(&uri, version, policy_id.as_deref().map(String::as_str))?;
+    let scope = scope_of(
+        &mut Reader::Store(state.store(), state.instance()),
+        &uri,
+        version,
+        &params,
+    )
+    .await?;
     let representation = negotiate(&headers)?;
-    let (stored, etag) = read(&state, &scope).await?.ok_or_else(|| {
-        ApiError::new(
-            ErrorCode::ResourceNotFound,
-            format!("No policy is set for {}.", scope.describe()),
-        )
-    })?;
-    let etag = Some(etag);
+    let record = state
+        .store()
+        .get(state.instance(), Key::top(policy::KIND, &scope.wire_id()))
+        .await?
+        .ok_or_else(|| no_policy(&scope))?;
+    let stored: StoredPolicy = decode_record(&record)?;
+    let etag = Some(Etag(record.revision));
     Ok(match representation {
         Representation::Json => {
             respond::json(StatusCode::OK, etag, &policy::contract(&scope, &stored.xml))
         }
         Representation::Xml => respond::text(StatusCode::OK, XML_MEDIA_TYPE, etag, stored.xml),
         Representation::RawXml => {
-            let raw = PolicyDocument::parse(&stored.xml, PolicyFormat::Xml).map_err(|err| {
-                tracing::error!(%err, "a stored policy no longer parses");
-                Failure(ApiError::internal())
-            })?;
-            respond::text(StatusCode::OK, RAW_XML_MEDIA_TYPE, etag, raw.to_raw())
+            let document =
+                PolicyDocument::parse(&stored.xml, PolicyFormat::Xml).map_err(|err| {
+                    tracing::error!(%err, "a stored policy no longer parses");
+                    Failure(ApiError::internal())
+                })?;
+            respond::text(StatusCode::OK, RAW_XML_MEDIA_TYPE, etag, document.to_raw())
         }
     })
 }
 
-/// `PUT` of the global policy.
+/// Every `{{name}}` of the document must name a property.
+async fn check_named_values(
+    tx: &mut dyn Tx,
+    document: &PolicyDocument,
+    target: &str,
+) -> Result<(), Failure> {
+    let wanted = document.named_values();
+    if wanted.is_empty() {
+        return Ok(());
+    }
+    let mut names = Vec::new();
+    for record in tx.list(Property::KIND, "").await? {
+        names.push(decode_record::<Property>(&record)?.name.to_lowercase());
+    }
+    match wanted.iter().find(|w| !names.contains(&w.to_lowercase())) {
+        None => Ok(()),
+        Some(missing) => {
+            let message = format!(
+                "the policy references {{{{{missing}}}}}, but no property is named '{missing}'"
+            );
+            Err(ApiError::invalid_field(target, "UnknownNamedValue", message).into())
+        }
+    }
+}
+
+/// `PUT` of a policy.
 pub async fn put_policy(
     State(state): State<AppState>,
     Version(version): Version,
     uri: OriginalUri,
-    policy_id: Option<Path<String>>,
+    params: Params,
     IfMatchHeader(condition): IfMatchHeader,
     body: Body,
 ) -> Outcome {
-    let scope = global_scope(&uri, version, policy_id.as_deref().map(String::as_str))?;
     let legacy = version < ApiVersion::V2017_03_01;
-    if legacy && condition.is_none() {
+    let submitted = document_from(&body)?;
+    let mut tx = state.store().begin(state.instance()).await?;
+    let scope = scope_of(&mut Reader::Tx(tx.as_mut()), &uri, version, &params).await?;
+    // Legacy PUTs, and 2017 PUTs below the global scope, require If-Match (`*` also creates).
+    if condition.is_none() && (legacy || scope != PolicyScope::Global) {
         return Err(ApiError::invalid_field(
             "If-Match",
             "Required",
@@ -195,10 +203,19 @@ pub async fn put_policy(
         )
         .into());
     }
-    let document = document_from(&body)?;
-    let mut tx = state.store().begin(state.instance()).await?;
-    let store_key = key(&scope);
-    let current = tx.get(Key::top(policy::KIND, &store_key)).await?;
+    submitted
+        .document
+        .check_structure(scope_kind(&scope))
+        .map_err(|err| {
+            ApiError::invalid_field(
+                submitted.target,
+                "InvalidPolicy",
+                format!("the policy document is not valid: {err}"),
+            )
+        })?;
+    check_named_values(tx.as_mut(), &submitted.document, submitted.target).await?;
+    let key = scope.wire_id();
+    let current = tx.get(Key::top(policy::KIND, &key)).await?;
     match (&current, &condition) {
         (Some(record), _) => check(condition.as_ref(), Etag(record.revision), "The policy")?,
         (None, Some(IfMatch::Tags(_))) => {
@@ -211,10 +228,10 @@ pub async fn put_policy(
         (None, _) => {}
     }
     let stored = StoredPolicy {
-        xml: document.xml().to_owned(),
+        xml: submitted.document.xml().to_owned(),
     };
     let encoded = serde_json::to_string(&stored).map_err(|_| Failure(ApiError::internal()))?;
-    tx.put(Key::top(policy::KIND, &store_key), &encoded).await?;
+    tx.put(Key::top(policy::KIND, &key), &encoded).await?;
     let etag = Some(Etag(tx.revision()));
     tx.commit().await?;
     let created = current.is_none();
@@ -238,65 +255,81 @@ pub async fn put_policy(
     ))
 }
 
-/// `DELETE` of the global policy.
+/// `DELETE` of a policy.
 pub async fn delete_policy(
     State(state): State<AppState>,
     Version(version): Version,
     uri: OriginalUri,
-    policy_id: Option<Path<String>>,
+    params: Params,
     RequiredIfMatch(condition): RequiredIfMatch,
 ) -> Outcome {
-    let scope = global_scope(&uri, version, policy_id.as_deref().map(String::as_str))?;
     let mut tx = state.store().begin(state.instance()).await?;
-    let store_key = key(&scope);
+    let scope = scope_of(&mut Reader::Tx(tx.as_mut()), &uri, version, &params).await?;
+    let key = scope.wire_id();
     let record = tx
-        .get(Key::top(policy::KIND, &store_key))
+        .get(Key::top(policy::KIND, &key))
         .await?
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::ResourceNotFound,
-                format!("No policy is set for {}.", scope.describe()),
-            )
-        })?;
+        .ok_or_else(|| no_policy(&scope))?;
     check(Some(&condition), Etag(record.revision), "The policy")?;
-    tx.delete(Key::top(policy::KIND, &store_key)).await?;
+    tx.delete(Key::top(policy::KIND, &key)).await?;
     tx.commit().await?;
     Ok(respond::empty(StatusCode::NO_CONTENT, None))
 }
 
-/// `GET /policies?scope=…` (2017-03-01): the policies of a scope kind.
+/// The scope kind of a stored policy, from its id.
+fn kind_of(id: &str) -> &'static str {
+    match id.split('/').filter(|s| !s.is_empty()).count() {
+        2 => "Tenant",
+        4 => "Api",
+        _ => "Operation",
+    }
+}
+
+/// `GET /policies?scope=…` (every scope of a kind), `GET /apis/{apiId}/policies` and
+/// `GET /apis/{apiId}/operations/{operationId}/policies` (2017-03-01).
 pub async fn list_policies(
     State(state): State<AppState>,
     Version(version): Version,
+    params: Params,
     query: ListQuery,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Outcome {
     if version < ApiVersion::V2017_03_01 {
-        return Err(ApiError::new(
-            ErrorCode::ResourceNotFound,
-            "GET /policies is available from api-version 2017-03-01.",
-        )
-        .into());
+        let message = "Lists of policies are available from api-version 2017-03-01.";
+        return Err(ApiError::new(ErrorCode::ResourceNotFound, message).into());
     }
-    let scope = query.other("scope").unwrap_or("All");
-    let global = match scope.to_ascii_lowercase().as_str() {
-        "tenant" | "all" => true,
-        "product" | "api" | "operation" => false,
-        _ => {
-            return Err(ApiError::invalid_field(
-                "scope",
-                "Enum",
-                format!("scope must be one of Tenant, Product, Api, Operation, All; got '{scope}'"),
-            )
-            .into());
-        }
-    };
     let mut items = Vec::new();
-    if global {
-        let scope = PolicyScope::Global;
-        if let Some((stored, _)) = read(&state, &scope).await? {
-            items.push(policy::contract(&scope, &stored.xml));
+    if let Some(api_id) = param(&params, "apiId") {
+        let reader = &mut Reader::Store(state.store(), state.instance());
+        let scope = scope_at(reader, Some(api_id), param(&params, "operationId")).await?;
+        if let Some(record) = state
+            .store()
+            .get(state.instance(), Key::top(policy::KIND, &scope.wire_id()))
+            .await?
+        {
+            items.push(policy::contract(
+                &scope,
+                &decode_record::<StoredPolicy>(&record)?.xml,
+            ));
+        }
+    } else {
+        let wanted = query.other("scope").unwrap_or("All").to_ascii_lowercase();
+        if !["tenant", "product", "api", "operation", "all"].contains(&wanted.as_str()) {
+            let message = format!(
+                "scope must be one of Tenant, Product, Api, Operation, All; got '{wanted}'"
+            );
+            return Err(ApiError::invalid_field("scope", "Enum", message).into());
+        }
+        for record in state
+            .store()
+            .list(state.instance(), policy::KIND, "")
+            .await?
+        {
+            if wanted == "all" || kind_of(&record.id).eq_ignore_ascii_case(&wanted) {
+                let stored: StoredPolicy = decode_record(&record)?;
+                items.push(serde_json::json!({ "id": record.id, "policyContent": stored.xml }));
+            }
         }
     }
     Ok(respond::json(
@@ -306,11 +339,32 @@ pub async fn list_policies(
     ))
 }
 
+/// Deletes the policies of an API and of its operations (`operation` = `None`), or of one
+/// operation, inside the caller's transaction.
+pub async fn delete_policies_under(
+    tx: &mut dyn Tx,
+    api_id: &str,
+    operation: Option<&str>,
+) -> Result<(), Failure> {
+    let prefix = match operation {
+        None => format!("/apis/{api_id}/").to_lowercase(),
+        Some(op) => PolicyScope::Operation(api_id.to_owned(), op.to_owned())
+            .wire_id()
+            .to_lowercase(),
+    };
+    for record in tx.list(policy::KIND, "").await? {
+        if record.id.to_lowercase().starts_with(&prefix) {
+            tx.delete(Key::top(policy::KIND, &record.id)).await?;
+        }
+    }
+    Ok(())
+}
+
 /// The ids of the stored policies that reference the named value `name` as `{{name}}`.
 pub async fn referencing_policies(tx: &mut dyn Tx, name: &str) -> Result<Vec<String>, Failure> {
     let mut ids = Vec::new();
     for record in tx.list_kind(policy::KIND).await? {
-        let stored = decode_record::<StoredPolicy>(&record)?;
+        let stored: StoredPolicy = decode_record(&record)?;
         let Ok(document) = PolicyDocument::parse(&stored.xml, PolicyFormat::Xml) else {
             tracing::error!(id = %record.id, "a stored policy no longer parses");
             continue;

@@ -11,8 +11,22 @@ on_both_engines!(
     representations_round_trip,
     legacy_tenant_policy,
     invalid_documents_are_refused,
-    referenced_properties_cannot_be_deleted
+    referenced_properties_cannot_be_deleted,
+    api_and_operation_policies,
+    structure_is_checked_per_scope
 );
+
+async fn api_with_operation(s: &Server) {
+    let api = json!({"name": "Shop", "path": "shop", "serviceUrl": "http://backend.example.com"});
+    assert_eq!(s.put(&format!("/apis/shop?{V17}"), &api).await.status, 201);
+    let op = json!({"name": "Get", "method": "GET", "urlTemplate": "/orders"});
+    assert_eq!(
+        s.put(&format!("/apis/shop/operations/get?{V17}"), &op)
+            .await
+            .status,
+        201
+    );
+}
 
 async fn representations_round_trip(engine: Engine) {
     let s = Server::start(engine).await;
@@ -245,4 +259,188 @@ async fn referenced_properties_cannot_be_deleted(engine: Engine) {
             .status,
         204
     );
+}
+
+async fn api_and_operation_policies(engine: Engine) {
+    let s = Server::start(engine).await;
+    let doc = "<policies><inbound><base /><set-header name=\"x\" exists-action=\"override\"><value>1</value></set-header></inbound></policies>";
+    let api_path = format!("/apis/shop/policies/policy?{V17}");
+    assert_eq!(
+        s.send(
+            "PUT",
+            &api_path,
+            Some(doc),
+            &[("Content-Type", XML), ("If-Match", "*")]
+        )
+        .await
+        .status,
+        404,
+        "the API must exist"
+    );
+    api_with_operation(&s).await;
+    let r = s
+        .send("PUT", &api_path, Some(doc), &[("Content-Type", XML)])
+        .await;
+    assert_eq!(
+        (r.status, r.error_targets()),
+        (400, vec!["If-Match".to_owned()]),
+        "API policies need If-Match"
+    );
+    let r = s
+        .send(
+            "PUT",
+            &api_path,
+            Some(doc),
+            &[("Content-Type", XML), ("If-Match", "*")],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json()["id"], "/apis/shop/policies/policy");
+    assert_eq!(s.get(&api_path).await.text, doc);
+    let op_doc =
+        "<policies><inbound><base /><rewrite-uri template=\"/v2/orders\" /></inbound></policies>";
+    let op_path = format!("/apis/shop/operations/get/policies/policy?{V17}");
+    assert_eq!(
+        s.send(
+            "PUT",
+            &op_path,
+            Some(op_doc),
+            &[("Content-Type", XML), ("If-Match", "*")]
+        )
+        .await
+        .status,
+        201
+    );
+    assert_eq!(
+        s.send(
+            "PUT",
+            &format!("/apis/shop/operations/nope/policies/policy?{V17}"),
+            Some(op_doc),
+            &[("Content-Type", XML), ("If-Match", "*")]
+        )
+        .await
+        .status,
+        404
+    );
+    let listed = s
+        .get(&format!("/apis/shop/operations/get/policies?{V17}"))
+        .await
+        .json();
+    assert_eq!(
+        (listed["count"].clone(), listed["value"][0]["id"].clone()),
+        (json!(1), json!("/apis/shop/operations/get/policies/policy"))
+    );
+    for (scope, count) in [("Tenant", 1), ("Api", 1), ("Operation", 1), ("All", 3)] {
+        assert_eq!(
+            s.get(&format!("/policies?{V17}&scope={scope}"))
+                .await
+                .json()["count"],
+            count,
+            "{scope}"
+        );
+    }
+    // Legacy URLs for legacy versions only.
+    let legacy = "/apis/shop/policy?api-version=2016-10-10";
+    assert_eq!(s.get(legacy).await.text, doc);
+    assert_eq!(
+        s.get("/apis/shop/policies/policy?api-version=2016-10-10")
+            .await
+            .status,
+        404
+    );
+    assert_eq!(s.get(&format!("/apis/shop/policy?{V17}")).await.status, 404);
+    // Deleting the operation deletes its policy; deleting the API deletes the rest.
+    assert_eq!(
+        s.delete(&format!("/apis/shop/operations/get?{V17}"), "*")
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        s.get(&format!("/policies?{V17}&scope=Operation"))
+            .await
+            .json()["count"],
+        0
+    );
+    assert_eq!(
+        s.delete(&format!("/apis/shop?{V17}"), "*").await.status,
+        204
+    );
+    assert_eq!(
+        s.get(&format!("/policies?{V17}&scope=Api")).await.json()["count"],
+        0
+    );
+}
+
+async fn structure_is_checked_per_scope(engine: Engine) {
+    let s = Server::start(engine).await;
+    api_with_operation(&s).await;
+    let put = |path: String, doc: &'static str| {
+        let s = &s;
+        async move {
+            s.send(
+                "PUT",
+                &path,
+                Some(doc),
+                &[("Content-Type", XML), ("If-Match", "*")],
+            )
+            .await
+        }
+    };
+    let api_path = format!("/apis/shop/policies/policy?{V17}");
+    let global_path = format!("/policies/policy?{V17}");
+    for (path, doc, needle) in [
+        (
+            api_path.clone(),
+            "<policies>\n<inbound>\n<no-such-policy /></inbound></policies>",
+            "line 3",
+        ),
+        (
+            api_path.clone(),
+            "<policies><inbound><rewrite-uri template=\"/x\" /></inbound></policies>",
+            "operation scope only",
+        ),
+        (
+            api_path.clone(),
+            "<policies><inbound /><inbound /></policies>",
+            "appears twice",
+        ),
+        (
+            api_path.clone(),
+            "<policies><outbound><forward-request /></outbound></policies>",
+            "<backend>",
+        ),
+        (
+            global_path.clone(),
+            "<policies><inbound><base /></inbound></policies>",
+            "global scope",
+        ),
+        (
+            api_path.clone(),
+            "<policies><inbound><set-header name=\"k\" exists-action=\"override\"><value>{{missing-key}}</value></set-header></inbound></policies>",
+            "missing-key",
+        ),
+    ] {
+        let r = put(path, doc).await;
+        assert_eq!(r.status, 400, "{doc}");
+        assert!(r.text.contains(needle), "{doc}: {}", r.text);
+    }
+    assert_eq!(
+        s.put(
+            &format!("/properties/k?{V17}"),
+            &json!({"name": "missing-key", "value": "v"})
+        )
+        .await
+        .status,
+        201
+    );
+    let with_ref = "<policies><inbound><set-header name=\"k\" exists-action=\"override\"><value>{{missing-key}}</value></set-header></inbound></policies>";
+    assert_eq!(
+        put(api_path, with_ref).await.status,
+        201,
+        "the named value exists now"
+    );
+    let r = s.delete(&format!("/properties/k?{V17}"), "*").await;
+    assert_eq!(r.status, 405);
+    assert!(r.text.contains("/apis/shop/policies/policy"), "{}", r.text);
 }
