@@ -77,6 +77,7 @@ SUPPORTED = {
     "ApiSchema_CreateOrUpdate": "document.value must parse as JSON or XML by contentType",
     "ApiSchema_Delete": "400 ResourceReferenced while an operation references it",
     # apimanagement.json (global policy scope)
+    "Regions_List": "one region, named `local`",
     "Policy_List": "scope=Tenant|Api|Operation|All (Product: empty until products exist)",
     "Policy_Get": "XML by default; JSON or raw XML by Accept; legacy path /tenant/policy before 2017-03-01",
     "Policy_CreateOrUpdate": "global scope; structure and {{names}} checked",

@@ -2,7 +2,7 @@
 
 use crate::auth::guard;
 use crate::error::error_response;
-use crate::handlers::{api, policy, tenant_access};
+use crate::handlers::{api, policy, regions, tenant_access};
 use crate::resource::{self, Resource};
 use crate::state::AppState;
 use axum::Router;
@@ -70,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/tenant/policy", any_policy())
         .route("/policies", get(policy::list_policies))
+        .route("/regions", get(regions::list_regions))
         .route("/policies/{policyId}", any_policy())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard));
     api.fallback(unknown_path)

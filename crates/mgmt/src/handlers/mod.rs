@@ -6,5 +6,6 @@ pub mod operation;
 pub mod policy;
 pub mod policy_media;
 pub mod property;
+pub mod regions;
 pub mod schema;
 pub mod tenant_access;

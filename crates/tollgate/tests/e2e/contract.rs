@@ -11,7 +11,8 @@ on_both_engines!(
     identifiers_are_checked,
     paging_counts_and_links,
     filters_are_parsed_and_applied,
-    head_returns_metadata_only
+    head_returns_metadata_only,
+    regions_list_the_one_region
 );
 
 async fn api_version_is_required_and_checked(engine: Engine) {
@@ -303,6 +304,15 @@ async fn filters_are_parsed_and_applied(engine: Engine) {
         .await
         .json();
     assert_eq!(r["count"], 1);
+}
+
+async fn regions_list_the_one_region(engine: Engine) {
+    let s = Server::start(engine).await;
+    let regions = s.get(&format!("/regions?{V17}")).await.json();
+    assert_eq!(
+        regions,
+        json!({"value": [{"name": "local", "isMasterRegion": true, "isDeleted": false}], "count": 1})
+    );
 }
 
 async fn head_returns_metadata_only(engine: Engine) {
