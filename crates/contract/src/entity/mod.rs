@@ -27,6 +27,18 @@ pub struct Parent {
     pub id_param: &'static str,
 }
 
+impl Parent {
+    /// The parent description of an entity type.
+    pub const fn of<E: Entity>() -> Parent {
+        Parent {
+            kind: E::KIND,
+            type_name: E::TYPE_NAME,
+            collection: E::COLLECTION,
+            id_param: E::ID_PARAM,
+        }
+    }
+}
+
 /// An entity addressed as `{parent}{COLLECTION}/{id}` and stored as its serde form.
 pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     /// The store's name for this kind of entity.

@@ -1,5 +1,6 @@
 //! Operation: one method and URL template of an API (REFERENCE §4.4).
 
+use super::api::Api;
 use super::{Entity, Parent};
 use crate::body::decode;
 use crate::odata::{FieldKind, FieldSpec, FieldValue};
@@ -306,12 +307,7 @@ impl Entity for Operation {
     const TYPE_NAME: &'static str = "Operation";
     const COLLECTION: &'static str = "/operations";
     const ID_PARAM: &'static str = "operationId";
-    const PARENT: Option<Parent> = Some(Parent {
-        kind: "api",
-        type_name: "Api",
-        collection: "/apis",
-        id_param: "apiId",
-    });
+    const PARENT: Option<Parent> = Some(Parent::of::<Api>());
 
     fn filter_fields(_: ApiVersion) -> &'static [FieldSpec] {
         FILTER_FIELDS

@@ -1,6 +1,7 @@
 //! API schema (2017-03-01): a JSON or XML schema document that operation representations
 //! reference by `schemaId` (REFERENCE §4.5).
 
+use super::api::Api;
 use super::{Entity, Parent};
 use crate::body::decode;
 use crate::odata::{FieldKind, FieldSpec, FieldValue};
@@ -84,12 +85,7 @@ impl Entity for Schema {
     const COLLECTION: &'static str = "/schemas";
     const ID_PARAM: &'static str = "schemaId";
     const SINCE: ApiVersion = ApiVersion::V2017_03_01;
-    const PARENT: Option<Parent> = Some(Parent {
-        kind: "api",
-        type_name: "Api",
-        collection: "/apis",
-        id_param: "apiId",
-    });
+    const PARENT: Option<Parent> = Some(Parent::of::<Api>());
 
     fn filter_fields(_: ApiVersion) -> &'static [FieldSpec] {
         FILTER_FIELDS
