@@ -78,6 +78,7 @@ SUPPORTED = {
     "ApiSchema_Delete": "400 ResourceReferenced while an operation references it",
     # apimanagement.json (global policy scope)
     "Regions_List": "one region, named `local`",
+    "PolicySnippets_List": "bare array, as the service answers; snippet texts are Tollgate's",
     "Policy_List": "scope=Tenant|Api|Operation|All (Product: empty until products exist)",
     "Policy_Get": "XML by default; JSON or raw XML by Accept; legacy path /tenant/policy before 2017-03-01",
     "Policy_CreateOrUpdate": "global scope; structure and {{names}} checked",

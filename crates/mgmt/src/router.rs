@@ -2,7 +2,7 @@
 
 use crate::auth::guard;
 use crate::error::error_response;
-use crate::handlers::{api, policy, regions, tenant_access};
+use crate::handlers::{api, policy, regions, snippets, tenant_access};
 use crate::resource::{self, Resource};
 use crate::state::AppState;
 use axum::Router;
@@ -71,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tenant/policy", any_policy())
         .route("/policies", get(policy::list_policies))
         .route("/regions", get(regions::list_regions))
+        .route("/policySnippets", get(snippets::list_snippets))
         .route("/policies/{policyId}", any_policy())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard));
     api.fallback(unknown_path)

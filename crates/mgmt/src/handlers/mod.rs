@@ -8,4 +8,5 @@ pub mod policy_media;
 pub mod property;
 pub mod regions;
 pub mod schema;
+pub mod snippets;
 pub mod tenant_access;

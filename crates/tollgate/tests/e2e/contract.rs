@@ -308,6 +308,32 @@ async fn filters_are_parsed_and_applied(engine: Engine) {
 
 async fn regions_list_the_one_region(engine: Engine) {
     let s = Server::start(engine).await;
+    let names = |scope: &str| {
+        let s = &s;
+        let path = format!("/policySnippets?{V17}&scope={scope}");
+        async move {
+            let body = s.get(&path).await.json();
+            body.as_array()
+                .unwrap()
+                .iter()
+                .map(|x| x["name"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    let all = names("All").await;
+    assert_eq!(all.len(), 39);
+    assert!(
+        !names("Tenant").await.contains(&"Rewrite URL".to_owned()),
+        "rewrite-uri is not a tenant-scope snippet"
+    );
+    assert!(!names("Product").await.contains(&"CORS".to_owned()));
+    assert!(names("Operation").await.contains(&"Rewrite URL".to_owned()));
+    assert_eq!(
+        s.get(&format!("/policySnippets?{V17}&scope=Galaxy"))
+            .await
+            .error_targets(),
+        ["scope"]
+    );
     let regions = s.get(&format!("/regions?{V17}")).await.json();
     assert_eq!(
         regions,
