@@ -15,6 +15,15 @@ pub fn json(status: StatusCode, etag: Option<Etag>, body: &Value) -> Response {
     with_etag(response, etag)
 }
 
+/// A JSON response of a specific JSON media type.
+pub fn json_as(status: StatusCode, media_type: &'static str, body: &Value) -> Response {
+    let mut response = (status, body.to_string()).into_response();
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    response
+}
+
 /// A response without a body.
 pub fn empty(status: StatusCode, etag: Option<Etag>) -> Response {
     with_etag(status.into_response(), etag)

@@ -2,7 +2,7 @@
 
 use crate::auth::guard;
 use crate::error::error_response;
-use crate::handlers::{api, policy, regions, snippets, tenant_access};
+use crate::handlers::{api, export, policy, regions, snippets, tenant_access};
 use crate::resource::{self, Resource};
 use crate::state::AppState;
 use axum::Router;
@@ -23,7 +23,13 @@ use tollgate_contract::{ApiError, ErrorCode};
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/apis", collection::<Api>())
-        .route("/apis/{apiId}", entity::<Api>())
+        .route(
+            "/apis/{apiId}",
+            get(export::get_api)
+                .put(api::put_api)
+                .patch(resource::patch::<Api>)
+                .delete(resource::delete::<Api>),
+        )
         .route("/apis/{apiId}/operations", collection::<Operation>())
         .route(
             "/apis/{apiId}/operations/{operationId}",

@@ -3,8 +3,8 @@
 //! One stored shape serves every version: legacy responses (before 2016-07-07) show
 //! `authenticationSettings` with `oAuth2: null` and `description: null` as the legacy samples
 //! do; 2016-07-07 adds `type`; 2017-03-01 adds the read-only revision fields `apiRevision` and
-//! `isCurrent`. Import fields (`contentFormat`, `contentValue`, `wsdlSelector`) are not yet
-//! supported and are refused with a message saying so.
+//! `isCurrent`. Import fields (`contentFormat`, `contentValue`, `wsdlSelector`) are handled by the
+//! management API's import before this type sees the body; here they are refused.
 
 use super::Entity;
 use crate::body::decode;
@@ -143,7 +143,7 @@ impl Api {
             return Err(ApiError::invalid_field(
                 "contentFormat",
                 "NotSupported",
-                "importing an API from a document (contentFormat/contentValue/wsdlSelector) is not supported yet",
+                "contentFormat/contentValue/wsdlSelector import an API with PUT (api-version 2017-03-01); they cannot be patched",
             ));
         }
         if input.api_type.is_some() && version < ApiVersion::V2016_07_07 {

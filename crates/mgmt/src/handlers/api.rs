@@ -3,8 +3,10 @@
 
 use crate::collection;
 use crate::error::{Failure, Outcome};
-use crate::extract::{ListQuery, Version};
+use crate::extract::{IfMatchHeader, JsonBody, ListQuery, Version};
+use crate::handlers::import;
 use crate::handlers::policy::delete_policies_under;
+use crate::resource;
 use crate::resource::{Place, Resource, decode_record};
 use crate::respond;
 use crate::state::AppState;
@@ -74,6 +76,22 @@ impl Resource for Api {
         }
         Ok(())
     }
+}
+
+/// `PUT /apis/{apiId}`: an API, or an import when the body has `contentFormat`.
+pub async fn put_api(
+    state: State<AppState>,
+    version: Version,
+    path: Path<Vec<(String, String)>>,
+    if_match: IfMatchHeader,
+    body: JsonBody,
+) -> Outcome {
+    let Some(request) = import::import_request(&body.0) else {
+        return resource::put::<Api>(state, version, path, if_match, body).await;
+    };
+    let id = path.0.first().map(|(_, v)| v.as_str()).unwrap_or_default();
+    ident::check_id(Api::ID_PARAM, id, Api::MAX_ID_LEN)?;
+    import::import_api(&state.0, version.0, id, if_match.0, request).await
 }
 
 /// `GET /apis/{apiId}/products`: the products that include the API (none until products exist).

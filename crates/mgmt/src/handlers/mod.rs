@@ -2,6 +2,8 @@
 
 pub mod api;
 pub mod backend;
+pub mod export;
+pub mod import;
 pub mod operation;
 pub mod policy;
 pub mod policy_media;

@@ -1,0 +1,173 @@
+//! Importing an API from a description document (2017-03-01 `contentFormat` / `contentValue`):
+//! the API, its schemas and its operations are written in one transaction; re-importing an
+//! existing API replaces its operations (and their policies) and schemas. Fields of the request
+//! body other than the import fields (`path`, `name`, `serviceUrl`, …) override the document.
+
+use crate::error::{Failure, Outcome};
+use crate::extract::if_match::check;
+use crate::handlers::policy::delete_policies_under;
+use crate::resource::{Place, Resource, decode_record};
+use crate::respond;
+use crate::state::AppState;
+use axum::http::StatusCode;
+use serde_json::{Map, Value, json};
+use tollgate_contract::entity::api::Api;
+use tollgate_contract::entity::operation::Operation;
+use tollgate_contract::entity::schema::Schema;
+use tollgate_contract::entity::{Entity, wire_id};
+use tollgate_contract::{ApiError, ApiVersion, Etag, IfMatch};
+use tollgate_store::{Key, Tx};
+
+/// The fields that ask for an import.
+const IMPORT_FIELDS: [&str; 3] = ["contentFormat", "contentValue", "wsdlSelector"];
+
+/// The body's import request, when it has one: the format, the document, and the other fields.
+pub fn import_request(body: &[u8]) -> Option<(String, Value, Map<String, Value>)> {
+    let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(body) else {
+        return None;
+    };
+    if !IMPORT_FIELDS.iter().any(|f| fields.contains_key(*f)) {
+        return None;
+    }
+    let format = fields
+        .remove("contentFormat")
+        .and_then(|f| f.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    let value = fields.remove("contentValue").unwrap_or(Value::Null);
+    Some((format, value, fields))
+}
+
+fn not_supported(format: &str) -> Failure {
+    let message = format!(
+        "contentFormat '{format}' is not supported yet; supported: swagger-json, openapi+json"
+    );
+    ApiError::invalid_field("contentFormat", "NotSupported", message).into()
+}
+
+/// `PUT /apis/{apiId}` with `contentFormat`.
+pub async fn import_api(
+    state: &AppState,
+    version: ApiVersion,
+    id: &str,
+    condition: Option<IfMatch>,
+    (format, value, mut fields): (String, Value, Map<String, Value>),
+) -> Outcome {
+    if version < ApiVersion::V2017_03_01 {
+        let message = "contentFormat is available from api-version 2017-03-01 (earlier versions import with ?import=true)";
+        return Err(ApiError::invalid_field("contentFormat", "UnknownField", message).into());
+    }
+    if fields.contains_key("wsdlSelector") {
+        return Err(not_supported("wsdl"));
+    }
+    let document = match (format.as_str(), &value) {
+        ("swagger-json" | "openapi+json" | "openapi", Value::String(text)) => text.clone(),
+        ("swagger-json" | "openapi+json" | "openapi", Value::Object(_)) => value.to_string(),
+        ("swagger-json" | "openapi+json" | "openapi", _) => {
+            return Err(ApiError::invalid_field(
+                "contentValue",
+                "Required",
+                "contentValue must hold the document",
+            )
+            .into());
+        }
+        (other, _) => return Err(not_supported(other)),
+    };
+    let imported = tollgate_interchange::import_openapi(&document).map_err(|err| {
+        ApiError::invalid_field(
+            "contentValue",
+            "InvalidDocument",
+            format!("the document cannot be imported: {err}"),
+        )
+    })?;
+    // The document gives the defaults; the body's own fields win.
+    let mut api_body = Map::new();
+    api_body.insert("name".into(), json!(imported.name));
+    if let Some(d) = &imported.description {
+        api_body.insert("description".into(), json!(d));
+    }
+    if let Some(url) = &imported.service_url {
+        api_body.insert("serviceUrl".into(), json!(url));
+    }
+    api_body.insert("protocols".into(), json!(imported.protocols));
+    api_body.append(&mut fields);
+    let api = Api::from_put(version, Value::Object(api_body).to_string().as_bytes())?;
+    // Each imported entity passes the same validation as one created by hand.
+    let mut schemas = Vec::with_capacity(imported.schemas.len());
+    for (schema_id, schema) in &imported.schemas {
+        schemas.push((
+            schema_id.clone(),
+            Schema::from_put(version, &schema_body(schema))?,
+        ));
+    }
+    let mut operations = Vec::with_capacity(imported.operations.len());
+    for (op_id, operation) in &imported.operations {
+        let body = serde_json::to_vec(operation).map_err(|_| Failure(ApiError::internal()))?;
+        operations.push((op_id.clone(), Operation::from_put(version, &body)?));
+    }
+
+    let mut tx = state.store().begin(state.instance()).await?;
+    let current = tx.get(Key::top(Api::KIND, id)).await?;
+    if let Some(record) = &current {
+        check(
+            condition.as_ref(),
+            Etag(record.revision),
+            &format!("Api '{id}'"),
+        )?;
+    }
+    let old: Option<Api> = current.as_ref().map(decode_record).transpose()?;
+    let top = Place::default();
+    Api::check_write(tx.as_mut(), &top, id, &api, old.as_ref()).await?;
+    let api_id = current.as_ref().map_or(id, |r| r.id.as_str()).to_owned();
+    let place = Place {
+        parent_key: format!("apis/{api_id}"),
+        parent_wire: format!("/apis/{api_id}"),
+    };
+    if current.is_some() {
+        replace_children(tx.as_mut(), &api_id, &place).await?;
+    }
+    tx.put(Key::top(Api::KIND, id), &encode(&api)?).await?;
+    for (schema_id, schema) in &schemas {
+        tx.put(place.key(Schema::KIND, schema_id), &encode(schema)?)
+            .await?;
+    }
+    for (op_id, operation) in &operations {
+        tx.put(place.key(Operation::KIND, op_id), &encode(operation)?)
+            .await?;
+    }
+    let etag = Etag(tx.revision());
+    tx.commit().await?;
+    let status = if current.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    Ok(respond::json(
+        status,
+        Some(etag),
+        &api.render(version, &wire_id::<Api>("", &api_id)),
+    ))
+}
+
+/// Removes what a re-import replaces: the operations (with their policies) and the schemas.
+async fn replace_children(tx: &mut dyn Tx, api_id: &str, place: &Place) -> Result<(), Failure> {
+    for kind in [Operation::KIND, Schema::KIND] {
+        for record in tx.list(kind, &place.parent_key).await? {
+            if kind == Operation::KIND {
+                delete_policies_under(tx, api_id, Some(&record.id)).await?;
+            }
+            tx.delete(place.key(kind, &record.id)).await?;
+        }
+    }
+    Ok(())
+}
+
+/// A schema as the JSON body that would create it.
+fn schema_body(schema: &Schema) -> Vec<u8> {
+    json!({ "contentType": schema.content_type, "document": { "value": schema.value } })
+        .to_string()
+        .into_bytes()
+}
+
+fn encode<T: serde::Serialize>(entity: &T) -> Result<String, Failure> {
+    serde_json::to_string(entity).map_err(|_| Failure(ApiError::internal()))
+}

@@ -1,0 +1,261 @@
+//! Importing APIs from OpenAPI documents and exporting them (REFERENCE §4.3).
+
+use crate::common::{Engine, Server, V17};
+use crate::on_both_engines;
+use serde_json::{Value, json};
+
+const PETSTORE: &str =
+    include_str!("../../../interchange/tests/fixtures/swagger-2.0-petstore.json");
+const PETSTORE_V3: &str =
+    include_str!("../../../interchange/tests/fixtures/openapi-3.0-petstore-expanded.json");
+
+on_both_engines!(
+    imports_create_everything_at_once,
+    reimport_replaces_and_bad_documents_change_nothing,
+    export_round_trips
+);
+
+fn import_body(path: &str, format: &str, document: &str) -> Value {
+    json!({"path": path, "contentFormat": format, "contentValue": document})
+}
+
+fn ids(list: &Value) -> Vec<String> {
+    let mut ids: Vec<String> = list["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .collect();
+    ids.sort();
+    ids
+}
+
+async fn imports_create_everything_at_once(engine: Engine) {
+    let s = Server::start(engine).await;
+    let r = s
+        .put(
+            &format!("/apis/petstore?{V17}"),
+            &import_body("pets", "swagger-json", PETSTORE),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let api = r.json();
+    assert_eq!(
+        (api["name"].clone(), api["path"].clone()),
+        (json!("Swagger Petstore"), json!("pets"))
+    );
+    assert_eq!(api["serviceUrl"], "http://petstore.swagger.io/v1");
+    let ops = s
+        .get(&format!("/apis/petstore/operations?{V17}"))
+        .await
+        .json();
+    assert_eq!(
+        ids(&ops),
+        [
+            "/apis/petstore/operations/createPets",
+            "/apis/petstore/operations/listPets",
+            "/apis/petstore/operations/showPetById"
+        ]
+    );
+    let show = s
+        .get(&format!("/apis/petstore/operations/showPetById?{V17}"))
+        .await
+        .json();
+    assert_eq!(
+        (show["method"].clone(), show["urlTemplate"].clone()),
+        (json!("GET"), json!("/pets/{petId}"))
+    );
+    assert_eq!(show["templateParameters"][0]["name"], "petId");
+    let schemas = s.get(&format!("/apis/petstore/schemas?{V17}")).await.json();
+    assert_eq!(
+        schemas["count"], 1,
+        "the definitions become one schema: {schemas}"
+    );
+    // OpenAPI 3 with the body's own fields winning over the document's.
+    let mut body = import_body("v3", "openapi+json", PETSTORE_V3);
+    body["name"] = json!("Pets v3");
+    let r = s.put(&format!("/apis/pets3?{V17}"), &body).await;
+    assert_eq!(
+        (r.status, r.json()["name"].clone()),
+        (201, json!("Pets v3")),
+        "{}",
+        r.text
+    );
+    assert!(
+        s.get(&format!("/apis/pets3/operations?{V17}")).await.json()["count"]
+            .as_u64()
+            .unwrap()
+            >= 4
+    );
+    // The imported API's path is unique like any other.
+    let r = s
+        .put(
+            &format!("/apis/clash?{V17}"),
+            &import_body("pets", "swagger-json", PETSTORE),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_targets()),
+        (400, vec!["path".to_owned()])
+    );
+}
+
+async fn reimport_replaces_and_bad_documents_change_nothing(engine: Engine) {
+    let s = Server::start(engine).await;
+    assert_eq!(
+        s.put(
+            &format!("/apis/petstore?{V17}"),
+            &import_body("pets", "swagger-json", PETSTORE)
+        )
+        .await
+        .status,
+        201
+    );
+    let small = json!({"swagger": "2.0", "info": {"title": "Smaller", "version": "1"}, "paths": {"/ping": {"get": {"operationId": "ping", "responses": {"200": {"description": "ok"}}}}}});
+    let r = s
+        .put(
+            &format!("/apis/petstore?{V17}"),
+            &import_body("pets", "swagger-json", &small.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(
+        ids(&s
+            .get(&format!("/apis/petstore/operations?{V17}"))
+            .await
+            .json()),
+        ["/apis/petstore/operations/ping"]
+    );
+    assert_eq!(
+        s.get(&format!("/apis/petstore/schemas?{V17}")).await.json()["count"],
+        0,
+        "re-import replaces the schemas too"
+    );
+    for (format, document, target) in [
+        ("swagger-json", "{ not json", "contentValue"),
+        (
+            "swagger-json",
+            r#"{"swagger": "1.2", "info": {"title": "x"}}"#,
+            "contentValue",
+        ),
+        (
+            "swagger-json",
+            r#"{"swagger": "2.0", "info": {"title": "x", "version": "1"}, "paths": {"/a/{x}": {"get": {}}, "/a/{y}": {"get": {}}}}"#,
+            "contentValue",
+        ),
+        ("wadl-xml", "<application/>", "contentFormat"),
+        (
+            "swagger-link-json",
+            "http://example.com/doc.json",
+            "contentFormat",
+        ),
+    ] {
+        let r = s
+            .put(
+                &format!("/apis/other?{V17}"),
+                &import_body("other", format, document),
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.error_targets()),
+            (400, vec![target.to_owned()]),
+            "{format}: {}",
+            r.text
+        );
+    }
+    assert_eq!(
+        s.get(&format!("/apis/other?{V17}")).await.status,
+        404,
+        "a refused import writes nothing"
+    );
+    let r = s
+        .put(
+            "/apis/old?api-version=2016-10-10",
+            &import_body("old", "swagger-json", PETSTORE),
+        )
+        .await;
+    assert_eq!(r.status, 400, "contentFormat arrived in 2017-03-01");
+}
+
+async fn export_round_trips(engine: Engine) {
+    let s = Server::start(engine).await;
+    assert_eq!(
+        s.put(
+            &format!("/apis/petstore?{V17}"),
+            &import_body("pets", "swagger-json", PETSTORE)
+        )
+        .await
+        .status,
+        201
+    );
+    let exported = s
+        .send(
+            "GET",
+            &format!("/apis/petstore?{V17}&export=true"),
+            None,
+            &[("Accept", "application/vnd.swagger.doc+json")],
+        )
+        .await;
+    assert_eq!(exported.status, 200, "{}", exported.text);
+    assert_eq!(
+        exported.header("content-type").as_deref(),
+        Some("application/vnd.swagger.doc+json")
+    );
+    let document = exported.json();
+    assert_eq!(document["swagger"], "2.0");
+    let r = s
+        .put(
+            &format!("/apis/copy?{V17}"),
+            &import_body("copy", "swagger-json", &document.to_string()),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let original = s
+        .get(&format!("/apis/petstore/operations?{V17}"))
+        .await
+        .json();
+    let copy = s.get(&format!("/apis/copy/operations?{V17}")).await.json();
+    let shape = |list: &Value| {
+        let mut v: Vec<(String, String, String)> = list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["name"].as_str().unwrap().to_owned(),
+                    o["method"].as_str().unwrap().to_owned(),
+                    o["urlTemplate"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        shape(&original),
+        shape(&copy),
+        "export then import yields the same operations"
+    );
+    let legacy = s
+        .send(
+            "GET",
+            "/apis/petstore?api-version=2014-02-14&export=true",
+            None,
+            &[("Accept", "application/json")],
+        )
+        .await
+        .json();
+    assert_eq!(
+        legacy["operations"]["count"], 3,
+        "the JSON export embeds the operations"
+    );
+    let r = s
+        .send(
+            "GET",
+            &format!("/apis/petstore?{V17}&export=true"),
+            None,
+            &[("Accept", "application/vnd.sun.wadl+xml")],
+        )
+        .await;
+    assert_eq!(r.status, 406);
+}
