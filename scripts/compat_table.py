@@ -54,8 +54,8 @@ SUPPORTED = {
     "TenantAccess_RegenerateSecondaryKey": "accessName must be `access`",
     # apimapis.json
     "Api_List": "filters id, name, description, serviceUrl, path",
-    "Api_Get": "",
-    "Api_CreateOrUpdate": "create-only (409) before 2016-10-10; import fields (contentFormat…) not yet: 400",
+    "Api_Get": "?export=true: Swagger 2.0 (application/vnd.swagger.doc+json) or JSON with operations",
+    "Api_CreateOrUpdate": "create-only (409) before 2016-10-10; import: swagger-json, openapi+json (links, WADL, WSDL not yet)",
     "Api_Update": "",
     "Api_Delete": "deletes the API's operations and schemas in the same transaction",
     "ApiProduct_ListByApis": "partial: empty until products exist",
