@@ -20,8 +20,7 @@ use tollgate_contract::validate::is_http_url;
 /// imports it: every path and method becomes an operation that passes Tollgate's operation
 /// validation, and the named schemas become one schema the representations reference.
 pub fn import_openapi(document: &str) -> Result<ImportedApi, ImportError> {
-    let root: Value = serde_json::from_str(document)
-        .map_err(|e| error("", format!("the document is not valid JSON: {e}")))?;
+    let root: Value = crate::document::parse(document)?;
     if !root.is_object() {
         return Err(error("", "the document must be a JSON object"));
     }

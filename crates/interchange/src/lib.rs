@@ -16,6 +16,7 @@
 //! ```
 
 mod doc;
+mod document;
 mod export;
 mod ids;
 mod import;

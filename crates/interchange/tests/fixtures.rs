@@ -293,3 +293,41 @@ fn the_export_of_a_swagger_fixture_keeps_its_shape() {
     assert_eq!(show["parameters"][0]["required"], true);
     assert!(doc["definitions"]["Pet"].is_object());
 }
+
+#[test]
+fn yaml_and_json_petstores_import_alike() {
+    let json =
+        tollgate_interchange::import_openapi(include_str!("fixtures/openapi-3.0-petstore.json"))
+            .unwrap();
+    let yaml =
+        tollgate_interchange::import_openapi(include_str!("fixtures/openapi-3.0-petstore.yaml"))
+            .unwrap();
+    let shape =
+        |api: &tollgate_interchange::ImportedApi| -> Vec<(String, String, String, Vec<i64>)> {
+            api.operations
+                .iter()
+                .map(|(id, op)| {
+                    let codes = op.responses.iter().filter_map(|r| r.status_code).collect();
+                    (
+                        id.clone(),
+                        op.method.clone(),
+                        op.url_template.clone(),
+                        codes,
+                    )
+                })
+                .collect()
+        };
+    assert_eq!(yaml.name, "Swagger Petstore");
+    assert_eq!(yaml.operations.len(), 3);
+    assert_eq!(
+        shape(&yaml),
+        shape(&json),
+        "the YAML and JSON petstores describe the same operations"
+    );
+    // YAML response codes are integer keys; they become the same status codes.
+    assert!(
+        shape(&yaml)
+            .iter()
+            .any(|(_, _, _, codes)| codes.contains(&200))
+    );
+}

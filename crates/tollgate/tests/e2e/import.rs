@@ -6,6 +6,8 @@ use serde_json::{Value, json};
 
 const PETSTORE: &str =
     include_str!("../../../interchange/tests/fixtures/swagger-2.0-petstore.json");
+const PETSTORE_YAML: &str =
+    include_str!("../../../interchange/tests/fixtures/openapi-3.0-petstore.yaml");
 const PETSTORE_V3: &str =
     include_str!("../../../interchange/tests/fixtures/openapi-3.0-petstore-expanded.json");
 
@@ -86,6 +88,18 @@ async fn imports_create_everything_at_once(engine: Engine) {
             .as_u64()
             .unwrap()
             >= 4
+    );
+    // YAML documents import too.
+    let r = s
+        .put(
+            &format!("/apis/yaml?{V17}"),
+            &import_body("yaml", "openapi", PETSTORE_YAML),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        s.get(&format!("/apis/yaml/operations?{V17}")).await.json()["count"],
+        3
     );
     // The imported API's path is unique like any other.
     let r = s
