@@ -72,6 +72,20 @@ async fn read_limited(mut body: axum::body::Body, limit: usize) -> Result<Bytes,
     Ok(Bytes::from(bytes))
 }
 
+impl Body {
+    /// The body as JSON: `application/json` (or `+json`), or no `Content-Type`; else 415.
+    pub fn into_json(self) -> Result<JsonBody, Failure> {
+        match self.media_type.as_deref() {
+            None => Ok(JsonBody(self.bytes)),
+            Some(t) if is_json(t) => Ok(JsonBody(self.bytes)),
+            Some(other) => Err(Failure(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                format!("Content-Type '{other}' is not supported here; send application/json."),
+            ))),
+        }
+    }
+}
+
 /// Whether a media type is JSON.
 pub fn is_json(media_type: &str) -> bool {
     media_type == "application/json" || media_type == "text/json" || media_type.ends_with("+json")
@@ -81,14 +95,6 @@ impl FromRequest<AppState> for JsonBody {
     type Rejection = Failure;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let body = Body::from_request(req, state).await?;
-        match body.media_type.as_deref() {
-            None => Ok(JsonBody(body.bytes)),
-            Some(t) if is_json(t) => Ok(JsonBody(body.bytes)),
-            Some(other) => Err(Failure(ApiError::new(
-                ErrorCode::UnsupportedMediaType,
-                format!("Content-Type '{other}' is not supported here; send application/json."),
-            ))),
-        }
+        Body::from_request(req, state).await?.into_json()
     }
 }

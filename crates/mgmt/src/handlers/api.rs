@@ -3,7 +3,7 @@
 
 use crate::collection;
 use crate::error::{Failure, Outcome};
-use crate::extract::{IfMatchHeader, JsonBody, ListQuery, Version};
+use crate::extract::{Body, IfMatchHeader, ListQuery, Version};
 use crate::handlers::import;
 use crate::handlers::policy::delete_policies_under;
 use crate::resource;
@@ -78,20 +78,34 @@ impl Resource for Api {
     }
 }
 
-/// `PUT /apis/{apiId}`: an API, or an import when the body has `contentFormat`.
+/// `PUT /apis/{apiId}`: an API, or an import (`contentFormat` in the body, or `?import=true`).
 pub async fn put_api(
     state: State<AppState>,
     version: Version,
     path: Path<Vec<(String, String)>>,
+    query: ListQuery,
     if_match: IfMatchHeader,
-    body: JsonBody,
+    body: Body,
 ) -> Outcome {
-    let Some(request) = import::import_request(&body.0) else {
-        return resource::put::<Api>(state, version, path, if_match, body).await;
+    let id = path
+        .0
+        .first()
+        .map(|(_, v)| v.to_owned())
+        .unwrap_or_default();
+    let request = if query
+        .other("import")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"))
+    {
+        import::legacy_request(body.media_type.as_deref(), &body.bytes, query.other("path"))?
+    } else {
+        let body = body.into_json()?;
+        match import::content_fields_request(version.0, &body.0)? {
+            Some(request) => request,
+            None => return resource::put::<Api>(state, version, path, if_match, body).await,
+        }
     };
-    let id = path.0.first().map(|(_, v)| v.as_str()).unwrap_or_default();
-    ident::check_id(Api::ID_PARAM, id, Api::MAX_ID_LEN)?;
-    import::import_api(&state.0, version.0, id, if_match.0, request).await
+    ident::check_id(Api::ID_PARAM, &id, Api::MAX_ID_LEN)?;
+    import::import_api(&state.0, version.0, &id, if_match.0, request).await
 }
 
 /// `GET /apis/{apiId}/products`: the products that include the API (none until products exist).

@@ -1,4 +1,5 @@
-//! Importing an API from a description document (2017-03-01 `contentFormat` / `contentValue`):
+//! Importing an API from a description document, in the 2017-03-01 form (`contentFormat` /
+//! `contentValue` in a JSON body) or the legacy one (`?import=true&path=…`, the document as the body):
 //! the API, its schemas and its operations are written in one transaction; re-importing an
 //! existing API replaces its operations (and their policies) and schemas. Fields of the request
 //! body other than the import fields (`path`, `name`, `serviceUrl`, …) override the document.
@@ -15,53 +16,59 @@ use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::schema::Schema;
 use tollgate_contract::entity::{Entity, wire_id};
-use tollgate_contract::{ApiError, ApiVersion, Etag, IfMatch};
+use tollgate_contract::{ApiError, ApiVersion, ErrorCode, Etag, IfMatch};
 use tollgate_store::{Key, Tx};
 
 /// The fields that ask for an import.
 const IMPORT_FIELDS: [&str; 3] = ["contentFormat", "contentValue", "wsdlSelector"];
 
-/// The body's import request, when it has one: the format, the document, and the other fields.
-pub fn import_request(body: &[u8]) -> Option<(String, Value, Map<String, Value>)> {
+/// The media type of a Swagger/OpenAPI document in the legacy `?import=true` form.
+pub const SWAGGER_MEDIA_TYPE: &str = "application/vnd.swagger.doc+json";
+
+/// What to import: the document, the body fields that override it, and which form asked.
+pub struct ImportRequest {
+    document: String,
+    overrides: Map<String, Value>,
+    /// The legacy `?import=true` form: 201 without a body, or 204 (If-Match required) on update.
+    legacy_form: bool,
+}
+
+fn not_supported(target: &str, format: &str) -> Failure {
+    let message = format!(
+        "importing '{format}' is not supported yet; supported: swagger-json, openapi+json, openapi"
+    );
+    ApiError::invalid_field(target, "NotSupported", message).into()
+}
+
+/// The 2017-03-01 form: a JSON body with `contentFormat` and `contentValue`; `None` when the
+/// body has no import fields.
+pub fn content_fields_request(
+    version: ApiVersion,
+    body: &[u8],
+) -> Result<Option<ImportRequest>, Failure> {
     let Ok(Value::Object(mut fields)) = serde_json::from_slice::<Value>(body) else {
-        return None;
+        return Ok(None);
     };
     if !IMPORT_FIELDS.iter().any(|f| fields.contains_key(*f)) {
-        return None;
+        return Ok(None);
+    }
+    if version < ApiVersion::V2017_03_01 {
+        let message = "contentFormat is available from api-version 2017-03-01 (earlier versions import with ?import=true)";
+        return Err(ApiError::invalid_field("contentFormat", "UnknownField", message).into());
+    }
+    if fields.contains_key("wsdlSelector") {
+        return Err(not_supported("wsdlSelector", "wsdl"));
     }
     let format = fields
         .remove("contentFormat")
         .and_then(|f| f.as_str().map(str::to_owned))
         .unwrap_or_default();
     let value = fields.remove("contentValue").unwrap_or(Value::Null);
-    Some((format, value, fields))
-}
-
-fn not_supported(format: &str) -> Failure {
-    let message = format!(
-        "contentFormat '{format}' is not supported yet; supported: swagger-json, openapi+json"
-    );
-    ApiError::invalid_field("contentFormat", "NotSupported", message).into()
-}
-
-/// `PUT /apis/{apiId}` with `contentFormat`.
-pub async fn import_api(
-    state: &AppState,
-    version: ApiVersion,
-    id: &str,
-    condition: Option<IfMatch>,
-    (format, value, mut fields): (String, Value, Map<String, Value>),
-) -> Outcome {
-    if version < ApiVersion::V2017_03_01 {
-        let message = "contentFormat is available from api-version 2017-03-01 (earlier versions import with ?import=true)";
-        return Err(ApiError::invalid_field("contentFormat", "UnknownField", message).into());
-    }
-    if fields.contains_key("wsdlSelector") {
-        return Err(not_supported("wsdl"));
-    }
-    let document = match (format.as_str(), &value) {
-        ("swagger-json" | "openapi+json" | "openapi", Value::String(text)) => text.clone(),
-        ("swagger-json" | "openapi+json" | "openapi", Value::Object(_)) => value.to_string(),
+    let document = match (format.as_str(), value) {
+        ("swagger-json" | "openapi+json" | "openapi", Value::String(text)) => text,
+        ("swagger-json" | "openapi+json" | "openapi", object @ Value::Object(_)) => {
+            object.to_string()
+        }
         ("swagger-json" | "openapi+json" | "openapi", _) => {
             return Err(ApiError::invalid_field(
                 "contentValue",
@@ -70,8 +77,69 @@ pub async fn import_api(
             )
             .into());
         }
-        (other, _) => return Err(not_supported(other)),
+        (other, _) => return Err(not_supported("contentFormat", other)),
     };
+    Ok(Some(ImportRequest {
+        document,
+        overrides: fields,
+        legacy_form: false,
+    }))
+}
+
+/// The legacy form: `PUT /apis/{apiId}?import=true&path=…` with the document as the body.
+pub fn legacy_request(
+    media_type: Option<&str>,
+    body: &[u8],
+    path: Option<&str>,
+) -> Result<ImportRequest, Failure> {
+    let path = path.ok_or_else(|| {
+        ApiError::invalid_field(
+            "path",
+            "Required",
+            "?import=true needs the query parameter path",
+        )
+    })?;
+    match media_type {
+        Some(SWAGGER_MEDIA_TYPE) => {}
+        Some(
+            other @ ("application/vnd.swagger.link+json"
+            | "application/vnd.sun.wadl+xml"
+            | "application/vnd.sun.wadl.link+json"),
+        ) => {
+            return Err(not_supported("Content-Type", other));
+        }
+        other => {
+            let message = format!(
+                "Content-Type '{}' cannot be imported; use {SWAGGER_MEDIA_TYPE}",
+                other.unwrap_or("(none)")
+            );
+            return Err(ApiError::new(ErrorCode::UnsupportedMediaType, message).into());
+        }
+    }
+    let document = String::from_utf8(body.to_vec()).map_err(|_| {
+        ApiError::invalid_field("body", "Encoding", "the document must be UTF-8 text")
+    })?;
+    let mut overrides = Map::new();
+    overrides.insert("path".into(), json!(path));
+    Ok(ImportRequest {
+        document,
+        overrides,
+        legacy_form: true,
+    })
+}
+
+/// Imports an API: `PUT /apis/{apiId}` in either form.
+pub async fn import_api(
+    state: &AppState,
+    version: ApiVersion,
+    id: &str,
+    condition: Option<IfMatch>,
+    ImportRequest {
+        document,
+        overrides: mut fields,
+        legacy_form,
+    }: ImportRequest,
+) -> Outcome {
     let imported = tollgate_interchange::import_openapi(&document).map_err(|err| {
         ApiError::invalid_field(
             "contentValue",
@@ -108,6 +176,11 @@ pub async fn import_api(
     let mut tx = state.store().begin(state.instance()).await?;
     let current = tx.get(Key::top(Api::KIND, id)).await?;
     if let Some(record) = &current {
+        if legacy_form && condition.is_none() {
+            let message =
+                "re-importing an existing API with ?import=true needs If-Match (the ETag, or *)";
+            return Err(ApiError::invalid_field("If-Match", "Required", message).into());
+        }
         check(
             condition.as_ref(),
             Etag(record.revision),
@@ -136,6 +209,14 @@ pub async fn import_api(
     }
     let etag = Etag(tx.revision());
     tx.commit().await?;
+    if legacy_form && version < ApiVersion::V2017_03_01 {
+        let status = if current.is_some() {
+            StatusCode::NO_CONTENT
+        } else {
+            StatusCode::CREATED
+        };
+        return Ok(respond::empty(status, Some(etag)));
+    }
     let status = if current.is_some() {
         StatusCode::OK
     } else {

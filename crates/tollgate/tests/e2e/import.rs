@@ -14,7 +14,8 @@ const PETSTORE_V3: &str =
 on_both_engines!(
     imports_create_everything_at_once,
     reimport_replaces_and_bad_documents_change_nothing,
-    export_round_trips
+    export_round_trips,
+    legacy_import_takes_the_document_as_the_body
 );
 
 fn import_body(path: &str, format: &str, document: &str) -> Value {
@@ -272,4 +273,74 @@ async fn export_round_trips(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, 406);
+}
+
+async fn legacy_import_takes_the_document_as_the_body(engine: Engine) {
+    let s = Server::start(engine).await;
+    let swagger = [("Content-Type", "application/vnd.swagger.doc+json")];
+    let path = "/apis/legacy?api-version=2014-02-14&import=true&path=old";
+    let r = s.send("PUT", path, Some(PETSTORE), &swagger).await;
+    assert_eq!(
+        (r.status, r.text.as_str()),
+        (201, ""),
+        "legacy import answers 201 without a body"
+    );
+    assert_eq!(
+        s.get(&format!("/apis/legacy/operations?{V17}"))
+            .await
+            .json()["count"],
+        3
+    );
+    assert_eq!(
+        s.get(&format!("/apis/legacy?{V17}")).await.json()["path"],
+        "old"
+    );
+    let r = s.send("PUT", path, Some(PETSTORE), &swagger).await;
+    assert_eq!(
+        (r.status, r.error_targets()),
+        (400, vec!["If-Match".to_owned()]),
+        "re-import needs If-Match"
+    );
+    let r = s
+        .send(
+            "PUT",
+            path,
+            Some(PETSTORE),
+            &[swagger[0], ("If-Match", "*")],
+        )
+        .await;
+    assert_eq!((r.status, r.text.as_str()), (204, ""));
+    let r = s
+        .send(
+            "PUT",
+            "/apis/x?api-version=2014-02-14&import=true",
+            Some(PETSTORE),
+            &swagger,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_targets()),
+        (400, vec!["path".to_owned()])
+    );
+    let r = s
+        .send(
+            "PUT",
+            "/apis/x?api-version=2014-02-14&import=true&path=x",
+            Some("<application/>"),
+            &[("Content-Type", "application/vnd.sun.wadl+xml")],
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_targets()),
+        (400, vec!["Content-Type".to_owned()])
+    );
+    let r = s
+        .send(
+            "PUT",
+            "/apis/x?api-version=2014-02-14&import=true&path=x",
+            Some("x"),
+            &[("Content-Type", "text/plain")],
+        )
+        .await;
+    assert_eq!(r.status, 415);
 }
