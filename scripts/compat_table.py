@@ -55,7 +55,7 @@ SUPPORTED = {
     # apimapis.json
     "Api_List": "filters id, name, description, serviceUrl, path",
     "Api_Get": "?export=true: Swagger 2.0 (application/vnd.swagger.doc+json) or JSON with operations",
-    "Api_CreateOrUpdate": "create-only (409) before 2016-10-10; import: swagger-json, openapi+json (links, WADL, WSDL not yet)",
+    "Api_CreateOrUpdate": "create-only (409) before 2016-10-10; import: Swagger/OpenAPI inline or by link, JSON or YAML (WADL, WSDL not yet)",
     "Api_Update": "",
     "Api_Delete": "deletes the API's operations and schemas in the same transaction",
     "ApiProduct_ListByApis": "partial: empty until products exist",

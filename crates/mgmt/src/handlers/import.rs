@@ -6,6 +6,7 @@
 
 use crate::error::{Failure, Outcome};
 use crate::extract::if_match::check;
+use crate::handlers::fetch::fetch_document;
 use crate::handlers::policy::delete_policies_under;
 use crate::resource::{Place, Resource, decode_record};
 use crate::respond;
@@ -24,13 +25,32 @@ const IMPORT_FIELDS: [&str; 3] = ["contentFormat", "contentValue", "wsdlSelector
 
 /// The media type of a Swagger/OpenAPI document in the legacy `?import=true` form.
 pub const SWAGGER_MEDIA_TYPE: &str = "application/vnd.swagger.doc+json";
+/// The media type of a `{"link": …}` to such a document.
+pub const SWAGGER_LINK_MEDIA_TYPE: &str = "application/vnd.swagger.link+json";
 
 /// What to import: the document, the body fields that override it, and which form asked.
 pub struct ImportRequest {
-    document: String,
+    document: Source,
     overrides: Map<String, Value>,
     /// The legacy `?import=true` form: 201 without a body, or 204 (If-Match required) on update.
     legacy_form: bool,
+}
+
+/// Where the document is.
+enum Source {
+    /// In the request.
+    Inline(String),
+    /// At a URL; errors name the field that carried it.
+    Link { url: String, target: &'static str },
+}
+
+impl Source {
+    async fn text(self) -> Result<String, ApiError> {
+        match self {
+            Source::Inline(text) => Ok(text),
+            Source::Link { url, target } => fetch_document(&url, target).await,
+        }
+    }
 }
 
 fn not_supported(target: &str, format: &str) -> Failure {
@@ -64,18 +84,18 @@ pub fn content_fields_request(
         .and_then(|f| f.as_str().map(str::to_owned))
         .unwrap_or_default();
     let value = fields.remove("contentValue").unwrap_or(Value::Null);
+    const INLINE: [&str; 3] = ["swagger-json", "openapi+json", "openapi"];
+    const LINKED: [&str; 3] = ["swagger-link-json", "openapi-link", "openapi+json-link"];
     let document = match (format.as_str(), value) {
-        ("swagger-json" | "openapi+json" | "openapi", Value::String(text)) => text,
-        ("swagger-json" | "openapi+json" | "openapi", object @ Value::Object(_)) => {
-            object.to_string()
-        }
-        ("swagger-json" | "openapi+json" | "openapi", _) => {
-            return Err(ApiError::invalid_field(
-                "contentValue",
-                "Required",
-                "contentValue must hold the document",
-            )
-            .into());
+        (f, Value::String(text)) if INLINE.contains(&f) => Source::Inline(text),
+        (f, object @ Value::Object(_)) if INLINE.contains(&f) => Source::Inline(object.to_string()),
+        (f, Value::String(url)) if LINKED.contains(&f) => Source::Link {
+            url,
+            target: "contentValue",
+        },
+        (f, _) if INLINE.contains(&f) || LINKED.contains(&f) => {
+            let message = "contentValue must hold the document, or its URL for a link format";
+            return Err(ApiError::invalid_field("contentValue", "Required", message).into());
         }
         (other, _) => return Err(not_supported("contentFormat", other)),
     };
@@ -99,26 +119,41 @@ pub fn legacy_request(
             "?import=true needs the query parameter path",
         )
     })?;
-    match media_type {
-        Some(SWAGGER_MEDIA_TYPE) => {}
-        Some(
-            other @ ("application/vnd.swagger.link+json"
-            | "application/vnd.sun.wadl+xml"
-            | "application/vnd.sun.wadl.link+json"),
-        ) => {
+    let document = match media_type {
+        Some(SWAGGER_MEDIA_TYPE) => {
+            Source::Inline(String::from_utf8(body.to_vec()).map_err(|_| {
+                ApiError::invalid_field("body", "Encoding", "the document must be UTF-8 text")
+            })?)
+        }
+        Some(SWAGGER_LINK_MEDIA_TYPE) => {
+            let link = serde_json::from_slice::<Value>(body).ok();
+            let url = link
+                .as_ref()
+                .and_then(|v| v.get("link"))
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    ApiError::invalid_field(
+                        "link",
+                        "Required",
+                        r#"the body must be {"link": "<URL of the document>"}"#,
+                    )
+                })?;
+            Source::Link {
+                url: url.to_owned(),
+                target: "link",
+            }
+        }
+        Some(other @ ("application/vnd.sun.wadl+xml" | "application/vnd.sun.wadl.link+json")) => {
             return Err(not_supported("Content-Type", other));
         }
         other => {
             let message = format!(
-                "Content-Type '{}' cannot be imported; use {SWAGGER_MEDIA_TYPE}",
+                "Content-Type '{}' cannot be imported; use {SWAGGER_MEDIA_TYPE} or {SWAGGER_LINK_MEDIA_TYPE}",
                 other.unwrap_or("(none)")
             );
             return Err(ApiError::new(ErrorCode::UnsupportedMediaType, message).into());
         }
-    }
-    let document = String::from_utf8(body.to_vec()).map_err(|_| {
-        ApiError::invalid_field("body", "Encoding", "the document must be UTF-8 text")
-    })?;
+    };
     let mut overrides = Map::new();
     overrides.insert("path".into(), json!(path));
     Ok(ImportRequest {
@@ -140,6 +175,7 @@ pub async fn import_api(
         legacy_form,
     }: ImportRequest,
 ) -> Outcome {
+    let document = document.text().await?;
     let imported = tollgate_interchange::import_openapi(&document).map_err(|err| {
         ApiError::invalid_field(
             "contentValue",

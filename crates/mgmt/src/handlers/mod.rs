@@ -3,6 +3,7 @@
 pub mod api;
 pub mod backend;
 pub mod export;
+pub mod fetch;
 pub mod import;
 pub mod operation;
 pub mod policy;

@@ -15,7 +15,8 @@ on_both_engines!(
     imports_create_everything_at_once,
     reimport_replaces_and_bad_documents_change_nothing,
     export_round_trips,
-    legacy_import_takes_the_document_as_the_body
+    legacy_import_takes_the_document_as_the_body,
+    imports_fetch_linked_documents
 );
 
 fn import_body(path: &str, format: &str, document: &str) -> Value {
@@ -159,11 +160,6 @@ async fn reimport_replaces_and_bad_documents_change_nothing(engine: Engine) {
             "contentValue",
         ),
         ("wadl-xml", "<application/>", "contentFormat"),
-        (
-            "swagger-link-json",
-            "http://example.com/doc.json",
-            "contentFormat",
-        ),
     ] {
         let r = s
             .put(
@@ -343,4 +339,94 @@ async fn legacy_import_takes_the_document_as_the_body(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, 415);
+}
+
+/// A one-route-per-path HTTP server on loopback for the duration of a test: `/petstore.json`,
+/// `/huge` (17 MiB) and 404 for anything else. Returns its base URL.
+async fn document_server() -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut request = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => request.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let line = String::from_utf8_lossy(&request)
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+                    .to_owned();
+                let path = line.split(' ').nth(1).unwrap_or("/");
+                let (status, body) = match path {
+                    "/petstore.json" => ("200 OK", PETSTORE.as_bytes().to_vec()),
+                    "/huge" => ("200 OK", vec![b' '; 17 * 1024 * 1024]),
+                    _ => ("404 Not Found", b"no".to_vec()),
+                };
+                let head = format!(
+                    "HTTP/1.1 {status}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = socket.write_all(head.as_bytes()).await;
+                let _ = socket.write_all(&body).await;
+            });
+        }
+    });
+    base
+}
+
+async fn imports_fetch_linked_documents(engine: Engine) {
+    let s = Server::start(engine).await;
+    let base = document_server().await;
+    let link = |path: &str| json!({"path": "linked", "contentFormat": "swagger-link-json", "contentValue": format!("{base}{path}")});
+    let r = s
+        .put(&format!("/apis/linked?{V17}"), &link("/petstore.json"))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        s.get(&format!("/apis/linked/operations?{V17}"))
+            .await
+            .json()["count"],
+        3
+    );
+    for (path, needle) in [("/missing", "404"), ("/huge", "larger than")] {
+        let r = s.put(&format!("/apis/other?{V17}"), &link(path)).await;
+        assert_eq!(
+            (r.status, r.error_targets()),
+            (400, vec!["contentValue".to_owned()]),
+            "{path}"
+        );
+        assert!(r.text.contains(needle), "{path}: {}", r.text);
+    }
+    let closed = json!({"path": "x", "contentFormat": "swagger-link-json", "contentValue": "http://127.0.0.1:1/doc.json"});
+    assert_eq!(
+        s.put(&format!("/apis/other?{V17}"), &closed).await.status,
+        400
+    );
+    let not_http = json!({"path": "x", "contentFormat": "swagger-link-json", "contentValue": "file:///etc/passwd"});
+    assert_eq!(
+        s.put(&format!("/apis/other?{V17}"), &not_http).await.status,
+        400
+    );
+    assert_eq!(
+        s.get(&format!("/apis/other?{V17}")).await.status,
+        404,
+        "failed fetches write nothing"
+    );
+    let body = json!({"link": format!("{base}/petstore.json")}).to_string();
+    let r = s
+        .send(
+            "PUT",
+            "/apis/legacylink?api-version=2014-02-14&import=true&path=ll",
+            Some(&body),
+            &[("Content-Type", "application/vnd.swagger.link+json")],
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
 }
