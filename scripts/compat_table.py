@@ -57,6 +57,7 @@ SUPPORTED = {
     "Api_Get": "?export=true: Swagger 2.0 (application/vnd.swagger.doc+json) or JSON with operations",
     "Api_CreateOrUpdate": "create-only (409) before 2016-10-10; import: Swagger/OpenAPI inline or by link, JSON or YAML (WADL, WSDL not yet)",
     "Api_Update": "",
+    "ApiExport_Get": "Swagger link (5 minutes); WADL and WSDL links not yet",
     "Api_Delete": "deletes the API's operations and schemas in the same transaction",
     "ApiProduct_ListByApis": "partial: empty until products exist",
     "ApiOperation_ListByApi": "items are summaries (id, name, method, urlTemplate, description)",

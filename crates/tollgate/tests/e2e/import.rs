@@ -260,6 +260,43 @@ async fn export_round_trips(engine: Engine) {
         legacy["operations"]["count"], 3,
         "the JSON export embeds the operations"
     );
+    // The 2017 link form: a URL that serves the document without credentials for a while.
+    let link = s
+        .send(
+            "GET",
+            &format!("/apis/petstore?{V17}&export=true"),
+            None,
+            &[("Accept", "application/vnd.swagger.link+json")],
+        )
+        .await;
+    assert_eq!(link.status, 200, "{}", link.text);
+    let url = link.json()["link"].as_str().unwrap().to_owned();
+    let path = format!(
+        "/{}",
+        url.split_once("://").unwrap().1.split_once('/').unwrap().1
+    );
+    let fetched = s.send("GET", &path, None, &[("Authorization", "")]).await;
+    assert_eq!(
+        (fetched.status, fetched.json()),
+        (200, document.clone()),
+        "the link serves the same document"
+    );
+    let tampered = path.replace("expires=", "expires=9");
+    assert_eq!(
+        s.send("GET", &tampered, None, &[("Authorization", "")])
+            .await
+            .status,
+        401,
+        "a changed expiry breaks the signature"
+    );
+    let wrong_api = path.replace("/apis/petstore/", "/apis/other/");
+    assert_eq!(
+        s.send("GET", &wrong_api, None, &[("Authorization", "")])
+            .await
+            .status,
+        401,
+        "the link names one API"
+    );
     let r = s
         .send(
             "GET",
