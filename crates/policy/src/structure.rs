@@ -3,7 +3,8 @@
 //!
 //! Restrictions are applied only where the documentation is clear; elsewhere a known statement
 //! is accepted in any section, so that valid Azure policies are not refused. Statements inside
-//! control-flow elements (`choose`, `retry`, `wait`, …) are not checked here.
+//! control flow (`choose`/`when`/`otherwise`, `retry`, `limit-concurrency`, `wait`) are checked
+//! like the section around them; the children of other statements are their parameters.
 
 use crate::{Element, Node, PolicyDocument, PolicyError};
 
@@ -168,19 +169,38 @@ impl PolicyDocument {
     }
 }
 
+/// Where statements are being checked: the section they run in and the scope of the document.
+#[derive(Clone, Copy)]
+struct Context<'a> {
+    section: &'a str,
+    scope: ScopeKind,
+}
+
+/// The element children of `parent`; text other than whitespace is an error.
+fn elements(parent: &Element) -> Result<Vec<&Element>, PolicyError> {
+    let mut out = Vec::new();
+    for node in &parent.children {
+        match node {
+            Node::Element(e) => out.push(e),
+            Node::Text(t) => {
+                if let Some(err) = text_error(parent, t) {
+                    return Err(err);
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
 fn check_section(section: &Element, scope: ScopeKind) -> Result<(), PolicyError> {
+    let context = Context {
+        section: &section.name,
+        scope,
+    };
     let mut base_seen = false;
-    for node in &section.children {
-        let statement = match node {
-            Node::Element(e) => e,
-            Node::Text(t) => match text_error(section, t) {
-                Some(err) => return Err(err),
-                None => continue,
-            },
-            _ => continue,
-        };
-        let name = statement.name.as_str();
-        if name == "base" {
+    for statement in elements(section)? {
+        if statement.name == "base" {
             if scope == ScopeKind::Global {
                 return Err(error(
                     statement,
@@ -196,25 +216,100 @@ fn check_section(section: &Element, scope: ScopeKind) -> Result<(), PolicyError>
             base_seen = true;
             continue;
         }
-        let Some((_, sections)) = STATEMENTS.iter().find(|(n, _)| *n == name) else {
-            return Err(error(
-                statement,
-                format!("<{name}> is not a known policy statement"),
-            ));
-        };
-        if sections & section_bit(&section.name) == 0 {
+        check_statement(statement, context, 0)?;
+    }
+    Ok(())
+}
+
+/// Statements nested in control flow, checked like the section around them.
+fn check_block(parent: &Element, context: Context<'_>, depth: usize) -> Result<(), PolicyError> {
+    for statement in elements(parent)? {
+        if statement.name == "base" {
             return Err(error(
                 statement,
                 format!(
-                    "<{name}> is not allowed in <{}>; it belongs in {}",
-                    section.name,
-                    sections_of(*sections)
+                    "<base /> may stand only directly in a section, not in <{}>",
+                    parent.name
                 ),
             ));
         }
-        if let Some(reason) = scope_refusal(name, scope) {
-            return Err(error(statement, reason.to_owned()));
+        check_statement(statement, context, depth + 1)?;
+    }
+    Ok(())
+}
+
+/// The deepest nesting of control-flow statements checked.
+const MAX_NESTING: usize = 32;
+
+fn check_statement(
+    statement: &Element,
+    context: Context<'_>,
+    depth: usize,
+) -> Result<(), PolicyError> {
+    if depth > MAX_NESTING {
+        return Err(error(
+            statement,
+            format!("control flow nests deeper than {MAX_NESTING} levels"),
+        ));
+    }
+    let name = statement.name.as_str();
+    let Some((_, sections)) = STATEMENTS.iter().find(|(n, _)| *n == name) else {
+        return Err(error(
+            statement,
+            format!("<{name}> is not a known policy statement"),
+        ));
+    };
+    if sections & section_bit(context.section) == 0 {
+        let message = format!(
+            "<{name}> is not allowed in <{}>; it belongs in {}",
+            context.section,
+            sections_of(*sections)
+        );
+        return Err(error(statement, message));
+    }
+    if let Some(reason) = scope_refusal(name, context.scope) {
+        return Err(error(statement, reason.to_owned()));
+    }
+    match name {
+        "choose" => check_choose(statement, context, depth),
+        "retry" | "limit-concurrency" | "wait" => check_block(statement, context, depth),
+        _ => Ok(()),
+    }
+}
+
+/// `<choose>`: one or more `<when condition>`, then at most one `<otherwise>`, last.
+fn check_choose(choose: &Element, context: Context<'_>, depth: usize) -> Result<(), PolicyError> {
+    let branches = elements(choose)?;
+    if branches.first().is_none_or(|b| b.name != "when") {
+        return Err(error(
+            choose,
+            "<choose> must start with a <when condition=\"…\"> branch".to_owned(),
+        ));
+    }
+    for (i, branch) in branches.iter().enumerate() {
+        match branch.name.as_str() {
+            "when" if branch.attribute("condition").is_none() => {
+                return Err(error(
+                    branch,
+                    "<when> needs a condition attribute".to_owned(),
+                ));
+            }
+            "when" => {}
+            "otherwise" if i + 1 == branches.len() => {}
+            "otherwise" => {
+                return Err(error(
+                    branch,
+                    "<otherwise> must be the last branch of <choose>".to_owned(),
+                ));
+            }
+            other => {
+                return Err(error(
+                    branch,
+                    format!("<{other}> is not a branch of <choose>: use <when> or <otherwise>"),
+                ));
+            }
         }
+        check_block(branch, context, depth)?;
     }
     Ok(())
 }
@@ -238,6 +333,9 @@ mod tests {
         let global = "<!-- c --><policies><inbound /><backend><forward-request /></backend><outbound /></policies>";
         assert_eq!(check(global, ScopeKind::Global), Ok(()));
         let op = "<policies><inbound><base /><rewrite-uri template=\"/x\" /></inbound></policies>";
+        let nested = "<policies><inbound><choose><when condition=\"@(true)\"><set-header name=\"a\" exists-action=\"skip\"><value>1</value></set-header></when>\
+                      <otherwise><retry condition=\"@(false)\" count=\"2\" interval=\"1\"><send-request mode=\"new\" response-variable-name=\"r\"><set-url>http://x</set-url></send-request></retry></otherwise></choose></inbound></policies>";
+        assert_eq!(check(nested, ScopeKind::Api), Ok(()));
         // Whitespace between sections must not end the check early.
         let later = "<policies>\n  <inbound />\n  <outbound><bogus /></outbound>\n</policies>";
         assert!(
