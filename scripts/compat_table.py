@@ -54,10 +54,10 @@ SUPPORTED = {
     "TenantAccess_RegenerateSecondaryKey": "accessName must be `access`",
     # apimapis.json
     "Api_List": "filters id, name, description, serviceUrl, path",
-    "Api_Get": "?export=true: Swagger 2.0 (application/vnd.swagger.doc+json) or JSON with operations",
-    "Api_CreateOrUpdate": "create-only (409) before 2016-10-10; import: Swagger/OpenAPI inline or by link, JSON or YAML (WADL, WSDL not yet)",
+    "Api_Get": "?export=true: Swagger 2.0, WADL, WSDL (SOAP APIs) or JSON with operations",
+    "Api_CreateOrUpdate": "create-only (409) before 2016-10-10; import: OpenAPI (JSON/YAML), WADL, WSDL, inline or by link",
     "Api_Update": "",
-    "ApiExport_Get": "Swagger link (5 minutes); WADL and WSDL links not yet",
+    "ApiExport_Get": "Swagger, WADL, WSDL links (5 minutes)",
     "Api_Delete": "deletes the API's operations and schemas in the same transaction",
     "ApiProduct_ListByApis": "partial: empty until products exist",
     "ApiOperation_ListByApi": "items are summaries (id, name, method, urlTemplate, description)",

@@ -74,6 +74,7 @@ pub fn import_openapi(document: &str) -> Result<ImportedApi, ImportError> {
         protocols,
         operations,
         schemas,
+        api_type: None,
     })
 }
 

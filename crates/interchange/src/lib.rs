@@ -22,9 +22,13 @@ mod ids;
 mod import;
 mod operation;
 mod params;
+mod wadl;
+mod wsdl;
 
 pub use export::export_swagger;
 pub use import::import_openapi;
+pub use wadl::{export_wadl, import_wadl};
+pub use wsdl::{WsdlSelector, export_wsdl, import_wsdl};
 
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::schema::Schema;
@@ -56,8 +60,11 @@ pub struct ImportedApi {
     pub protocols: Vec<String>,
     /// `(operation id, operation)` in document order; ids are unique case-insensitively.
     pub operations: Vec<(String, Operation)>,
-    /// `(schema id, schema)`: at most one, [`SWAGGER_SCHEMA_ID`] or [`OPENAPI_SCHEMA_ID`].
+    /// `(schema id, schema)`: from OpenAPI at most one, [`SWAGGER_SCHEMA_ID`] or
+    /// [`OPENAPI_SCHEMA_ID`]; from WSDL one XSD schema per `<types>` schema.
     pub schemas: Vec<(String, Schema)>,
+    /// The API `type`: `None` from OpenAPI, `Some("soap")` from WSDL.
+    pub api_type: Option<String>,
 }
 
 /// Why a document could not be imported, and where in it.

@@ -81,7 +81,10 @@ pub fn router(state: AppState) -> Router {
         .route("/policies/{policyId}", any_policy())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard));
     // Export links carry their own signature instead of a SAS token.
-    let api = api.route("/export/apis/{apiId}/swagger", get(export::download_export));
+    let api = api.route(
+        "/export/apis/{apiId}/{format}",
+        get(export::download_export),
+    );
     api.fallback(unknown_path)
         .layer(middleware::from_fn(outer))
         .with_state(state)

@@ -28,9 +28,47 @@ pub const SWAGGER_MEDIA_TYPE: &str = "application/vnd.swagger.doc+json";
 /// The media type of a `{"link": …}` to such a document.
 pub const SWAGGER_LINK_MEDIA_TYPE: &str = "application/vnd.swagger.link+json";
 
+/// The media type of a WADL document.
+pub const WADL_MEDIA_TYPE: &str = "application/vnd.sun.wadl+xml";
+/// The media type of a `{"link": …}` to a WADL document.
+pub const WADL_LINK_MEDIA_TYPE: &str = "application/vnd.sun.wadl.link+json";
+
+/// A description language Tollgate imports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Language {
+    OpenApi,
+    Wadl,
+    Wsdl,
+}
+
+/// The 2017-03-01 `contentFormat` values (and the names later api-versions use for OpenAPI):
+/// the language, and whether `contentValue` is the document's URL.
+const CONTENT_FORMATS: &[(&str, Language, bool)] = &[
+    ("swagger-json", Language::OpenApi, false),
+    ("openapi+json", Language::OpenApi, false),
+    ("openapi", Language::OpenApi, false),
+    ("swagger-link-json", Language::OpenApi, true),
+    ("openapi-link", Language::OpenApi, true),
+    ("openapi+json-link", Language::OpenApi, true),
+    ("wadl-xml", Language::Wadl, false),
+    ("wadl-link-json", Language::Wadl, true),
+    ("wsdl", Language::Wsdl, false),
+    ("wsdl-link", Language::Wsdl, true),
+];
+
+/// The legacy `?import=true` media types: the language, and whether the body is `{"link": …}`.
+const LEGACY_MEDIA_TYPES: &[(&str, Language, bool)] = &[
+    (SWAGGER_MEDIA_TYPE, Language::OpenApi, false),
+    (SWAGGER_LINK_MEDIA_TYPE, Language::OpenApi, true),
+    (WADL_MEDIA_TYPE, Language::Wadl, false),
+    (WADL_LINK_MEDIA_TYPE, Language::Wadl, true),
+];
+
 /// What to import: the document, the body fields that override it, and which form asked.
 pub struct ImportRequest {
+    language: Language,
     document: Source,
+    selector: tollgate_interchange::WsdlSelector,
     overrides: Map<String, Value>,
     /// The legacy `?import=true` form: 201 without a body, or 204 (If-Match required) on update.
     legacy_form: bool,
@@ -53,15 +91,16 @@ impl Source {
     }
 }
 
-fn not_supported(target: &str, format: &str) -> Failure {
-    let message = format!(
-        "importing '{format}' is not supported yet; supported: swagger-json, openapi+json, openapi"
-    );
-    ApiError::invalid_field(target, "NotSupported", message).into()
+fn names<T>(table: &[(&str, T, bool)]) -> String {
+    table
+        .iter()
+        .map(|(name, _, _)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-/// The 2017-03-01 form: a JSON body with `contentFormat` and `contentValue`; `None` when the
-/// body has no import fields.
+/// The 2017-03-01 form: a JSON body with `contentFormat` and `contentValue` (and `wsdlSelector`);
+/// `None` when the body has no import fields.
 pub fn content_fields_request(
     version: ApiVersion,
     body: &[u8],
@@ -76,37 +115,94 @@ pub fn content_fields_request(
         let message = "contentFormat is available from api-version 2017-03-01 (earlier versions import with ?import=true)";
         return Err(ApiError::invalid_field("contentFormat", "UnknownField", message).into());
     }
-    if fields.contains_key("wsdlSelector") {
-        return Err(not_supported("wsdlSelector", "wsdl"));
-    }
     let format = fields
         .remove("contentFormat")
         .and_then(|f| f.as_str().map(str::to_owned))
         .unwrap_or_default();
-    let value = fields.remove("contentValue").unwrap_or(Value::Null);
-    const INLINE: [&str; 3] = ["swagger-json", "openapi+json", "openapi"];
-    const LINKED: [&str; 3] = ["swagger-link-json", "openapi-link", "openapi+json-link"];
-    let document = match (format.as_str(), value) {
-        (f, Value::String(text)) if INLINE.contains(&f) => Source::Inline(text),
-        (f, object @ Value::Object(_)) if INLINE.contains(&f) => Source::Inline(object.to_string()),
-        (f, Value::String(url)) if LINKED.contains(&f) => Source::Link {
+    let Some(&(_, language, by_link)) = CONTENT_FORMATS
+        .iter()
+        .find(|(name, _, _)| name.eq_ignore_ascii_case(&format))
+    else {
+        let message = format!(
+            "contentFormat '{format}' is not one of {}",
+            names(CONTENT_FORMATS)
+        );
+        return Err(ApiError::invalid_field("contentFormat", "Enum", message).into());
+    };
+    let document = match (fields.remove("contentValue"), by_link) {
+        (Some(Value::String(url)), true) => Source::Link {
             url,
             target: "contentValue",
         },
-        (f, _) if INLINE.contains(&f) || LINKED.contains(&f) => {
+        (Some(Value::String(text)), false) => Source::Inline(text),
+        (Some(object @ Value::Object(_)), false) if language == Language::OpenApi => {
+            Source::Inline(object.to_string())
+        }
+        _ => {
             let message = "contentValue must hold the document, or its URL for a link format";
             return Err(ApiError::invalid_field("contentValue", "Required", message).into());
         }
-        (other, _) => return Err(not_supported("contentFormat", other)),
     };
+    let selector = wsdl_selector(fields.remove("wsdlSelector"), language)?;
     Ok(Some(ImportRequest {
+        language,
         document,
+        selector,
         overrides: fields,
         legacy_form: false,
     }))
 }
 
-/// The legacy form: `PUT /apis/{apiId}?import=true&path=…` with the document as the body.
+/// `wsdlSelector {wsdlServiceName, wsdlEndpointName}`, for WSDL documents only.
+fn wsdl_selector(
+    value: Option<Value>,
+    language: Language,
+) -> Result<tollgate_interchange::WsdlSelector, Failure> {
+    let mut selector = tollgate_interchange::WsdlSelector {
+        service_name: None,
+        endpoint_name: None,
+    };
+    let Some(value) = value else {
+        return Ok(selector);
+    };
+    if language != Language::Wsdl {
+        return Err(ApiError::invalid_field(
+            "wsdlSelector",
+            "Unexpected",
+            "wsdlSelector applies to WSDL documents only",
+        )
+        .into());
+    }
+    let Value::Object(fields) = value else {
+        return Err(ApiError::invalid_field(
+            "wsdlSelector",
+            "InvalidType",
+            "wsdlSelector must be an object",
+        )
+        .into());
+    };
+    for (name, value) in fields {
+        let text = value.as_str().map(str::to_owned);
+        match name.as_str() {
+            "wsdlServiceName" => selector.service_name = text,
+            "wsdlEndpointName" => selector.endpoint_name = text,
+            other => {
+                let message =
+                    format!("unknown field '{other}'; expected wsdlServiceName, wsdlEndpointName");
+                return Err(ApiError::invalid_field(
+                    &format!("wsdlSelector.{other}"),
+                    "UnknownField",
+                    message,
+                )
+                .into());
+            }
+        }
+    }
+    Ok(selector)
+}
+
+/// The legacy form: `PUT /apis/{apiId}?import=true&path=…` with the document (or `{"link": …}`)
+/// as the body.
 pub fn legacy_request(
     media_type: Option<&str>,
     body: &[u8],
@@ -119,45 +215,49 @@ pub fn legacy_request(
             "?import=true needs the query parameter path",
         )
     })?;
-    let document = match media_type {
-        Some(SWAGGER_MEDIA_TYPE) => {
-            Source::Inline(String::from_utf8(body.to_vec()).map_err(|_| {
-                ApiError::invalid_field("body", "Encoding", "the document must be UTF-8 text")
-            })?)
+    let Some(&(_, language, by_link)) = LEGACY_MEDIA_TYPES
+        .iter()
+        .find(|(name, _, _)| Some(*name) == media_type)
+    else {
+        let message = format!(
+            "Content-Type '{}' cannot be imported; use one of {}",
+            media_type.unwrap_or("(none)"),
+            names(LEGACY_MEDIA_TYPES)
+        );
+        return Err(ApiError::new(ErrorCode::UnsupportedMediaType, message).into());
+    };
+    let document = if by_link {
+        let link = serde_json::from_slice::<Value>(body).ok();
+        let url = link
+            .as_ref()
+            .and_then(|v| v.get("link"))
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                ApiError::invalid_field(
+                    "link",
+                    "Required",
+                    r#"the body must be {"link": "<URL of the document>"}"#,
+                )
+            })?;
+        Source::Link {
+            url: url.to_owned(),
+            target: "link",
         }
-        Some(SWAGGER_LINK_MEDIA_TYPE) => {
-            let link = serde_json::from_slice::<Value>(body).ok();
-            let url = link
-                .as_ref()
-                .and_then(|v| v.get("link"))
-                .and_then(Value::as_str)
-                .ok_or_else(|| {
-                    ApiError::invalid_field(
-                        "link",
-                        "Required",
-                        r#"the body must be {"link": "<URL of the document>"}"#,
-                    )
-                })?;
-            Source::Link {
-                url: url.to_owned(),
-                target: "link",
-            }
-        }
-        Some(other @ ("application/vnd.sun.wadl+xml" | "application/vnd.sun.wadl.link+json")) => {
-            return Err(not_supported("Content-Type", other));
-        }
-        other => {
-            let message = format!(
-                "Content-Type '{}' cannot be imported; use {SWAGGER_MEDIA_TYPE} or {SWAGGER_LINK_MEDIA_TYPE}",
-                other.unwrap_or("(none)")
-            );
-            return Err(ApiError::new(ErrorCode::UnsupportedMediaType, message).into());
-        }
+    } else {
+        Source::Inline(String::from_utf8(body.to_vec()).map_err(|_| {
+            ApiError::invalid_field("body", "Encoding", "the document must be UTF-8 text")
+        })?)
     };
     let mut overrides = Map::new();
     overrides.insert("path".into(), json!(path));
+    let selector = tollgate_interchange::WsdlSelector {
+        service_name: None,
+        endpoint_name: None,
+    };
     Ok(ImportRequest {
+        language,
         document,
+        selector,
         overrides,
         legacy_form: true,
     })
@@ -170,15 +270,23 @@ pub async fn import_api(
     id: &str,
     condition: Option<IfMatch>,
     ImportRequest {
+        language,
         document,
+        selector,
         overrides: mut fields,
         legacy_form,
     }: ImportRequest,
 ) -> Outcome {
     let document = document.text().await?;
-    let imported = tollgate_interchange::import_openapi(&document).map_err(|err| {
+    let imported = match language {
+        Language::OpenApi => tollgate_interchange::import_openapi(&document),
+        Language::Wadl => tollgate_interchange::import_wadl(&document),
+        Language::Wsdl => tollgate_interchange::import_wsdl(&document, &selector),
+    };
+    let target = if legacy_form { "body" } else { "contentValue" };
+    let imported = imported.map_err(|err| {
         ApiError::invalid_field(
-            "contentValue",
+            target,
             "InvalidDocument",
             format!("the document cannot be imported: {err}"),
         )
@@ -193,6 +301,9 @@ pub async fn import_api(
         api_body.insert("serviceUrl".into(), json!(url));
     }
     api_body.insert("protocols".into(), json!(imported.protocols));
+    if let Some(api_type) = &imported.api_type {
+        api_body.insert("type".into(), json!(api_type));
+    }
     api_body.append(&mut fields);
     let api = Api::from_put(version, Value::Object(api_body).to_string().as_bytes())?;
     // Each imported entity passes the same validation as one created by hand.

@@ -8,6 +8,8 @@ const PETSTORE: &str =
     include_str!("../../../interchange/tests/fixtures/swagger-2.0-petstore.json");
 const PETSTORE_YAML: &str =
     include_str!("../../../interchange/tests/fixtures/openapi-3.0-petstore.yaml");
+const ADMIN_WADL: &str = include_str!("../../../interchange/tests/fixtures/wadl/admin.wadl");
+const BLZ_WSDL: &str = include_str!("../../../interchange/tests/fixtures/wsdl/BLZService.wsdl");
 const PETSTORE_V3: &str =
     include_str!("../../../interchange/tests/fixtures/openapi-3.0-petstore-expanded.json");
 
@@ -16,7 +18,8 @@ on_both_engines!(
     reimport_replaces_and_bad_documents_change_nothing,
     export_round_trips,
     legacy_import_takes_the_document_as_the_body,
-    imports_fetch_linked_documents
+    imports_fetch_linked_documents,
+    wadl_and_wsdl
 );
 
 fn import_body(path: &str, format: &str, document: &str) -> Value {
@@ -159,7 +162,9 @@ async fn reimport_replaces_and_bad_documents_change_nothing(engine: Engine) {
             r#"{"swagger": "2.0", "info": {"title": "x", "version": "1"}, "paths": {"/a/{x}": {"get": {}}, "/a/{y}": {"get": {}}}}"#,
             "contentValue",
         ),
-        ("wadl-xml", "<application/>", "contentFormat"),
+        ("wadl-xml", "<notwadl/>", "contentValue"),
+        ("wsdl", "<definitions/>", "contentValue"),
+        ("pdf", "x", "contentFormat"),
     ] {
         let r = s
             .put(
@@ -302,7 +307,32 @@ async fn export_round_trips(engine: Engine) {
             "GET",
             &format!("/apis/petstore?{V17}&export=true"),
             None,
-            &[("Accept", "application/vnd.sun.wadl+xml")],
+            &[("Accept", "application/vnd.ms.wsdl.link+xml")],
+        )
+        .await;
+    assert_eq!(
+        r.status, 200,
+        "a link is made; fetching it says why WSDL does not apply"
+    );
+    let wsdl = s
+        .send(
+            "GET",
+            &format!("/apis/petstore?{V17}&export=true"),
+            None,
+            &[("Accept", "application/wsdl+xml")],
+        )
+        .await;
+    assert_eq!(
+        (wsdl.status, wsdl.error_code().as_str()),
+        (406, "NotAcceptable"),
+        "only SOAP APIs export as WSDL"
+    );
+    let r = s
+        .send(
+            "GET",
+            &format!("/apis/petstore?{V17}&export=true"),
+            None,
+            &[("Accept", "text/csv")],
         )
         .await;
     assert_eq!(r.status, 406);
@@ -365,7 +395,22 @@ async fn legacy_import_takes_the_document_as_the_body(engine: Engine) {
         .await;
     assert_eq!(
         (r.status, r.error_targets()),
-        (400, vec!["Content-Type".to_owned()])
+        (400, vec!["serviceUrl".to_owned()]),
+        "legacy versions need a serviceUrl, which an empty WADL does not give"
+    );
+    let wadl = [("Content-Type", "application/vnd.sun.wadl+xml")];
+    let r = s
+        .send(
+            "PUT",
+            "/apis/admin?api-version=2014-02-14&import=true&path=admin",
+            Some(ADMIN_WADL),
+            &wadl,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.text.as_str()),
+        (201, ""),
+        "a WADL imports through the legacy form too"
     );
     let r = s
         .send(
@@ -466,4 +511,129 @@ async fn imports_fetch_linked_documents(engine: Engine) {
         )
         .await;
     assert_eq!(r.status, 201, "{}", r.text);
+}
+
+async fn wadl_and_wsdl(engine: Engine) {
+    let s = Server::start(engine).await;
+    // WADL in, WADL out, and back in again with the same operations.
+    let r = s
+        .put(
+            &format!("/apis/admin?{V17}"),
+            &import_body("admin", "wadl-xml", ADMIN_WADL),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(
+        s.get(&format!("/apis/admin/operations?{V17}")).await.json()["count"],
+        20
+    );
+    let wadl = s
+        .send(
+            "GET",
+            &format!("/apis/admin?{V17}&export=true"),
+            None,
+            &[("Accept", "application/vnd.sun.wadl+xml")],
+        )
+        .await;
+    assert_eq!(
+        (wadl.status, wadl.header("content-type").as_deref()),
+        (200, Some("application/vnd.sun.wadl+xml"))
+    );
+    let r = s
+        .put(
+            &format!("/apis/admin2?{V17}"),
+            &import_body("admin2", "wadl-xml", &wadl.text),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    let shape = |list: Value| {
+        let mut v: Vec<(String, String)> = list["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| {
+                (
+                    o["method"].as_str().unwrap().to_owned(),
+                    o["urlTemplate"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        shape(s.get(&format!("/apis/admin/operations?{V17}")).await.json()),
+        shape(
+            s.get(&format!("/apis/admin2/operations?{V17}"))
+                .await
+                .json()
+        )
+    );
+    // WSDL: the document has several SOAP ports, so a selector is needed.
+    let r = s
+        .put(
+            &format!("/apis/blz?{V17}"),
+            &import_body("blz", "wsdl", BLZ_WSDL),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.error_targets()),
+        (400, vec!["contentValue".to_owned()])
+    );
+    assert!(
+        r.text.contains("wsdlSelector"),
+        "the error explains the choice: {}",
+        r.text
+    );
+    let mut body = import_body("blz", "wsdl", BLZ_WSDL);
+    body["wsdlSelector"] =
+        json!({"wsdlServiceName": "BLZService", "wsdlEndpointName": "BLZServiceSOAP11port_http"});
+    let r = s.put(&format!("/apis/blz?{V17}"), &body).await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    assert_eq!(r.json()["type"], "soap");
+    assert!(
+        s.get(&format!("/apis/blz/operations?{V17}")).await.json()["count"]
+            .as_u64()
+            .unwrap()
+            >= 1
+    );
+    assert!(
+        s.get(&format!("/apis/blz/schemas?{V17}")).await.json()["count"]
+            .as_u64()
+            .unwrap()
+            >= 1,
+        "the XSD becomes a schema"
+    );
+    let wsdl = s
+        .send(
+            "GET",
+            &format!("/apis/blz?{V17}&export=true"),
+            None,
+            &[("Accept", "application/wsdl+xml")],
+        )
+        .await;
+    assert_eq!(wsdl.status, 200, "{}", wsdl.text);
+    assert!(wsdl.text.contains("definitions"));
+    let mut bad = import_body("x", "swagger-json", PETSTORE);
+    bad["wsdlSelector"] = json!({"wsdlServiceName": "S"});
+    assert_eq!(
+        s.put(&format!("/apis/x?{V17}"), &bad).await.error_targets(),
+        ["wsdlSelector"]
+    );
+    // A WADL link works like the Swagger one.
+    let link = s
+        .send(
+            "GET",
+            &format!("/apis/admin?{V17}&export=true"),
+            None,
+            &[("Accept", "application/vnd.sun.wadl.link+json")],
+        )
+        .await;
+    let url = link.json()["link"].as_str().unwrap().to_owned();
+    let path = format!(
+        "/{}",
+        url.split_once("://").unwrap().1.split_once('/').unwrap().1
+    );
+    let fetched = s.send("GET", &path, None, &[("Authorization", "")]).await;
+    assert_eq!((fetched.status, fetched.text), (200, wadl.text));
 }
