@@ -21,6 +21,7 @@
 
 #![warn(missing_docs)]
 
+mod ast;
 mod document;
 mod error;
 mod escape;
@@ -31,9 +32,10 @@ mod structure;
 mod tag;
 mod tree;
 
+pub use ast::{Branch, Policy, Section, SectionKind, Statement, Value};
 pub use document::PolicyDocument;
 pub use error::PolicyError;
-pub use structure::{SECTIONS, ScopeKind, statement_names};
+pub use structure::{ScopeKind, statement_names};
 pub use tree::{Attribute, Element, Node};
 
 /// The two textual forms of a policy document.

@@ -6,6 +6,7 @@
 //! control flow (`choose`/`when`/`otherwise`, `retry`, `limit-concurrency`, `wait`) are checked
 //! like the section around them; the children of other statements are their parameters.
 
+use crate::ast::{Branch, Policy, Section, SectionKind, Statement, Value};
 use crate::{Element, Node, PolicyDocument, PolicyError};
 
 /// Where a policy document is attached, from the outside in.
@@ -20,9 +21,6 @@ pub enum ScopeKind {
     /// An operation.
     Operation,
 }
-
-/// The four sections, in the order they run.
-pub const SECTIONS: [&str; 4] = ["inbound", "backend", "outbound", "on-error"];
 
 const INBOUND: u8 = 1;
 const BACKEND: u8 = 2;
@@ -98,8 +96,9 @@ fn section_bit(section: &str) -> u8 {
 }
 
 fn sections_of(mask: u8) -> String {
-    let names: Vec<String> = SECTIONS
+    let names: Vec<String> = SectionKind::ALL
         .iter()
+        .map(|k| k.name())
         .filter(|s| mask & section_bit(s) != 0)
         .map(|s| format!("<{s}>"))
         .collect();
@@ -136,46 +135,6 @@ fn text_error(parent: &Element, text: &str) -> Option<PolicyError> {
     })
 }
 
-impl PolicyDocument {
-    /// Checks the document's sections and statements for a policy attached at `scope`.
-    pub fn check_structure(&self, scope: ScopeKind) -> Result<(), PolicyError> {
-        let root = self.root();
-        let mut seen: Vec<&str> = Vec::new();
-        for node in &root.children {
-            let section = match node {
-                Node::Element(e) => e,
-                Node::Text(t) => match text_error(root, t) {
-                    Some(err) => return Err(err),
-                    None => continue,
-                },
-                _ => continue,
-            };
-            let name = section.name.as_str();
-            if !SECTIONS.contains(&name) {
-                return Err(error(
-                    section,
-                    format!(
-                        "<{name}> is not a section: a policy has <inbound>, <backend>, <outbound> and <on-error>"
-                    ),
-                ));
-            }
-            if seen.contains(&name) {
-                return Err(error(section, format!("section <{name}> appears twice")));
-            }
-            seen.push(name);
-            check_section(section, scope)?;
-        }
-        Ok(())
-    }
-}
-
-/// Where statements are being checked: the section they run in and the scope of the document.
-#[derive(Clone, Copy)]
-struct Context<'a> {
-    section: &'a str,
-    scope: ScopeKind,
-}
-
 /// The element children of `parent`; text other than whitespace is an error.
 fn elements(parent: &Element) -> Result<Vec<&Element>, PolicyError> {
     let mut out = Vec::new();
@@ -193,109 +152,176 @@ fn elements(parent: &Element) -> Result<Vec<&Element>, PolicyError> {
     Ok(out)
 }
 
-fn check_section(section: &Element, scope: ScopeKind) -> Result<(), PolicyError> {
-    let context = Context {
-        section: &section.name,
-        scope,
-    };
-    let mut base_seen = false;
-    for statement in elements(section)? {
-        if statement.name == "base" {
-            if scope == ScopeKind::Global {
+impl PolicyDocument {
+    /// The document as a [`Policy`] AST, checked for a policy attached at `scope`.
+    pub fn policy(&self, scope: ScopeKind) -> Result<Policy, PolicyError> {
+        let mut sections: Vec<Section> = Vec::new();
+        for element in elements(self.root())? {
+            let name = element.name.as_str();
+            let Some(kind) = SectionKind::from_name(name) else {
                 return Err(error(
-                    statement,
+                    element,
+                    format!(
+                        "<{name}> is not a section: a policy has <inbound>, <backend>, <outbound> and <on-error>"
+                    ),
+                ));
+            };
+            if sections.iter().any(|s| s.kind == kind) {
+                return Err(error(element, format!("section <{name}> appears twice")));
+            }
+            let statements = build_section(
+                element,
+                Context {
+                    section: kind,
+                    scope,
+                },
+            )?;
+            sections.push(Section {
+                kind,
+                statements,
+                line: element.line,
+            });
+        }
+        Ok(Policy { sections })
+    }
+
+    /// Checks the document's sections and statements for a policy attached at `scope`.
+    pub fn check_structure(&self, scope: ScopeKind) -> Result<(), PolicyError> {
+        self.policy(scope).map(|_| ())
+    }
+}
+
+/// Where statements are being read: the section they run in and the scope of the document.
+#[derive(Clone, Copy)]
+struct Context {
+    section: SectionKind,
+    scope: ScopeKind,
+}
+
+fn build_section(section: &Element, context: Context) -> Result<Vec<Statement>, PolicyError> {
+    let mut statements = Vec::new();
+    for element in elements(section)? {
+        if element.name == "base" {
+            if context.scope == ScopeKind::Global {
+                return Err(error(
+                    element,
                     "<base /> has no meaning at the global scope: nothing encloses it".to_owned(),
                 ));
             }
-            if base_seen {
+            if statements
+                .iter()
+                .any(|s| matches!(s, Statement::Base { .. }))
+            {
                 return Err(error(
-                    statement,
+                    element,
                     format!("<base /> appears twice in <{}>", section.name),
                 ));
             }
-            base_seen = true;
+            statements.push(Statement::Base { line: element.line });
             continue;
         }
-        check_statement(statement, context, 0)?;
+        statements.push(build_statement(element, context, 0)?);
     }
-    Ok(())
+    Ok(statements)
 }
 
-/// Statements nested in control flow, checked like the section around them.
-fn check_block(parent: &Element, context: Context<'_>, depth: usize) -> Result<(), PolicyError> {
-    for statement in elements(parent)? {
-        if statement.name == "base" {
+/// Statements nested in control flow, read like the section around them.
+fn build_block(
+    parent: &Element,
+    context: Context,
+    depth: usize,
+) -> Result<Vec<Statement>, PolicyError> {
+    let mut statements = Vec::new();
+    for element in elements(parent)? {
+        if element.name == "base" {
             return Err(error(
-                statement,
+                element,
                 format!(
                     "<base /> may stand only directly in a section, not in <{}>",
                     parent.name
                 ),
             ));
         }
-        check_statement(statement, context, depth + 1)?;
+        statements.push(build_statement(element, context, depth + 1)?);
     }
-    Ok(())
+    Ok(statements)
 }
 
-/// The deepest nesting of control-flow statements checked.
+/// The deepest nesting of control-flow statements read.
 const MAX_NESTING: usize = 32;
 
-fn check_statement(
-    statement: &Element,
-    context: Context<'_>,
+fn build_statement(
+    element: &Element,
+    context: Context,
     depth: usize,
-) -> Result<(), PolicyError> {
+) -> Result<Statement, PolicyError> {
     if depth > MAX_NESTING {
         return Err(error(
-            statement,
+            element,
             format!("control flow nests deeper than {MAX_NESTING} levels"),
         ));
     }
-    let name = statement.name.as_str();
+    let name = element.name.as_str();
     let Some((_, sections)) = STATEMENTS.iter().find(|(n, _)| *n == name) else {
         return Err(error(
-            statement,
+            element,
             format!("<{name}> is not a known policy statement"),
         ));
     };
-    if sections & section_bit(context.section) == 0 {
+    let section = context.section.name();
+    if sections & section_bit(section) == 0 {
         let message = format!(
-            "<{name}> is not allowed in <{}>; it belongs in {}",
-            context.section,
+            "<{name}> is not allowed in <{section}>; it belongs in {}",
             sections_of(*sections)
         );
-        return Err(error(statement, message));
+        return Err(error(element, message));
     }
     if let Some(reason) = scope_refusal(name, context.scope) {
-        return Err(error(statement, reason.to_owned()));
+        return Err(error(element, reason.to_owned()));
     }
-    match name {
-        "choose" => check_choose(statement, context, depth),
-        "retry" | "limit-concurrency" | "wait" => check_block(statement, context, depth),
-        _ => Ok(()),
-    }
+    Ok(match name {
+        "choose" => build_choose(element, context, depth)?,
+        "retry" | "limit-concurrency" | "wait" => Statement::Block {
+            element: element.clone(),
+            body: build_block(element, context, depth)?,
+        },
+        _ => Statement::Simple {
+            element: element.clone(),
+        },
+    })
 }
 
 /// `<choose>`: one or more `<when condition>`, then at most one `<otherwise>`, last.
-fn check_choose(choose: &Element, context: Context<'_>, depth: usize) -> Result<(), PolicyError> {
-    let branches = elements(choose)?;
-    if branches.first().is_none_or(|b| b.name != "when") {
+fn build_choose(
+    choose: &Element,
+    context: Context,
+    depth: usize,
+) -> Result<Statement, PolicyError> {
+    let children = elements(choose)?;
+    if children.first().is_none_or(|b| b.name != "when") {
         return Err(error(
             choose,
             "<choose> must start with a <when condition=\"…\"> branch".to_owned(),
         ));
     }
-    for (i, branch) in branches.iter().enumerate() {
+    let mut branches = Vec::new();
+    let mut otherwise = None;
+    for (i, branch) in children.iter().enumerate() {
         match branch.name.as_str() {
-            "when" if branch.attribute("condition").is_none() => {
-                return Err(error(
-                    branch,
-                    "<when> needs a condition attribute".to_owned(),
-                ));
+            "when" => {
+                let condition = branch.attribute("condition").ok_or_else(|| {
+                    error(branch, "<when> needs a condition attribute".to_owned())
+                })?;
+                let body = build_block(branch, context, depth)?;
+                branches.push(Branch {
+                    condition: Value::parse(condition),
+                    body,
+                    line: branch.line,
+                });
             }
-            "when" => {}
-            "otherwise" if i + 1 == branches.len() => {}
+            "otherwise" if i + 1 == children.len() => {
+                otherwise = Some(build_block(branch, context, depth)?)
+            }
             "otherwise" => {
                 return Err(error(
                     branch,
@@ -309,9 +335,12 @@ fn check_choose(choose: &Element, context: Context<'_>, depth: usize) -> Result<
                 ));
             }
         }
-        check_block(branch, context, depth)?;
     }
-    Ok(())
+    Ok(Statement::Choose {
+        branches,
+        otherwise,
+        line: choose.line,
+    })
 }
 
 #[cfg(test)]
@@ -344,6 +373,50 @@ mod tests {
                 .contains("<bogus>")
         );
         assert_eq!(check(op, ScopeKind::Operation), Ok(()));
+    }
+
+    #[test]
+    fn builds_the_ast() {
+        let xml = "<policies><inbound><base /><choose><when condition=\"@(context.Request.Method == &quot;GET&quot;)\">\
+                   <set-header name=\"a\" exists-action=\"override\"><value>1</value></set-header></when>\
+                   <otherwise><retry condition=\"@(true)\" count=\"2\" interval=\"1\"><forward-request /></retry></otherwise>\
+                   </choose></inbound><backend><forward-request /></backend></policies>";
+        let xml = xml.replace(
+            "<forward-request /></retry>",
+            "<set-body>x</set-body></retry>",
+        );
+        let doc = PolicyDocument::parse(&xml, PolicyFormat::Xml).unwrap();
+        let policy = doc.policy(ScopeKind::Api).unwrap();
+        assert_eq!(
+            policy.sections.iter().map(|s| s.kind).collect::<Vec<_>>(),
+            [SectionKind::Inbound, SectionKind::Backend]
+        );
+        let inbound = &policy.section(SectionKind::Inbound).unwrap().statements;
+        assert!(matches!(inbound[0], Statement::Base { .. }));
+        let Statement::Choose {
+            branches,
+            otherwise,
+            ..
+        } = &inbound[1]
+        else {
+            panic!("{:?}", inbound[1])
+        };
+        assert_eq!(
+            branches[0].condition,
+            Value::Expression("context.Request.Method == \"GET\"".into())
+        );
+        assert_eq!(branches[0].body[0].name(), "set-header");
+        let Some([Statement::Block { element, body }]) = otherwise.as_deref() else {
+            panic!("{otherwise:?}")
+        };
+        assert_eq!(
+            (element.name.as_str(), body[0].name()),
+            ("retry", "set-body")
+        );
+        assert_eq!(
+            policy.section(SectionKind::Backend).unwrap().statements[0].name(),
+            "forward-request"
+        );
     }
 
     #[test]
