@@ -41,6 +41,10 @@ impl Place {
 
 /// An entity served by the generic handlers, with its cross-entity rules.
 pub trait Resource: Entity {
+    /// Whether replacing an existing entity with `PUT` needs `If-Match` (the contract says so
+    /// for APIs: "for update, the ETag should match the existing entity or be `*`").
+    const PUT_REPLACE_NEEDS_IF_MATCH: bool = false;
+
     /// Rules checked before `entity` is written (created when `old` is `None`).
     fn check_write(
         _tx: &mut dyn Tx,
@@ -61,6 +65,13 @@ pub trait Resource: Entity {
     ) -> impl Future<Output = Result<(), Failure>> + Send {
         async { Ok(()) }
     }
+}
+
+/// The 400 for replacing an existing entity without `If-Match` where that is required.
+pub fn if_match_to_replace(type_name: &str, id: &str) -> ApiError {
+    let message =
+        format!("{type_name} '{id}' exists: replacing it needs If-Match (its ETag, or *)");
+    ApiError::invalid_field("If-Match", "Required", message)
 }
 
 /// Decodes a stored record; a record that no longer decodes is an internal error.
@@ -273,6 +284,9 @@ pub async fn put<E: Resource>(
                     E::TYPE_NAME
                 );
                 return Err(ApiError::new(ErrorCode::IdentifierAlreadyInUse, message).into());
+            }
+            if E::PUT_REPLACE_NEEDS_IF_MATCH && condition.is_none() {
+                return Err(if_match_to_replace(E::TYPE_NAME, id).into());
             }
             check(
                 condition.as_ref(),

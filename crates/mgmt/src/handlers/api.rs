@@ -28,6 +28,8 @@ fn normal_path(path: &str) -> String {
 }
 
 impl Resource for Api {
+    const PUT_REPLACE_NEEDS_IF_MATCH: bool = true;
+
     async fn check_write(
         tx: &mut dyn Tx,
         _place: &Place,

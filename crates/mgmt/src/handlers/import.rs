@@ -8,7 +8,7 @@ use crate::error::{Failure, Outcome};
 use crate::extract::if_match::check;
 use crate::handlers::fetch::fetch_document;
 use crate::handlers::policy::delete_policies_under;
-use crate::resource::{Place, Resource, decode_record};
+use crate::resource::{Place, Resource, decode_record, if_match_to_replace};
 use crate::respond;
 use crate::state::AppState;
 use axum::http::StatusCode;
@@ -323,10 +323,8 @@ pub async fn import_api(
     let mut tx = state.store().begin(state.instance()).await?;
     let current = tx.get(Key::top(Api::KIND, id)).await?;
     if let Some(record) = &current {
-        if legacy_form && condition.is_none() {
-            let message =
-                "re-importing an existing API with ?import=true needs If-Match (the ETag, or *)";
-            return Err(ApiError::invalid_field("If-Match", "Required", message).into());
+        if condition.is_none() {
+            return Err(if_match_to_replace(Api::TYPE_NAME, id).into());
         }
         check(
             condition.as_ref(),

@@ -98,8 +98,21 @@ async fn api_paths_are_unique(engine: Engine) {
         (400, vec!["path".to_owned()])
     );
     assert!(r.text.contains("'a'"), "names the other API: {}", r.text);
+    let replace = s.put(&format!("/apis/a?{V17}"), &clash).await;
     assert_eq!(
-        s.put(&format!("/apis/a?{V17}"), &clash).await.status,
+        (replace.status, replace.error_targets()),
+        (400, vec!["If-Match".to_owned()]),
+        "replacing an API needs If-Match"
+    );
+    assert_eq!(
+        s.send(
+            "PUT",
+            &format!("/apis/a?{V17}"),
+            Some(&clash.to_string()),
+            &[("If-Match", "*")]
+        )
+        .await
+        .status,
         200,
         "an API may keep its own path"
     );

@@ -131,10 +131,26 @@ async fn reimport_replaces_and_bad_documents_change_nothing(engine: Engine) {
         201
     );
     let small = json!({"swagger": "2.0", "info": {"title": "Smaller", "version": "1"}, "paths": {"/ping": {"get": {"operationId": "ping", "responses": {"200": {"description": "ok"}}}}}});
+    let reimport = import_body("pets", "swagger-json", &small.to_string()).to_string();
     let r = s
-        .put(
+        .send(
+            "PUT",
             &format!("/apis/petstore?{V17}"),
-            &import_body("pets", "swagger-json", &small.to_string()),
+            Some(&reimport),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        r.error_targets(),
+        ["If-Match"],
+        "re-importing replaces the API, which needs If-Match"
+    );
+    let r = s
+        .send(
+            "PUT",
+            &format!("/apis/petstore?{V17}"),
+            Some(&reimport),
+            &[("If-Match", "*")],
         )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
