@@ -9,8 +9,6 @@ use crate::{
 };
 use serde_json::{Map, Value, json};
 use std::collections::HashMap;
-use tollgate_contract::ApiVersion;
-use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::schema::Schema;
 use tollgate_contract::url_template::UrlTemplate;
@@ -271,21 +269,5 @@ fn operations(
 
 /// Runs Tollgate's own operation validation over an imported operation.
 fn check(operation: Operation, pointer: &str) -> Result<Operation, ImportError> {
-    let body = serde_json::to_vec(&operation).map_err(|e| error(pointer, e.to_string()))?;
-    Operation::from_put(ApiVersion::LATEST, &body).map_err(|e| {
-        let details: Vec<String> = e
-            .details
-            .iter()
-            .map(|d| match &d.target {
-                Some(target) => format!("{target}: {}", d.message),
-                None => d.message.clone(),
-            })
-            .collect();
-        let why = if details.is_empty() {
-            e.message
-        } else {
-            details.join("; ")
-        };
-        error(pointer, format!("the operation fails validation: {why}"))
-    })
+    crate::validate_operation(operation).map_err(|message| error(pointer, message))
 }

@@ -77,3 +77,29 @@ pub struct ImportError {
     /// `/paths/~1pets/get/parameters/0`; empty for the whole document.
     pub pointer: String,
 }
+
+/// Runs Tollgate's own operation validation over an imported operation; the error is a message
+/// that the caller places in the document.
+pub(crate) fn validate_operation(
+    operation: tollgate_contract::entity::operation::Operation,
+) -> Result<tollgate_contract::entity::operation::Operation, String> {
+    use tollgate_contract::entity::Entity;
+    use tollgate_contract::entity::operation::Operation;
+    let body = serde_json::to_vec(&operation).map_err(|e| e.to_string())?;
+    Operation::from_put(tollgate_contract::ApiVersion::LATEST, &body).map_err(|e| {
+        let details: Vec<String> = e
+            .details
+            .iter()
+            .map(|d| match &d.target {
+                Some(target) => format!("{target}: {}", d.message),
+                None => d.message.clone(),
+            })
+            .collect();
+        let why = if details.is_empty() {
+            e.message
+        } else {
+            details.join("; ")
+        };
+        format!("the operation fails validation: {why}")
+    })
+}

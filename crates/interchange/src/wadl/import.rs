@@ -8,8 +8,6 @@ use crate::ids::{IdAllocator, truncate};
 use crate::params::undescribed;
 use crate::{ImportError, ImportedApi};
 use std::collections::HashMap;
-use tollgate_contract::ApiVersion;
-use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::operation::{Operation, Request};
 use tollgate_contract::url_template::UrlTemplate;
 use tollgate_contract::validate::is_http_url;
@@ -324,23 +322,7 @@ fn strip_patterns(path: &str) -> String {
 
 /// Runs Tollgate's own operation validation over an imported operation.
 fn check(doc: &Doc<'_>, at: &Element, operation: Operation) -> Result<Operation, ImportError> {
-    let body = serde_json::to_vec(&operation).map_err(|e| doc.error(at, e.to_string()))?;
-    Operation::from_put(ApiVersion::LATEST, &body).map_err(|e| {
-        let details: Vec<String> = e
-            .details
-            .iter()
-            .map(|d| match &d.target {
-                Some(target) => format!("{target}: {}", d.message),
-                None => d.message.clone(),
-            })
-            .collect();
-        let why = if details.is_empty() {
-            e.message
-        } else {
-            details.join("; ")
-        };
-        doc.error(at, format!("the operation fails validation: {why}"))
-    })
+    crate::validate_operation(operation).map_err(|message| doc.error(at, message))
 }
 
 #[cfg(test)]

@@ -9,8 +9,6 @@ use super::{
 use crate::ids::{IdAllocator, truncate};
 use crate::{ImportError, ImportedApi};
 use quick_xml::escape::escape;
-use tollgate_contract::ApiVersion;
-use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::operation::{
     Operation, Parameter, Representation, Request, Response,
 };
@@ -331,21 +329,5 @@ impl Site<'_, '_> {
 
 /// Runs Tollgate's own operation validation over an imported operation.
 fn check(operation: Operation, tree: &Tree<'_>, op: NodeId) -> Result<Operation, ImportError> {
-    let body = serde_json::to_vec(&operation).map_err(|e| tree.error(op, e.to_string()))?;
-    Operation::from_put(ApiVersion::LATEST, &body).map_err(|e| {
-        let details: Vec<String> = e
-            .details
-            .iter()
-            .map(|d| match &d.target {
-                Some(target) => format!("{target}: {}", d.message),
-                None => d.message.clone(),
-            })
-            .collect();
-        let why = if details.is_empty() {
-            e.message
-        } else {
-            details.join("; ")
-        };
-        tree.error(op, format!("the operation fails validation: {why}"))
-    })
+    crate::validate_operation(operation).map_err(|message| tree.error(op, message))
 }
