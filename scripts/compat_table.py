@@ -77,6 +77,12 @@ SUPPORTED = {
     "ApiSchema_Get": "",
     "ApiSchema_CreateOrUpdate": "document.value must parse as JSON or XML by contentType",
     "ApiSchema_Delete": "400 ResourceReferenced while an operation references it",
+    # apimgroups.json
+    "Group_List": "filters id, name, description, type",
+    "Group_Get": "",
+    "Group_CreateOrUpdate": "built-in groups: 405",
+    "Group_Update": "built-in groups: 405",
+    "Group_Delete": "built-in groups: 405",
     # apimanagement.json (global policy scope)
     "Regions_List": "one region, named `local`",
     "PolicySnippets_List": "bare array, as the service answers; snippet texts are Tollgate's",
@@ -90,6 +96,7 @@ SUPPORTED = {
 # they shadow -> note text.
 SUPPORTED_HEAD = {
     "Property_Get": "200 + ETag, or 404; no body",
+    "Group_Get": "200 + ETag, or 404; no body",
     "Api_Get": "200 + ETag, or 404; no body",
     "ApiOperation_Get": "200 + ETag, or 404; no body",
     "ApiSchema_Get": "200 + ETag, or 404; no body",

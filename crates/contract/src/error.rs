@@ -23,6 +23,8 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// The entity cannot be deleted or changed because something refers to it (405).
     ResourceInUse,
+    /// The entity is built in (the administrator, the system groups) and cannot be changed (405).
+    BuiltInEntity,
     /// The entity cannot be deleted because another entity references it (400; schemas,
     /// and later certificates and loggers, as the contract documents).
     ResourceReferenced,
@@ -53,7 +55,9 @@ impl ErrorCode {
             | ErrorCode::ResourceReferenced => 400,
             ErrorCode::Unauthorized | ErrorCode::ManagementApiDisabled => 401,
             ErrorCode::ResourceNotFound => 404,
-            ErrorCode::MethodNotAllowed | ErrorCode::ResourceInUse => 405,
+            ErrorCode::MethodNotAllowed | ErrorCode::ResourceInUse | ErrorCode::BuiltInEntity => {
+                405
+            }
             ErrorCode::NotAcceptable => 406,
             ErrorCode::IdentifierAlreadyInUse | ErrorCode::NameAlreadyInUse => 409,
             ErrorCode::PreconditionFailed => 412,

@@ -3,6 +3,8 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::RngCore;
+use tollgate_contract::entity::Entity;
+use tollgate_contract::entity::group::{self, Group};
 use tollgate_contract::entity::policy::{self, PolicyScope, StoredPolicy};
 use tollgate_contract::entity::tenant_access::{self, TenantAccess};
 use tollgate_store::{Key, Store, StoreError};
@@ -23,17 +25,24 @@ pub fn random_key() -> String {
     BASE64.encode(bytes)
 }
 
-/// Returns the instance's access record, creating the instance's initial configuration (access
-/// record and default global policy) in one transaction when it has none.
+/// Returns the instance's access record, creating what a new instance has when it is missing:
+/// the access record and the default global policy (once, when the instance is created), and the
+/// built-in groups (at every start, so that older stores gain them). One transaction.
 pub async fn bootstrap_instance(
     store: &dyn Store,
     instance: &str,
     keys: &InitialKeys,
 ) -> Result<TenantAccess, StoreError> {
     let key = Key::top(tenant_access::KIND, tenant_access::ID);
-    if let Some(record) = store.get(instance, key).await? {
-        let access: TenantAccess =
-            serde_json::from_str(&record.body).map_err(|e| StoreError::Database(e.to_string()))?;
+    let mut complete = true;
+    for (id, _, _) in group::BUILT_IN {
+        complete &= store
+            .get(instance, Key::top(Group::KIND, id))
+            .await?
+            .is_some();
+    }
+    if let Some(record) = store.get(instance, key).await?.filter(|_| complete) {
+        let access = decode_access(&record.body)?;
         if keys
             .primary
             .as_ref()
@@ -50,31 +59,49 @@ pub async fn bootstrap_instance(
         return Ok(access);
     }
     let mut tx = store.begin(instance).await?;
-    if let Some(record) = tx.get(key).await? {
-        // Another node created it meanwhile.
-        return serde_json::from_str(&record.body).map_err(|e| StoreError::Database(e.to_string()));
+    let access = match tx.get(key).await? {
+        // Another node (or an earlier version) created it.
+        Some(record) => decode_access(&record.body)?,
+        None => {
+            let access = TenantAccess {
+                id: tenant_access::IDENTIFIER.to_owned(),
+                primary_key: keys.primary.clone().unwrap_or_else(random_key),
+                secondary_key: keys.secondary.clone().unwrap_or_else(random_key),
+                enabled: true,
+            };
+            tx.put(key, &encode(&access)?).await?;
+            let global = StoredPolicy {
+                xml: policy::DEFAULT_GLOBAL_POLICY.to_owned(),
+            };
+            tx.put(
+                Key::top(policy::KIND, &PolicyScope::Global.wire_id()),
+                &encode(&global)?,
+            )
+            .await?;
+            tracing::info!(
+                instance,
+                "created a new instance with fresh access keys and the default global policy"
+            );
+            access
+        }
+    };
+    for (id, name, description) in group::BUILT_IN {
+        if tx.get(Key::top(Group::KIND, id)).await?.is_none() {
+            tx.put(
+                Key::top(Group::KIND, id),
+                &encode(&Group::built_in(name, description))?,
+            )
+            .await?;
+        }
     }
-    let access = TenantAccess {
-        id: tenant_access::IDENTIFIER.to_owned(),
-        primary_key: keys.primary.clone().unwrap_or_else(random_key),
-        secondary_key: keys.secondary.clone().unwrap_or_else(random_key),
-        enabled: true,
-    };
-    let body = serde_json::to_string(&access).map_err(|e| StoreError::Database(e.to_string()))?;
-    tx.put(key, &body).await?;
-    let global = StoredPolicy {
-        xml: policy::DEFAULT_GLOBAL_POLICY.to_owned(),
-    };
-    let body = serde_json::to_string(&global).map_err(|e| StoreError::Database(e.to_string()))?;
-    tx.put(
-        Key::top(policy::KIND, &PolicyScope::Global.wire_id()),
-        &body,
-    )
-    .await?;
     tx.commit().await?;
-    tracing::info!(
-        instance,
-        "created a new instance with fresh access keys and the default global policy"
-    );
     Ok(access)
+}
+
+fn decode_access(body: &str) -> Result<TenantAccess, StoreError> {
+    serde_json::from_str(body).map_err(|e| StoreError::Database(e.to_string()))
+}
+
+fn encode<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value).map_err(|e| StoreError::Database(e.to_string()))
 }

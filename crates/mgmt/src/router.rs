@@ -14,6 +14,7 @@ use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::backend::Backend;
+use tollgate_contract::entity::group::Group;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::property::Property;
 use tollgate_contract::entity::schema::Schema;
@@ -58,6 +59,8 @@ pub fn router(state: AppState) -> Router {
             "/apis/{apiId}/operations/{operationId}/policies/{policyId}",
             any_policy(),
         )
+        .route("/groups", collection::<Group>())
+        .route("/groups/{groupId}", entity::<Group>())
         .route("/properties", collection::<Property>())
         .route("/properties/{propId}", entity::<Property>())
         .route("/backends", collection::<Backend>())

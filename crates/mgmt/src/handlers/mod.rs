@@ -4,6 +4,7 @@ pub mod api;
 pub mod backend;
 pub mod export;
 pub mod fetch;
+pub mod group;
 pub mod import;
 pub mod operation;
 pub mod policy;

@@ -9,6 +9,7 @@ mod cli;
 mod contract;
 mod durability;
 mod entities;
+mod groups;
 mod import;
 mod operations;
 mod policies;

@@ -54,6 +54,11 @@ const IMPLEMENTED: &[&str] = &[
     "ApiOperationPolicy_Delete",
     "Regions_List",
     "PolicySnippets_List",
+    "Group_List",
+    "Group_Get",
+    "Group_CreateOrUpdate",
+    "Group_Update",
+    "Group_Delete",
 ];
 // `ApiProduct_ListByApis` is served (an empty list until products exist), but its example
 // presupposes products; it joins this list with products.
@@ -147,6 +152,9 @@ fn prerequisite(operation_id: &str) -> Prerequisite {
             default: |_| json!({"policyContent": "<policies><inbound><base /></inbound></policies>"}),
         },
         "ApiPolicy_ListByApi" | "ApiOperationPolicy_ListByOperation" => Prerequisite::ListItems,
+        "Group_Get" | "Group_Update" | "Group_Delete" => Prerequisite::Entity {
+            default: |id| json!({"name": id}),
+        },
         "ApiSchema_Get" | "ApiSchema_Delete" => Prerequisite::Entity {
             default: |_| json!({"contentType": "application/json", "document": {"value": "{}"}}),
         },
