@@ -56,6 +56,17 @@ pub trait Resource: Entity {
         async { Ok(()) }
     }
 
+    /// Adds what a list item shows beyond the entity itself (e.g. `expandGroups`).
+    fn decorate(
+        _state: &AppState,
+        _version: ApiVersion,
+        _query: &ListQuery,
+        _id: &str,
+        _item: &mut serde_json::Value,
+    ) -> impl Future<Output = Result<(), Failure>> + Send {
+        async { Ok(()) }
+    }
+
     /// Rules checked, and dependents removed, before `entity` is deleted.
     fn before_delete(
         _tx: &mut dyn Tx,
@@ -223,9 +234,10 @@ pub async fn list<E: Resource>(
             id: &record.id,
         };
         if filter.as_ref().is_none_or(|f| f.matches(&fields)) {
-            items.push(
-                entity.render_in_list(version, &wire_id::<E>(&place.parent_wire, &record.id)),
-            );
+            let mut item =
+                entity.render_in_list(version, &wire_id::<E>(&place.parent_wire, &record.id));
+            E::decorate(&state, version, &query, &record.id, &mut item).await?;
+            items.push(item);
         }
     }
     let body = collection::page(items, &query, version, uri.path(), &headers);

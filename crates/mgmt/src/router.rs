@@ -2,7 +2,7 @@
 
 use crate::auth::guard;
 use crate::error::error_response;
-use crate::handlers::{api, export, policy, regions, snippets, tenant_access};
+use crate::handlers::{api, export, policy, product, regions, snippets, tenant_access};
 use crate::resource::{self, Resource};
 use crate::state::AppState;
 use axum::Router;
@@ -16,6 +16,7 @@ use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::backend::Backend;
 use tollgate_contract::entity::group::Group;
 use tollgate_contract::entity::operation::Operation;
+use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::property::Property;
 use tollgate_contract::entity::schema::Schema;
 use tollgate_contract::{ApiError, ErrorCode};
@@ -61,6 +62,21 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/groups", collection::<Group>())
         .route("/groups/{groupId}", entity::<Group>())
+        .route("/products", collection::<Product>())
+        .route("/products/{productId}", entity::<Product>())
+        .route(
+            "/products/{productId}/apis",
+            get(product::list_members::<Api>),
+        )
+        .route("/products/{productId}/apis/{apiId}", members::<Api>())
+        .route(
+            "/products/{productId}/groups",
+            get(product::list_members::<Group>),
+        )
+        .route("/products/{productId}/groups/{groupId}", members::<Group>())
+        .route("/products/{productId}/policy", any_policy())
+        .route("/products/{productId}/policies", get(policy::list_policies))
+        .route("/products/{productId}/policies/{policyId}", any_policy())
         .route("/properties", collection::<Property>())
         .route("/properties/{propId}", entity::<Property>())
         .route("/backends", collection::<Backend>())
@@ -102,6 +118,12 @@ fn entity<E: Resource>() -> MethodRouter<AppState> {
         .put(resource::put::<E>)
         .patch(resource::patch::<E>)
         .delete(resource::delete::<E>)
+}
+
+fn members<M: product::Member>() -> MethodRouter<AppState> {
+    get(product::get_member::<M>)
+        .put(product::put_member::<M>)
+        .delete(product::delete_member::<M>)
 }
 
 fn any_policy() -> MethodRouter<AppState> {

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod group;
 pub mod operation;
 pub mod policy;
+pub mod product;
 pub mod property;
 pub mod schema;
 pub mod tenant_access;

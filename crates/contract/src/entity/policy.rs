@@ -17,11 +17,13 @@ pub const RAW_XML_MEDIA_TYPE: &str = "application/vnd.ms-azure-apim.policy.raw+x
 /// The document every new instance starts with as its global policy (as in Azure's examples).
 pub const DEFAULT_GLOBAL_POLICY: &str = "<!--\r\n    IMPORTANT:\r\n    - Policy elements can appear only within the <inbound>, <outbound>, <backend> section elements.\r\n    - Only the <forward-request> policy element can appear within the <backend> section element.\r\n    - To apply a policy to the incoming request (before it is forwarded to the backend service), place a corresponding policy element within the <inbound> section element.\r\n    - To apply a policy to the outgoing response (before it is sent back to the caller), place a corresponding policy element within the <outbound> section element.\r\n    - To add a policy position the cursor at the desired insertion point and click on the round button associated with the policy.\r\n    - To remove a policy, delete the corresponding policy statement from the policy document.\r\n    - Policies are applied in the order of their appearance, from the top down.\r\n-->\r\n<policies>\r\n  <inbound />\r\n  <backend>\r\n    <forward-request />\r\n  </backend>\r\n  <outbound />\r\n</policies>";
 
-/// Where a policy is attached. Product scope arrives with products.
+/// Where a policy is attached.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PolicyScope {
     /// The whole service (`/policies/policy`, legacy `/tenant/policy`).
     Global,
+    /// One product (`/products/{productId}/policies/policy`, legacy `/products/{productId}/policy`).
+    Product(String),
     /// One API (`/apis/{apiId}/policies/policy`, legacy `/apis/{apiId}/policy`).
     Api(String),
     /// One operation (`/apis/{apiId}/operations/{operationId}/policies/policy`, legacy `…/policy`).
@@ -33,6 +35,7 @@ impl PolicyScope {
     pub fn wire_id(&self) -> String {
         match self {
             PolicyScope::Global => "/policies/policy".to_owned(),
+            PolicyScope::Product(product) => format!("/products/{product}/policies/policy"),
             PolicyScope::Api(api) => format!("/apis/{api}/policies/policy"),
             PolicyScope::Operation(api, op) => {
                 format!("/apis/{api}/operations/{op}/policies/policy")
@@ -44,6 +47,7 @@ impl PolicyScope {
     pub fn describe(&self) -> String {
         match self {
             PolicyScope::Global => "the global scope".to_owned(),
+            PolicyScope::Product(product) => format!("product '{product}'"),
             PolicyScope::Api(api) => format!("API '{api}'"),
             PolicyScope::Operation(api, op) => format!("operation '{op}' of API '{api}'"),
         }
@@ -53,6 +57,7 @@ impl PolicyScope {
     pub fn kind_name(&self) -> &'static str {
         match self {
             PolicyScope::Global => "Tenant",
+            PolicyScope::Product(_) => "Product",
             PolicyScope::Api(_) => "Api",
             PolicyScope::Operation(..) => "Operation",
         }

@@ -6,16 +6,18 @@ use crate::error::{Failure, Outcome};
 use crate::extract::{Body, IfMatchHeader, ListQuery, Version};
 use crate::handlers::import;
 use crate::handlers::policy::delete_policies_under;
+use crate::handlers::product::{products_of, unlink_everywhere};
 use crate::resource;
 use crate::resource::{Place, Resource, decode_record};
 use crate::respond;
 use crate::state::AppState;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::operation::Operation;
+use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::schema::Schema;
+use tollgate_contract::entity::{Entity, wire_id};
 use tollgate_contract::{ApiError, ident};
 use tollgate_store::{Key, Tx};
 
@@ -65,6 +67,7 @@ impl Resource for Api {
         _entity: &Self,
     ) -> Result<(), Failure> {
         delete_policies_under(tx, id, None).await?;
+        unlink_everywhere::<Api>(tx, id).await?;
         let parent = format!("apis/{id}");
         for kind in CHILD_KINDS {
             for record in tx.list(kind, &parent).await? {
@@ -110,7 +113,7 @@ pub async fn put_api(
     import::import_api(&state.0, version.0, &id, if_match.0, request).await
 }
 
-/// `GET /apis/{apiId}/products`: the products that include the API (none until products exist).
+/// `GET /apis/{apiId}/products`: the products that include the API.
 pub async fn list_api_products(
     State(state): State<AppState>,
     Version(version): Version,
@@ -128,6 +131,11 @@ pub async fn list_api_products(
     {
         return Err(ApiError::not_found(Api::TYPE_NAME, &api_id).into());
     }
-    let body = collection::page(Vec::new(), &query, version, uri.path(), &headers);
+    let mut items = Vec::new();
+    for record in products_of(state.store(), state.instance(), &api_id).await? {
+        let product: Product = decode_record(&record)?;
+        items.push(product.render(version, &wire_id::<Product>("", &record.id)));
+    }
+    let body = collection::page(items, &query, version, uri.path(), &headers);
     Ok(respond::json(StatusCode::OK, None, &body))
 }

@@ -1,6 +1,7 @@
 //! Group rules: the built-in groups cannot be changed or deleted (405).
 
 use crate::error::Failure;
+use crate::handlers::product::unlink_everywhere;
 use crate::resource::{Place, Resource};
 use tollgate_contract::entity::group::Group;
 use tollgate_contract::{ApiError, ErrorCode};
@@ -29,15 +30,14 @@ impl Resource for Group {
     }
 
     async fn before_delete(
-        _tx: &mut dyn Tx,
+        tx: &mut dyn Tx,
         _place: &Place,
         id: &str,
         entity: &Self,
     ) -> Result<(), Failure> {
         if entity.built_in {
-            Err(built_in(id))
-        } else {
-            Ok(())
+            return Err(built_in(id));
         }
+        unlink_everywhere::<Group>(tx, id).await
     }
 }

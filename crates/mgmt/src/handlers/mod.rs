@@ -9,6 +9,7 @@ pub mod import;
 pub mod operation;
 pub mod policy;
 pub mod policy_media;
+pub mod product;
 pub mod property;
 pub mod regions;
 pub mod schema;

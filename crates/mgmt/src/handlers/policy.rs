@@ -21,6 +21,7 @@ use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::policy::{
     self, PolicyScope, RAW_XML_MEDIA_TYPE, StoredPolicy, XML_MEDIA_TYPE,
 };
+use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::property::Property;
 use tollgate_contract::{ApiError, ApiVersion, ErrorCode, Etag, IfMatch, ident};
 use tollgate_policy::{PolicyDocument, PolicyFormat, ScopeKind};
@@ -68,6 +69,14 @@ async fn scope_of(
         )
         .into());
     }
+    if let Some(product_id) = param(params, "productId") {
+        ident::check_id(Product::ID_PARAM, product_id, Product::MAX_ID_LEN)?;
+        let product = reader
+            .get(Key::top(Product::KIND, product_id))
+            .await?
+            .ok_or_else(|| ApiError::not_found(Product::TYPE_NAME, product_id))?;
+        return Ok(PolicyScope::Product(product.id));
+    }
     scope_at(reader, param(params, "apiId"), param(params, "operationId")).await
 }
 
@@ -104,6 +113,7 @@ async fn scope_at(
 fn scope_kind(scope: &PolicyScope) -> ScopeKind {
     match scope {
         PolicyScope::Global => ScopeKind::Global,
+        PolicyScope::Product(_) => ScopeKind::Product,
         PolicyScope::Api(_) => ScopeKind::Api,
         PolicyScope::Operation(..) => ScopeKind::Operation,
     }
@@ -194,8 +204,10 @@ pub async fn put_policy(
     let submitted = document_from(&body)?;
     let mut tx = state.store().begin(state.instance()).await?;
     let scope = scope_of(&mut Reader::Tx(tx.as_mut()), &uri, version, &params).await?;
-    // Legacy PUTs, and 2017 PUTs below the global scope, require If-Match (`*` also creates).
-    if condition.is_none() && (legacy || scope != PolicyScope::Global) {
+    // Legacy PUTs, and 2017 PUTs of API and operation policies, require If-Match (`*` also creates).
+    if condition.is_none()
+        && (legacy || matches!(scope, PolicyScope::Api(_) | PolicyScope::Operation(..)))
+    {
         return Err(ApiError::invalid_field(
             "If-Match",
             "Required",
@@ -278,9 +290,11 @@ pub async fn delete_policy(
 
 /// The scope kind of a stored policy, from its id.
 fn kind_of(id: &str) -> &'static str {
-    match id.split('/').filter(|s| !s.is_empty()).count() {
-        2 => "Tenant",
-        4 => "Api",
+    let segments: Vec<&str> = id.split('/').filter(|s| !s.is_empty()).collect();
+    match (segments.first().copied(), segments.len()) {
+        (_, 2) => "Tenant",
+        (Some("products"), _) => "Product",
+        (_, 4) => "Api",
         _ => "Operation",
     }
 }

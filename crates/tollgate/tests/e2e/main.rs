@@ -13,5 +13,6 @@ mod groups;
 mod import;
 mod operations;
 mod policies;
+mod products;
 mod replay;
 mod schemas;
