@@ -59,14 +59,34 @@ const IMPLEMENTED: &[&str] = &[
     "Group_CreateOrUpdate",
     "Group_Update",
     "Group_Delete",
+    "Product_List",
+    "Product_Get",
+    "Product_CreateOrUpdate",
+    "Product_Update",
+    "Product_Delete",
+    "ProductApi_ListByProduct",
+    "ProductApi_CreateOrUpdate",
+    "ProductApi_Delete",
+    "ProductGroup_ListByProduct",
+    "ProductGroup_CreateOrUpdate",
+    "ProductGroup_Delete",
+    "ProductPolicy_ListByProduct",
+    "ProductPolicy_Get",
+    "ProductPolicy_CreateOrUpdate",
+    "ProductPolicy_Delete",
+    "ApiProduct_ListByApis",
 ];
-// `ApiProduct_ListByApis` is served (an empty list until products exist), but its example
-// presupposes products; it joins this list with products.
 
 /// Example response fields where Tollgate knowingly differs: (example file name without `.json`,
 /// field path as printed by the comparison, e.g. `value[0].tags`, reason). The field and
 /// everything under it is skipped. Every entry needs a reason.
 const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
+    (
+        "ApiManagementPutProductsPolicies",
+        "policyContent",
+        "the service rewrote the stored XML (it added version=\"2\" to rate-limit and quota); \
+         Tollgate stores and returns policy documents byte for byte",
+    ),
     (
         "ApiManagementListPolicySnippets",
         "[*].content",
@@ -126,6 +146,11 @@ enum Prerequisite {
     /// The items of the example's `200` collection: `PUT` to each item's `id` of the item
     /// without `id`.
     ListItems,
+    /// The member a product link names (`/products/{p}/apis/{a}` or `…/groups/{g}`), created from
+    /// the example's body or a default; and the link itself when `link` is set.
+    Member { link: bool },
+    /// The items of a list of linked entities: each is created (unless built in) and linked.
+    LinkedItems,
 }
 
 /// The prerequisite of an operation's examples.
@@ -152,6 +177,20 @@ fn prerequisite(operation_id: &str) -> Prerequisite {
             default: |_| json!({"policyContent": "<policies><inbound><base /></inbound></policies>"}),
         },
         "ApiPolicy_ListByApi" | "ApiOperationPolicy_ListByOperation" => Prerequisite::ListItems,
+        "Product_Get" | "Product_Update" | "Product_Delete" => Prerequisite::Entity {
+            default: |id| json!({"name": id}),
+        },
+        "ProductPolicy_Get" | "ProductPolicy_Delete" => Prerequisite::Entity {
+            default: |_| json!({"policyContent": "<policies><inbound><base /></inbound></policies>"}),
+        },
+        "Product_List" | "ProductPolicy_ListByProduct" => Prerequisite::ListItems,
+        "ProductApi_CreateOrUpdate" | "ProductGroup_CreateOrUpdate" => {
+            Prerequisite::Member { link: false }
+        }
+        "ProductApi_Delete" | "ProductGroup_Delete" => Prerequisite::Member { link: true },
+        "ProductApi_ListByProduct" | "ProductGroup_ListByProduct" | "ApiProduct_ListByApis" => {
+            Prerequisite::LinkedItems
+        }
         "Group_Get" | "Group_Update" | "Group_Delete" => Prerequisite::Entity {
             default: |id| json!({"name": id}),
         },
@@ -519,8 +558,49 @@ async fn create_prerequisites(
         let op = json!({"name": op_id, "method": "GET", "urlTemplate": format!("/{op_id}")});
         put_entity(s, &format!("/apis/{api_id}/operations/{op_id}"), op).await?;
     }
+    // Entities under a product need the product.
+    if let ["", "products", product_id, _, ..] = segments.as_slice() {
+        put_entity(
+            s,
+            &format!("/products/{product_id}"),
+            json!({"name": product_id}),
+        )
+        .await?;
+    }
     match prerequisite(&op.operation_id) {
         Prerequisite::None => Ok(()),
+        Prerequisite::Member { link } => {
+            let (member, id) = match segments.as_slice() {
+                ["", "products", _, member @ ("apis" | "groups"), id] => (*member, *id),
+                _ => return Err(format!("{} is not a product link", request.path)),
+            };
+            let body = ok_body(example)
+                .cloned()
+                .unwrap_or_else(|| default_member(member, id));
+            ensure_entity(s, &format!("/{member}/{id}"), body).await?;
+            if link {
+                put_entity(s, &request.path, json!({})).await?;
+            }
+            Ok(())
+        }
+        Prerequisite::LinkedItems => {
+            let items = ok_body(example)
+                .and_then(|b| b["value"].as_array())
+                .ok_or("the list example has no 200 body with a value array")?;
+            for item in items {
+                let id = item["id"]
+                    .as_str()
+                    .ok_or_else(|| format!("list item without id: {}", show(item)))?;
+                ensure_entity(s, id, item.clone()).await?;
+                let member = id.rsplit('/').next().unwrap_or_default();
+                let link = match segments.as_slice() {
+                    ["", "apis", api_id, "products"] => format!("/products/{member}/apis/{api_id}"),
+                    _ => format!("{}/{member}", request.path),
+                };
+                put_entity(s, &link, json!({})).await?;
+            }
+            Ok(())
+        }
         Prerequisite::Entity { default } => {
             let id = request.path.rsplit('/').next().unwrap_or_default();
             let body = ok_body(example).cloned().unwrap_or_else(|| default(id));
@@ -539,6 +619,28 @@ async fn create_prerequisites(
             Ok(())
         }
     }
+}
+
+/// A default body for a product's member.
+fn default_member(member: &str, id: &str) -> Value {
+    match member {
+        "apis" => json!({"name": id, "path": id, "serviceUrl": "http://example.com"}),
+        _ => json!({"name": id}),
+    }
+}
+
+/// Creates the entity at `id` (a relative URL) unless it is built in (the system groups).
+async fn ensure_entity(s: &Server, id: &str, body: Value) -> Result<(), String> {
+    if [
+        "/groups/administrators",
+        "/groups/developers",
+        "/groups/guests",
+    ]
+    .contains(&id)
+    {
+        return Ok(());
+    }
+    put_entity(s, id, body).await
 }
 
 /// The outcome of one comparison.
