@@ -8,6 +8,8 @@
 //!
 //! Verification compares signatures in constant time and accepts either of the two current keys.
 
+pub mod password;
+
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::{DateTime, NaiveDateTime, Utc};

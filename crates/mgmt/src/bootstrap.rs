@@ -1,5 +1,6 @@
 //! The first start of an instance: its access record and default global policy.
 
+use crate::handlers::links::Member;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::RngCore;
@@ -7,6 +8,7 @@ use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::group::{self, Group};
 use tollgate_contract::entity::policy::{self, PolicyScope, StoredPolicy};
 use tollgate_contract::entity::tenant_access::{self, TenantAccess};
+use tollgate_contract::entity::user::{self, User};
 use tollgate_store::{Key, Store, StoreError};
 
 /// Keys to use when an instance is created; random ones when `None`.
@@ -27,7 +29,8 @@ pub fn random_key() -> String {
 
 /// Returns the instance's access record, creating what a new instance has when it is missing:
 /// the access record and the default global policy (once, when the instance is created), and the
-/// built-in groups (at every start, so that older stores gain them). One transaction.
+/// built-in groups and the administrator `/users/1`, a member of Administrators (at every start,
+/// so that older stores gain them). One transaction.
 pub async fn bootstrap_instance(
     store: &dyn Store,
     instance: &str,
@@ -94,9 +97,32 @@ pub async fn bootstrap_instance(
             .await?;
         }
     }
+    if tx
+        .get(Key::top(User::KIND, user::ADMINISTRATOR))
+        .await?
+        .is_none()
+    {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let admin = User::administrator(ADMINISTRATOR_EMAIL, &now);
+        tx.put(Key::top(User::KIND, user::ADMINISTRATOR), &encode(&admin)?)
+            .await?;
+        let kind = <User as Member<Group>>::LINK_KIND;
+        tx.put(
+            Key {
+                kind,
+                parent: "groups/administrators",
+                id: user::ADMINISTRATOR,
+            },
+            "{}",
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(access)
 }
+
+/// The built-in administrator's email.
+pub const ADMINISTRATOR_EMAIL: &str = "admin@tollgate.local";
 
 fn decode_access(body: &str) -> Result<TenantAccess, StoreError> {
     serde_json::from_str(body).map_err(|e| StoreError::Database(e.to_string()))

@@ -56,7 +56,17 @@ pub trait Resource: Entity {
         async { Ok(()) }
     }
 
-    /// Adds what a list item shows beyond the entity itself (e.g. `expandGroups`).
+    /// Refuses any change to an existing entity that may not be changed at all (built-in
+    /// entities), before the request's fields are even looked at.
+    fn refuse_change(_id: &str, _current: &Self) -> Result<(), Failure> {
+        Ok(())
+    }
+
+    /// Completes an entity about to be written (`old`: the one it replaces), e.g. hashing a
+    /// password given in the request.
+    fn prepare(&mut self, _old: Option<&Self>) {}
+
+    /// Adds what a response shows beyond the entity itself (e.g. `expandGroups`).
     fn decorate(
         _state: &AppState,
         _version: ApiVersion,
@@ -265,10 +275,19 @@ pub async fn get<E: Resource>(
         .ok_or_else(|| ApiError::not_found(E::TYPE_NAME, id))?;
     let entity: E = decode_record(&record)?;
     let wire = wire_id::<E>(&place.parent_wire, &record.id);
+    let mut body = entity.render(version, &wire);
+    E::decorate(
+        &state,
+        version,
+        &ListQuery::default(),
+        &record.id,
+        &mut body,
+    )
+    .await?;
     Ok(respond::json(
         StatusCode::OK,
         Some(Etag(record.revision)),
-        &entity.render(version, &wire),
+        &body,
     ))
 }
 
@@ -305,10 +324,14 @@ pub async fn put<E: Resource>(
                 Etag(record.revision),
                 &format!("{} '{id}'", E::TYPE_NAME),
             )?;
-            Some(decode_record(record)?)
+            let old: E = decode_record(record)?;
+            E::refuse_change(id, &old)?;
+            Some(old)
         }
         None => None,
     };
+    let mut entity = entity;
+    entity.prepare(old.as_ref());
     E::check_write(tx.as_mut(), &place, id, &entity, old.as_ref()).await?;
     tx.put(key, &encode(&entity)?).await?;
     let etag = Etag(tx.revision());
@@ -322,11 +345,16 @@ pub async fn put<E: Resource>(
         } else {
             StatusCode::OK
         };
-        Ok(respond::json(
-            status,
-            Some(etag),
-            &entity.render(version, &wire),
-        ))
+        let mut body = entity.render(version, &wire);
+        E::decorate(
+            &state,
+            version,
+            &ListQuery::default(),
+            &stored_id,
+            &mut body,
+        )
+        .await?;
+        Ok(respond::json(status, Some(etag), &body))
     } else {
         let status = if created {
             StatusCode::CREATED
@@ -352,7 +380,9 @@ pub async fn patch<E: Resource>(
     let place = place::<E>(&mut Reader::Tx(tx.as_mut()), parent_id).await?;
     let record = load_for_write::<E>(tx.as_mut(), &place, id, &condition).await?;
     let old: E = decode_record(&record)?;
-    let entity = old.clone().patched(version, &body)?;
+    E::refuse_change(id, &old)?;
+    let mut entity = old.clone().patched(version, &body)?;
+    entity.prepare(Some(&old));
     E::check_write(tx.as_mut(), &place, id, &entity, Some(&old)).await?;
     tx.put(place.key(E::KIND, id), &encode(&entity)?).await?;
     let etag = Etag(tx.revision());
@@ -373,7 +403,9 @@ pub async fn delete<E: Resource>(
     let mut tx = state.store().begin(state.instance()).await?;
     let place = place::<E>(&mut Reader::Tx(tx.as_mut()), parent_id).await?;
     let record = load_for_write::<E>(tx.as_mut(), &place, id, &condition).await?;
-    E::before_delete(tx.as_mut(), &place, id, &decode_record(&record)?).await?;
+    let current: E = decode_record(&record)?;
+    E::refuse_change(id, &current)?;
+    E::before_delete(tx.as_mut(), &place, id, &current).await?;
     tx.delete(place.key(E::KIND, id)).await?;
     tx.commit().await?;
     Ok(respond::empty(StatusCode::NO_CONTENT, None))

@@ -2,7 +2,7 @@
 
 use crate::auth::guard;
 use crate::error::error_response;
-use crate::handlers::{api, export, policy, product, regions, snippets, tenant_access};
+use crate::handlers::{api, export, links, policy, regions, snippets, tenant_access, user};
 use crate::resource::{self, Resource};
 use crate::state::AppState;
 use axum::Router;
@@ -19,6 +19,7 @@ use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::property::Property;
 use tollgate_contract::entity::schema::Schema;
+use tollgate_contract::entity::user::User;
 use tollgate_contract::{ApiError, ErrorCode};
 
 /// The management API for `state`'s instance.
@@ -62,18 +63,33 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/groups", collection::<Group>())
         .route("/groups/{groupId}", entity::<Group>())
+        .route(
+            "/groups/{groupId}/users",
+            get(links::list_members::<Group, User>),
+        )
+        .route("/groups/{groupId}/users/{uid}", members::<Group, User>())
+        .route("/users", collection::<User>())
+        .route("/users/{uid}", entity::<User>())
+        .route("/users/{uid}/groups", get(user::list_user_groups))
+        .route("/users/{uid}/identities", get(user::list_user_identities))
         .route("/products", collection::<Product>())
         .route("/products/{productId}", entity::<Product>())
         .route(
             "/products/{productId}/apis",
-            get(product::list_members::<Api>),
+            get(links::list_members::<Product, Api>),
         )
-        .route("/products/{productId}/apis/{apiId}", members::<Api>())
+        .route(
+            "/products/{productId}/apis/{apiId}",
+            members::<Product, Api>(),
+        )
         .route(
             "/products/{productId}/groups",
-            get(product::list_members::<Group>),
+            get(links::list_members::<Product, Group>),
         )
-        .route("/products/{productId}/groups/{groupId}", members::<Group>())
+        .route(
+            "/products/{productId}/groups/{groupId}",
+            members::<Product, Group>(),
+        )
         .route("/products/{productId}/policy", any_policy())
         .route("/products/{productId}/policies", get(policy::list_policies))
         .route("/products/{productId}/policies/{policyId}", any_policy())
@@ -120,10 +136,10 @@ fn entity<E: Resource>() -> MethodRouter<AppState> {
         .delete(resource::delete::<E>)
 }
 
-fn members<M: product::Member>() -> MethodRouter<AppState> {
-    get(product::get_member::<M>)
-        .put(product::put_member::<M>)
-        .delete(product::delete_member::<M>)
+fn members<O: links::Owner, M: links::Member<O>>() -> MethodRouter<AppState> {
+    get(links::get_member::<O, M>)
+        .put(links::put_member::<O, M>)
+        .delete(links::delete_member::<O, M>)
 }
 
 fn any_policy() -> MethodRouter<AppState> {

@@ -10,6 +10,7 @@ pub mod product;
 pub mod property;
 pub mod schema;
 pub mod tenant_access;
+pub mod user;
 
 use crate::odata::{FieldSpec, FieldValue};
 use crate::{ApiError, ApiVersion};

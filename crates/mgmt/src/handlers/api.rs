@@ -5,8 +5,8 @@ use crate::collection;
 use crate::error::{Failure, Outcome};
 use crate::extract::{Body, IfMatchHeader, ListQuery, Version};
 use crate::handlers::import;
+use crate::handlers::links::{owners_of, unlink_everywhere};
 use crate::handlers::policy::delete_policies_under;
-use crate::handlers::product::{products_of, unlink_everywhere};
 use crate::resource;
 use crate::resource::{Place, Resource, decode_record};
 use crate::respond;
@@ -67,7 +67,7 @@ impl Resource for Api {
         _entity: &Self,
     ) -> Result<(), Failure> {
         delete_policies_under(tx, id, None).await?;
-        unlink_everywhere::<Api>(tx, id).await?;
+        unlink_everywhere::<Product, Api>(tx, id).await?;
         let parent = format!("apis/{id}");
         for kind in CHILD_KINDS {
             for record in tx.list(kind, &parent).await? {
@@ -132,7 +132,7 @@ pub async fn list_api_products(
         return Err(ApiError::not_found(Api::TYPE_NAME, &api_id).into());
     }
     let mut items = Vec::new();
-    for record in products_of(state.store(), state.instance(), &api_id).await? {
+    for record in owners_of::<Product, Api>(state.store(), state.instance(), &api_id).await? {
         let product: Product = decode_record(&record)?;
         items.push(product.render(version, &wire_id::<Product>("", &record.id)));
     }

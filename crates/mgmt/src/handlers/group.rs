@@ -1,9 +1,11 @@
 //! Group rules: the built-in groups cannot be changed or deleted (405).
 
 use crate::error::Failure;
-use crate::handlers::product::unlink_everywhere;
+use crate::handlers::links::{unlink_all, unlink_everywhere};
 use crate::resource::{Place, Resource};
 use tollgate_contract::entity::group::Group;
+use tollgate_contract::entity::product::Product;
+use tollgate_contract::entity::user::User;
 use tollgate_contract::{ApiError, ErrorCode};
 use tollgate_store::Tx;
 
@@ -15,14 +17,8 @@ fn built_in(id: &str) -> Failure {
 }
 
 impl Resource for Group {
-    async fn check_write(
-        _tx: &mut dyn Tx,
-        _place: &Place,
-        id: &str,
-        _entity: &Self,
-        old: Option<&Self>,
-    ) -> Result<(), Failure> {
-        if old.is_some_and(|g| g.built_in) {
+    fn refuse_change(id: &str, current: &Self) -> Result<(), Failure> {
+        if current.built_in {
             Err(built_in(id))
         } else {
             Ok(())
@@ -33,11 +29,10 @@ impl Resource for Group {
         tx: &mut dyn Tx,
         _place: &Place,
         id: &str,
-        entity: &Self,
+        _entity: &Self,
     ) -> Result<(), Failure> {
-        if entity.built_in {
-            return Err(built_in(id));
-        }
-        unlink_everywhere::<Group>(tx, id).await
+        unlink_everywhere::<Product, Group>(tx, id).await?;
+        // Its memberships end with it.
+        unlink_all::<Group, User>(tx, id).await
     }
 }

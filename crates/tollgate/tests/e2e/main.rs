@@ -16,3 +16,4 @@ mod policies;
 mod products;
 mod replay;
 mod schemas;
+mod users;

@@ -1,0 +1,179 @@
+//! User rules: the administrator (`/users/1`) is built in; emails are unique; passwords are
+//! stored only as Argon2id hashes; new users join Developers; deleting a user removes their group
+//! memberships. Group membership is a link (`/groups/{groupId}/users/{userId}`); the built-in
+//! groups' membership is managed by the system (405).
+
+use crate::collection;
+use crate::error::{Failure, Outcome};
+use crate::extract::{ListQuery, Version};
+use crate::handlers::links::{Member, Owner, link, owners_of, unlink_everywhere};
+use crate::resource::{Place, Resource, decode_record};
+use crate::respond;
+use crate::state::AppState;
+use axum::extract::{OriginalUri, Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use serde_json::{Value, json};
+use tollgate_contract::entity::group::Group;
+use tollgate_contract::entity::user::User;
+use tollgate_contract::entity::{Entity, wire_id};
+use tollgate_contract::{ApiError, ApiVersion, ErrorCode, ident};
+use tollgate_store::{Key, Tx};
+
+impl Owner for Group {}
+
+impl Member<Group> for User {
+    const LINK_KIND: &'static str = "groupUser";
+
+    fn check_change(owner: &Group, owner_id: &str) -> Result<(), Failure> {
+        if owner.built_in {
+            let message =
+                format!("Group '{owner_id}' is built in: its membership is managed by the system.");
+            return Err(ApiError::new(ErrorCode::BuiltInEntity, message).into());
+        }
+        Ok(())
+    }
+}
+
+fn administrator(id: &str) -> Failure {
+    ApiError::new(
+        ErrorCode::BuiltInEntity,
+        format!("User '{id}' is the built-in administrator and cannot be changed or deleted."),
+    )
+    .into()
+}
+
+impl Resource for User {
+    fn refuse_change(id: &str, current: &Self) -> Result<(), Failure> {
+        if current.built_in {
+            Err(administrator(id))
+        } else {
+            Ok(())
+        }
+    }
+
+    fn prepare(&mut self, old: Option<&Self>) {
+        if let Some(old) = old {
+            // A replacement keeps what the body cannot set.
+            self.registration_date = old.registration_date.clone();
+            self.password_hash = old.password_hash.clone();
+        }
+        match self.new_password.take() {
+            Some(password) => {
+                self.password_hash = Some(tollgate_auth::password::hash_password(&password))
+            }
+            // A user created without a password gets an unguessable one (as the contract says).
+            None if self.password_hash.is_none() => {
+                self.password_hash = Some(tollgate_auth::password::hash_password(
+                    &crate::bootstrap::random_key(),
+                ));
+            }
+            None => {}
+        }
+    }
+
+    async fn check_write(
+        tx: &mut dyn Tx,
+        _place: &Place,
+        id: &str,
+        entity: &Self,
+        old: Option<&Self>,
+    ) -> Result<(), Failure> {
+        for record in tx.list(Self::KIND, "").await? {
+            if record.id.to_lowercase() == id.to_lowercase() {
+                continue;
+            }
+            let other: User = decode_record(&record)?;
+            if other.email.eq_ignore_ascii_case(&entity.email) {
+                let message = format!(
+                    "User '{}' already has the email {}; emails are unique.",
+                    record.id, other.email
+                );
+                return Err(ApiError::new(ErrorCode::NameAlreadyInUse, message).into());
+            }
+        }
+        if old.is_none() {
+            link::<Group, User>(tx, "developers", id).await?;
+        }
+        Ok(())
+    }
+
+    async fn before_delete(
+        tx: &mut dyn Tx,
+        _place: &Place,
+        id: &str,
+        _entity: &Self,
+    ) -> Result<(), Failure> {
+        unlink_everywhere::<Group, User>(tx, id).await
+    }
+
+    async fn decorate(
+        state: &AppState,
+        version: ApiVersion,
+        query: &ListQuery,
+        id: &str,
+        item: &mut Value,
+    ) -> Result<(), Failure> {
+        let expand = query
+            .other("expandGroups")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        if version >= ApiVersion::V2017_03_01 || expand {
+            item["groups"] = groups_json(state, version, id).await?;
+        }
+        Ok(())
+    }
+}
+
+async fn groups_json(
+    state: &AppState,
+    version: ApiVersion,
+    user_id: &str,
+) -> Result<Value, Failure> {
+    let mut groups = Vec::new();
+    for record in owners_of::<Group, User>(state.store(), state.instance(), user_id).await? {
+        let group: Group = decode_record(&record)?;
+        groups.push(group.render(version, &wire_id::<Group>("", &record.id)));
+    }
+    Ok(Value::Array(groups))
+}
+
+async fn user(state: &AppState, id: &str) -> Result<User, Failure> {
+    ident::check_id(User::ID_PARAM, id, User::MAX_ID_LEN)?;
+    let record = state
+        .store()
+        .get(state.instance(), Key::top(User::KIND, id))
+        .await?;
+    decode_record(&record.ok_or_else(|| ApiError::not_found(User::TYPE_NAME, id))?)
+}
+
+/// `GET /users/{uid}/groups`: the groups the user belongs to.
+pub async fn list_user_groups(
+    State(state): State<AppState>,
+    Version(version): Version,
+    Path(id): Path<String>,
+    query: ListQuery,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+) -> Outcome {
+    user(&state, &id).await?;
+    let Value::Array(items) = groups_json(&state, version, &id).await? else {
+        return Err(Failure(ApiError::internal()));
+    };
+    Ok(respond::json(
+        StatusCode::OK,
+        None,
+        &collection::page(items, &query, version, uri.path(), &headers),
+    ))
+}
+
+/// `GET /users/{uid}/identities`: the user's sign-in identities.
+pub async fn list_user_identities(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Outcome {
+    let user = user(&state, &id).await?;
+    Ok(respond::json(
+        StatusCode::OK,
+        None,
+        &json!({ "value": user.identities, "count": user.identities.len() }),
+    ))
+}
