@@ -99,6 +99,18 @@ SUPPORTED = {
     "ProductPolicy_Get": "legacy path /products/{productId}/policy before 2017-03-01",
     "ProductPolicy_CreateOrUpdate": "If-Match optional on 2017-03-01 (as the swagger)",
     "ProductPolicy_Delete": "",
+    # apimusers.json
+    "User_List": "filters id, firstName, lastName, email, note, state, registrationDate",
+    "User_Get": "",
+    "User_CreateOrUpdate": "password hashed (Argon2id), never returned; new users join Developers",
+    "User_Update": "the administrator /users/1: 405",
+    "User_Delete": "the administrator: 405; ends group memberships",
+    "UserGroup_List": "",
+    "UserIdentities_List": "",
+    # group membership (apimgroups.json)
+    "GroupUser_List": "",
+    "GroupUser_Create": "built-in groups: 405",
+    "GroupUser_Delete": "built-in groups: 405",
     # apimanagement.json (global policy scope)
     "Regions_List": "one region, named `local`",
     "PolicySnippets_List": "bare array, as the service answers; snippet texts are Tollgate's",
@@ -113,6 +125,7 @@ SUPPORTED = {
 SUPPORTED_HEAD = {
     "Property_Get": "200 + ETag, or 404; no body",
     "Group_Get": "200 + ETag, or 404; no body",
+    "User_Get": "200 + ETag, or 404; no body",
     "Product_Get": "200 + ETag, or 404; no body",
     "ProductPolicy_Get": "200 + ETag, or 404 when no policy",
     "Api_Get": "200 + ETag, or 404; no body",

@@ -75,12 +75,43 @@ const IMPLEMENTED: &[&str] = &[
     "ProductPolicy_CreateOrUpdate",
     "ProductPolicy_Delete",
     "ApiProduct_ListByApis",
+    "User_List",
+    "User_Get",
+    "User_CreateOrUpdate",
+    "User_Update",
+    "User_Delete",
+    "UserGroup_List",
+    "UserIdentities_List",
+    "GroupUser_List",
+    "GroupUser_Create",
+    "GroupUser_Delete",
 ];
 
 /// Example response fields where Tollgate knowingly differs: (example file name without `.json`,
 /// field path as printed by the comparison, e.g. `value[0].tags`, reason). The field and
 /// everything under it is skipped. Every entry needs a reason.
 const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
+    (
+        "ApiManagementPutGroupsUsers",
+        "groups",
+        "the recording answers groups: [] right after adding the user to a group; Tollgate lists the \
+         user's groups (Developers and the group just joined)",
+    ),
+    (
+        "ApiManagementPutGroupsUsers",
+        "identities",
+        "the recording answers identities: []; Tollgate lists the user's Basic identity",
+    ),
+    (
+        "ApiManagementListUsers",
+        "value[0].email",
+        "the built-in administrator's email is admin@tollgate.local (the recording's was its owner's)",
+    ),
+    (
+        "ApiManagementListUsers",
+        "value[0].identities",
+        "follows the administrator's email above",
+    ),
     (
         "ApiManagementPutProductsPolicies",
         "policyContent",
@@ -191,6 +222,12 @@ fn prerequisite(operation_id: &str) -> Prerequisite {
         "ProductApi_ListByProduct" | "ProductGroup_ListByProduct" | "ApiProduct_ListByApis" => {
             Prerequisite::LinkedItems
         }
+        "User_Get" | "User_Update" | "User_Delete" => Prerequisite::Entity {
+            default: |id| json!({"email": format!("{id}@contoso.com"), "firstName": id, "lastName": id}),
+        },
+        "GroupUser_Create" => Prerequisite::Member { link: false },
+        "GroupUser_Delete" => Prerequisite::Member { link: true },
+        "GroupUser_List" => Prerequisite::LinkedItems,
         "Group_Get" | "Group_Update" | "Group_Delete" => Prerequisite::Entity {
             default: |id| json!({"name": id}),
         },
@@ -212,6 +249,7 @@ fn generated(operation_id: &str, field: &str) -> bool {
         || field.eq_ignore_ascii_case("etag")
         || (operation_id.starts_with("TenantAccess_")
             && matches!(field, "primaryKey" | "secondaryKey"))
+        || field == "registrationDate"
 }
 
 /// Header names an example may carry without the swagger declaring them.
@@ -558,6 +596,23 @@ async fn create_prerequisites(
         let op = json!({"name": op_id, "method": "GET", "urlTemplate": format!("/{op_id}")});
         put_entity(s, &format!("/apis/{api_id}/operations/{op_id}"), op).await?;
     }
+    // Entities under a group need the group (the built-in ones exist), and under a user the user,
+    // created with the email the example shows when it shows one.
+    if let ["", "groups", group_id, _, ..] = segments.as_slice() {
+        ensure_entity(s, &format!("/groups/{group_id}"), json!({"name": group_id})).await?;
+    }
+    if let ["", "users", user_id, _, ..] = segments.as_slice() {
+        let shown = ok_body(example)
+            .and_then(|b| b["value"][0]["id"].as_str())
+            .filter(|e| e.contains('@'));
+        let email = shown.map_or_else(|| format!("{user_id}@contoso.com"), str::to_owned);
+        put_entity(
+            s,
+            &format!("/users/{user_id}"),
+            json!({"email": email, "firstName": user_id, "lastName": user_id}),
+        )
+        .await?;
+    }
     // Entities under a product need the product.
     if let ["", "products", product_id, _, ..] = segments.as_slice() {
         put_entity(
@@ -571,8 +626,14 @@ async fn create_prerequisites(
         Prerequisite::None => Ok(()),
         Prerequisite::Member { link } => {
             let (member, id) = match segments.as_slice() {
-                ["", "products", _, member @ ("apis" | "groups"), id] => (*member, *id),
-                _ => return Err(format!("{} is not a product link", request.path)),
+                [
+                    "",
+                    "products" | "groups",
+                    _,
+                    member @ ("apis" | "groups" | "users"),
+                    id,
+                ] => (*member, *id),
+                _ => return Err(format!("{} is not a link", request.path)),
             };
             let body = ok_body(example)
                 .cloned()
@@ -625,6 +686,7 @@ async fn create_prerequisites(
 fn default_member(member: &str, id: &str) -> Value {
     match member {
         "apis" => json!({"name": id, "path": id, "serviceUrl": "http://example.com"}),
+        "users" => json!({"email": format!("{id}@contoso.com"), "firstName": id, "lastName": id}),
         _ => json!({"name": id}),
     }
 }
