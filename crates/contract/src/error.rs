@@ -34,6 +34,13 @@ pub enum ErrorCode {
     IdentifierAlreadyInUse,
     /// Another entity already uses this unique name (409).
     NameAlreadyInUse,
+    /// A subscription key is already used by another subscription (409).
+    KeyAlreadyInUse,
+    /// The entity's state does not allow the operation (e.g. regenerating the keys of a cancelled
+    /// subscription) (409).
+    StateConflict,
+    /// A product's per-user subscription limit is reached (409).
+    LimitReached,
     /// `If-Match` does not match the entity's current ETag (412).
     PreconditionFailed,
     /// The request body exceeds the documented limit (413).
@@ -59,7 +66,11 @@ impl ErrorCode {
                 405
             }
             ErrorCode::NotAcceptable => 406,
-            ErrorCode::IdentifierAlreadyInUse | ErrorCode::NameAlreadyInUse => 409,
+            ErrorCode::IdentifierAlreadyInUse
+            | ErrorCode::NameAlreadyInUse
+            | ErrorCode::KeyAlreadyInUse
+            | ErrorCode::StateConflict
+            | ErrorCode::LimitReached => 409,
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::RequestTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,

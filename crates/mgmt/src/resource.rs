@@ -50,7 +50,7 @@ pub trait Resource: Entity {
         _tx: &mut dyn Tx,
         _place: &Place,
         _id: &str,
-        _entity: &Self,
+        _entity: &mut Self,
         _old: Option<&Self>,
     ) -> impl Future<Output = Result<(), Failure>> + Send {
         async { Ok(()) }
@@ -83,6 +83,7 @@ pub trait Resource: Entity {
         _place: &Place,
         _id: &str,
         _entity: &Self,
+        _query: &ListQuery,
     ) -> impl Future<Output = Result<(), Failure>> + Send {
         async { Ok(()) }
     }
@@ -332,7 +333,7 @@ pub async fn put<E: Resource>(
     };
     let mut entity = entity;
     entity.prepare(old.as_ref());
-    E::check_write(tx.as_mut(), &place, id, &entity, old.as_ref()).await?;
+    E::check_write(tx.as_mut(), &place, id, &mut entity, old.as_ref()).await?;
     tx.put(key, &encode(&entity)?).await?;
     let etag = Etag(tx.revision());
     tx.commit().await?;
@@ -383,7 +384,7 @@ pub async fn patch<E: Resource>(
     E::refuse_change(id, &old)?;
     let mut entity = old.clone().patched(version, &body)?;
     entity.prepare(Some(&old));
-    E::check_write(tx.as_mut(), &place, id, &entity, Some(&old)).await?;
+    E::check_write(tx.as_mut(), &place, id, &mut entity, Some(&old)).await?;
     tx.put(place.key(E::KIND, id), &encode(&entity)?).await?;
     let etag = Etag(tx.revision());
     tx.commit().await?;
@@ -395,6 +396,7 @@ pub async fn delete<E: Resource>(
     State(state): State<AppState>,
     Version(version): Version,
     Path(params): Path<Vec<(String, String)>>,
+    query: ListQuery,
     RequiredIfMatch(condition): RequiredIfMatch,
 ) -> Outcome {
     available::<E>(version)?;
@@ -405,7 +407,7 @@ pub async fn delete<E: Resource>(
     let record = load_for_write::<E>(tx.as_mut(), &place, id, &condition).await?;
     let current: E = decode_record(&record)?;
     E::refuse_change(id, &current)?;
-    E::before_delete(tx.as_mut(), &place, id, &current).await?;
+    E::before_delete(tx.as_mut(), &place, id, &current, &query).await?;
     tx.delete(place.key(E::KIND, id)).await?;
     tx.commit().await?;
     Ok(respond::empty(StatusCode::NO_CONTENT, None))

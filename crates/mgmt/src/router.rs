@@ -2,7 +2,9 @@
 
 use crate::auth::guard;
 use crate::error::error_response;
-use crate::handlers::{api, export, links, policy, regions, snippets, tenant_access, user};
+use crate::handlers::{
+    api, export, links, policy, regions, snippets, subscription, tenant_access, user,
+};
 use crate::resource::{self, Resource};
 use crate::state::AppState;
 use axum::Router;
@@ -19,6 +21,7 @@ use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::property::Property;
 use tollgate_contract::entity::schema::Schema;
+use tollgate_contract::entity::subscription::Subscription;
 use tollgate_contract::entity::user::User;
 use tollgate_contract::{ApiError, ErrorCode};
 
@@ -72,6 +75,21 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{uid}", entity::<User>())
         .route("/users/{uid}/groups", get(user::list_user_groups))
         .route("/users/{uid}/identities", get(user::list_user_identities))
+        .route("/users/{uid}/subscriptions", get(subscription::list_owned))
+        .route(
+            "/products/{productId}/subscriptions",
+            get(subscription::list_owned),
+        )
+        .route("/subscriptions", collection::<Subscription>())
+        .route("/subscriptions/{sid}", entity::<Subscription>())
+        .route(
+            "/subscriptions/{sid}/regeneratePrimaryKey",
+            post(subscription::regenerate_primary_key),
+        )
+        .route(
+            "/subscriptions/{sid}/regenerateSecondaryKey",
+            post(subscription::regenerate_secondary_key),
+        )
         .route("/products", collection::<Product>())
         .route("/products/{productId}", entity::<Product>())
         .route(

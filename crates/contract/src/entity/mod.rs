@@ -9,6 +9,7 @@ pub mod policy;
 pub mod product;
 pub mod property;
 pub mod schema;
+pub mod subscription;
 pub mod tenant_access;
 pub mod user;
 

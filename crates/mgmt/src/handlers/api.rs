@@ -36,7 +36,7 @@ impl Resource for Api {
         tx: &mut dyn Tx,
         _place: &Place,
         id: &str,
-        entity: &Self,
+        entity: &mut Self,
         _old: Option<&Self>,
     ) -> Result<(), Failure> {
         let wanted = normal_path(&entity.path);
@@ -65,6 +65,7 @@ impl Resource for Api {
         _place: &Place,
         id: &str,
         _entity: &Self,
+        _query: &ListQuery,
     ) -> Result<(), Failure> {
         delete_policies_under(tx, id, None).await?;
         unlink_everywhere::<Product, Api>(tx, id).await?;

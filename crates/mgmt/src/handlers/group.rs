@@ -1,6 +1,7 @@
 //! Group rules: the built-in groups cannot be changed or deleted (405).
 
 use crate::error::Failure;
+use crate::extract::ListQuery;
 use crate::handlers::links::{unlink_all, unlink_everywhere};
 use crate::resource::{Place, Resource};
 use tollgate_contract::entity::group::Group;
@@ -30,6 +31,7 @@ impl Resource for Group {
         _place: &Place,
         id: &str,
         _entity: &Self,
+        _query: &ListQuery,
     ) -> Result<(), Failure> {
         unlink_everywhere::<Product, Group>(tx, id).await?;
         // Its memberships end with it.

@@ -305,7 +305,7 @@ pub async fn import_api(
         api_body.insert("type".into(), json!(api_type));
     }
     api_body.append(&mut fields);
-    let api = Api::from_put(version, Value::Object(api_body).to_string().as_bytes())?;
+    let mut api = Api::from_put(version, Value::Object(api_body).to_string().as_bytes())?;
     // Each imported entity passes the same validation as one created by hand.
     let mut schemas = Vec::with_capacity(imported.schemas.len());
     for (schema_id, schema) in &imported.schemas {
@@ -334,7 +334,7 @@ pub async fn import_api(
     }
     let old: Option<Api> = current.as_ref().map(decode_record).transpose()?;
     let top = Place::default();
-    Api::check_write(tx.as_mut(), &top, id, &api, old.as_ref()).await?;
+    Api::check_write(tx.as_mut(), &top, id, &mut api, old.as_ref()).await?;
     let api_id = current.as_ref().map_or(id, |r| r.id.as_str()).to_owned();
     let place = Place {
         parent_key: format!("apis/{api_id}"),

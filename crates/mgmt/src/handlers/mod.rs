@@ -15,5 +15,6 @@ pub mod property;
 pub mod regions;
 pub mod schema;
 pub mod snippets;
+pub mod subscription;
 pub mod tenant_access;
 pub mod user;

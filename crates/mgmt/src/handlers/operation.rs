@@ -2,6 +2,7 @@
 //! and an equivalent URL template, and every `schemaId` names a schema of the API.
 
 use crate::error::Failure;
+use crate::extract::ListQuery;
 use crate::handlers::policy::delete_policies_under;
 use crate::resource::{Place, Resource, decode_record};
 use tollgate_contract::ApiError;
@@ -15,7 +16,7 @@ impl Resource for Operation {
         tx: &mut dyn Tx,
         place: &Place,
         id: &str,
-        entity: &Self,
+        entity: &mut Self,
         _old: Option<&Self>,
     ) -> Result<(), Failure> {
         let shape = entity.template()?.shape();
@@ -63,6 +64,7 @@ impl Resource for Operation {
         place: &Place,
         id: &str,
         _entity: &Self,
+        _query: &ListQuery,
     ) -> Result<(), Failure> {
         let api_id = place.parent_wire.trim_start_matches("/apis/");
         delete_policies_under(tx, api_id, Some(id)).await

@@ -2,6 +2,7 @@
 //! references as `{{name}}` can be neither deleted nor renamed (405, naming the policy).
 
 use crate::error::Failure;
+use crate::extract::ListQuery;
 use crate::handlers::policy::referencing_policies;
 use crate::resource::{Place, Resource, decode_record};
 use tollgate_contract::entity::Entity;
@@ -14,7 +15,7 @@ impl Resource for Property {
         tx: &mut dyn Tx,
         _place: &Place,
         id: &str,
-        entity: &Self,
+        entity: &mut Self,
         old: Option<&Self>,
     ) -> Result<(), Failure> {
         for record in tx.list(Self::KIND, "").await? {
@@ -44,6 +45,7 @@ impl Resource for Property {
         _place: &Place,
         _id: &str,
         entity: &Self,
+        _query: &ListQuery,
     ) -> Result<(), Failure> {
         refuse_if_referenced(tx, entity, "deleted").await
     }

@@ -2,6 +2,7 @@
 //! (`schemaId`) cannot be deleted (400, naming the operations).
 
 use crate::error::Failure;
+use crate::extract::ListQuery;
 use crate::resource::{Place, Resource, decode_record};
 use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::operation::Operation;
@@ -15,6 +16,7 @@ impl Resource for Schema {
         place: &Place,
         id: &str,
         _entity: &Self,
+        _query: &ListQuery,
     ) -> Result<(), Failure> {
         let mut users = Vec::new();
         for record in tx.list(Operation::KIND, &place.parent_key).await? {

@@ -7,6 +7,7 @@ use crate::collection;
 use crate::error::{Failure, Outcome};
 use crate::extract::{ListQuery, Version};
 use crate::handlers::links::{Member, Owner, link, owners_of, unlink_everywhere};
+use crate::handlers::subscription::delete_subscriptions_of;
 use crate::resource::{Place, Resource, decode_record};
 use crate::respond;
 use crate::state::AppState;
@@ -75,7 +76,7 @@ impl Resource for User {
         tx: &mut dyn Tx,
         _place: &Place,
         id: &str,
-        entity: &Self,
+        entity: &mut Self,
         old: Option<&Self>,
     ) -> Result<(), Failure> {
         for record in tx.list(Self::KIND, "").await? {
@@ -102,7 +103,12 @@ impl Resource for User {
         _place: &Place,
         id: &str,
         _entity: &Self,
+        query: &ListQuery,
     ) -> Result<(), Failure> {
+        delete_subscriptions_of(tx, query, &format!("User '{id}'"), |s| {
+            s.user_id.eq_ignore_ascii_case(id)
+        })
+        .await?;
         unlink_everywhere::<Group, User>(tx, id).await
     }
 

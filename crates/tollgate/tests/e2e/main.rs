@@ -16,4 +16,5 @@ mod policies;
 mod products;
 mod replay;
 mod schemas;
+mod subscriptions;
 mod users;
