@@ -102,6 +102,12 @@ const IMPLEMENTED: &[&str] = &[
 const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
     (
         "ApiManagementPutSubscriptions",
+        "state",
+        "the recorded service created the subscription `active` although no state was given; \
+         the swagger documents `submitted` as the 2017-03-01 default, which Tollgate follows",
+    ),
+    (
+        "ApiManagementPutSubscriptions",
         "name",
         "the recorded service named a subscription created without a name \"<product name> \
          subscription\"; Tollgate leaves it unnamed (`name` absent), as the contract describes \

@@ -43,7 +43,7 @@ async fn subscriptions_states_and_keys(engine: Engine) {
             sub["productId"].clone()
         ),
         (
-            json!("active"),
+            json!("submitted"),
             json!("/users/ann"),
             json!("/products/starter")
         )
@@ -73,8 +73,24 @@ async fn subscriptions_states_and_keys(engine: Engine) {
             "{body}"
         );
     }
-    // Becoming active stamps startDate; active → submitted is not a transition.
-    assert!(sub["startDate"].as_str().unwrap().ends_with("T00:00:00Z"));
+    // submitted → active stamps startDate; active → submitted is not a transition.
+    assert_eq!(
+        s.patch(
+            &format!("/subscriptions/s1?{V17}"),
+            &json!({"state": "active"}),
+            "*"
+        )
+        .await
+        .status,
+        204
+    );
+    let active = s.get(&format!("/subscriptions/s1?{V17}")).await.json();
+    assert!(
+        active["startDate"]
+            .as_str()
+            .unwrap()
+            .ends_with("T00:00:00Z")
+    );
     let r = s
         .patch(
             &format!("/subscriptions/s1?{V17}"),
@@ -98,8 +114,8 @@ async fn subscriptions_states_and_keys(engine: Engine) {
     let after = s.get(&format!("/subscriptions/s1?{V17}")).await.json();
     assert!(
         is_key(&after["primaryKey"])
-            && after["primaryKey"] != sub["primaryKey"]
-            && after["secondaryKey"] == sub["secondaryKey"]
+            && after["primaryKey"] != active["primaryKey"]
+            && after["secondaryKey"] == active["secondaryKey"]
     );
     // A key used by another subscription is refused.
     let dup = json!({"userId": "/users/ann", "productId": "/products/starter", "primaryKey": after["secondaryKey"]});
