@@ -1,9 +1,11 @@
-//! The first start of an instance: its access record and default global policy.
+//! The first start of an instance: its access record, default global policy, built-in groups and
+//! administrator, and (unless refused) the samples.
 
 use crate::handlers::links::Member;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::RngCore;
+use std::sync::Arc;
 use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::group::{self, Group};
 use tollgate_contract::entity::policy::{self, PolicyScope, StoredPolicy};
@@ -30,11 +32,13 @@ pub fn random_key() -> String {
 /// Returns the instance's access record, creating what a new instance has when it is missing:
 /// the access record and the default global policy (once, when the instance is created), and the
 /// built-in groups and the administrator `/users/1`, a member of Administrators (at every start,
-/// so that older stores gain them). One transaction.
+/// so that older stores gain them). One transaction; then, for a new instance and when `samples`
+/// is set, the samples ([`crate::samples`]).
 pub async fn bootstrap_instance(
-    store: &dyn Store,
+    store: &Arc<dyn Store>,
     instance: &str,
     keys: &InitialKeys,
+    samples: bool,
 ) -> Result<TenantAccess, StoreError> {
     let key = Key::top(tenant_access::KIND, tenant_access::ID);
     let mut complete = true;
@@ -62,10 +66,12 @@ pub async fn bootstrap_instance(
         return Ok(access);
     }
     let mut tx = store.begin(instance).await?;
+    let mut created = false;
     let access = match tx.get(key).await? {
         // Another node (or an earlier version) created it.
         Some(record) => decode_access(&record.body)?,
         None => {
+            created = true;
             let access = TenantAccess {
                 id: tenant_access::IDENTIFIER.to_owned(),
                 primary_key: keys.primary.clone().unwrap_or_else(random_key),
@@ -118,6 +124,15 @@ pub async fn bootstrap_instance(
         .await?;
     }
     tx.commit().await?;
+    if created && samples {
+        crate::samples::seed(store.clone(), instance, &access)
+            .await
+            .map_err(StoreError::Database)?;
+        tracing::info!(
+            instance,
+            "added the samples: Echo API, products Starter and Unlimited"
+        );
+    }
     Ok(access)
 }
 

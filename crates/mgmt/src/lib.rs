@@ -13,6 +13,7 @@ mod handlers;
 mod resource;
 mod respond;
 mod router;
+mod samples;
 mod state;
 
 pub use bootstrap::{InitialKeys, bootstrap_instance};

@@ -18,6 +18,9 @@ pub struct StoreArgs {
     /// Database URL: sqlite://PATH or postgres://USER:PASSWORD@HOST:PORT/DB [default: a SQLite file in the data dir]
     #[arg(long, env = "TOLLGATE_DATABASE_URL", value_name = "URL")]
     pub database_url: Option<String>,
+    /// Create a new store without the samples (the Echo API and the products Starter and Unlimited)
+    #[arg(long, env = "TOLLGATE_NO_SAMPLES")]
+    pub no_samples: bool,
 }
 
 /// Options of `tollgate serve`.
@@ -56,6 +59,7 @@ const KNOWN_ENV: &[&str] = &[
     "TOLLGATE_MANAGEMENT_LISTEN",
     "TOLLGATE_PRIMARY_KEY",
     "TOLLGATE_SECONDARY_KEY",
+    "TOLLGATE_NO_SAMPLES",
     "TOLLGATE_LOG",
     "TOLLGATE_TEST_POSTGRES_URL",
 ];
@@ -148,6 +152,7 @@ mod tests {
             config: None,
             data_dir: data_dir.map(PathBuf::from),
             database_url: url.map(str::to_owned),
+            no_samples: false,
         }
     }
 

@@ -61,7 +61,8 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let settings = args.settings()?;
     let _lock = lock_sqlite_file(&settings.database_url)?;
     let store = open_store(&settings.database_url).await?;
-    let access = bootstrap_instance(store.as_ref(), DEFAULT_INSTANCE, &initial_keys())
+    let samples = !args.store.no_samples;
+    let access = bootstrap_instance(&store, DEFAULT_INSTANCE, &initial_keys(), samples)
         .await
         .map_err(|e| format!("cannot prepare the instance: {e}"))?;
     let listener = tokio::net::TcpListener::bind(settings.management_listen)

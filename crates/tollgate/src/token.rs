@@ -66,7 +66,8 @@ pub async fn run(args: TokenArgs) -> Result<(), String> {
         return Err(format!("the expiry {expiry} is in the past"));
     }
     let store = open_store(&args.store.database_url()?).await?;
-    let access = bootstrap_instance(store.as_ref(), DEFAULT_INSTANCE, &initial_keys())
+    let samples = !args.store.no_samples;
+    let access = bootstrap_instance(&store, DEFAULT_INSTANCE, &initial_keys(), samples)
         .await
         .map_err(|e| format!("cannot read the access keys: {e}"))?;
     store.close().await;

@@ -48,6 +48,8 @@ pub struct Server {
     /// The database URL the server uses.
     pub database_url: String,
     client: reqwest::Client,
+    /// Whether a new store gets the samples.
+    samples: bool,
 }
 
 /// A response, fully read.
@@ -131,8 +133,17 @@ pub fn token() -> String {
 }
 
 impl Server {
-    /// Starts a server on a fresh store of the given engine.
+    /// Starts a server on a fresh store of the given engine, without the samples.
     pub async fn start(engine: Engine) -> Server {
+        Server::start_new(engine, false).await
+    }
+
+    /// Starts a server on a fresh store of the given engine, with the samples a new instance gets.
+    pub async fn start_with_samples(engine: Engine) -> Server {
+        Server::start_new(engine, true).await
+    }
+
+    async fn start_new(engine: Engine, samples: bool) -> Server {
         let data = tempfile::tempdir().unwrap();
         let database_url = match engine {
             Engine::Sqlite => format!("sqlite://{}/tollgate.db", data.path().display()),
@@ -144,6 +155,7 @@ impl Server {
             data,
             database_url,
             client: reqwest::Client::new(),
+            samples,
         };
         server.spawn();
         server
@@ -162,6 +174,7 @@ impl Server {
             ])
             .arg("--data-dir")
             .arg(self.data.path())
+            .args((!self.samples).then_some("--no-samples"))
             .env("TOLLGATE_PRIMARY_KEY", KEY)
             .env("TOLLGATE_SECONDARY_KEY", SECONDARY_KEY)
             .env("TOLLGATE_LOG", "info")

@@ -15,6 +15,7 @@ mod operations;
 mod policies;
 mod products;
 mod replay;
+mod samples;
 mod schemas;
 mod subscriptions;
 mod users;
