@@ -40,3 +40,46 @@ pub async fn fresh_postgres_database() -> String {
         .expect("the admin URL names a database");
     format!("{base}/{name}")
 }
+
+/// One stored entity, as the table holds it (`parent` and `id_key` case-folded).
+#[derive(Debug, Clone)]
+pub struct StoredRow {
+    /// The entity kind.
+    pub kind: String,
+    /// The parent path, case-folded (`apis/echo`), or `""`.
+    pub parent: String,
+    /// The case-folded id.
+    pub id_key: String,
+    /// The JSON document.
+    pub body: String,
+}
+
+/// Every entity of `instance` in the store at `url` (`sqlite://…` or `postgres://…`), read with
+/// SQL beside whatever server uses it, for tests that inspect what is stored.
+pub async fn dump(url: &str, instance: &str) -> Vec<StoredRow> {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let url = match url.strip_prefix("sqlite://") {
+        Some(path) => format!("sqlite://{path}?mode=ro"),
+        None => url.to_owned(),
+    };
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+    let rows = sqlx::query("SELECT kind, parent, id_key, body FROM entities WHERE instance = $1")
+        .bind(instance)
+        .fetch_all(&pool)
+        .await
+        .expect("read the entities");
+    pool.close().await;
+    rows.iter()
+        .map(|row| StoredRow {
+            kind: row.get("kind"),
+            parent: row.get("parent"),
+            id_key: row.get("id_key"),
+            body: row.get("body"),
+        })
+        .collect()
+}

@@ -11,6 +11,7 @@ mod durability;
 mod entities;
 mod groups;
 mod import;
+mod integrity;
 mod operations;
 mod policies;
 mod products;
