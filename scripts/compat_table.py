@@ -107,6 +107,8 @@ SUPPORTED = {
     "User_Update": "the administrator /users/1: 405",
     "User_Delete": "the administrator: 405; ends group memberships; deleteSubscriptions as products",
     "UserSubscription_List": "subscription filters",
+    "User_GenerateSsoUrl": "URL on the answering host: GET /signin-sso?token=… (Decisions)",
+    "User_GetSharedAccessToken": "token reads the user's own resources (Decisions)",
     "UserGroup_List": "",
     "UserIdentities_List": "",
     # apimsubscriptions.json

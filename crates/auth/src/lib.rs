@@ -9,6 +9,7 @@
 //! Verification compares signatures in constant time and accepts either of the two current keys.
 
 pub mod password;
+pub mod user_token;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;

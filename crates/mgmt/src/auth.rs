@@ -1,26 +1,40 @@
 //! The guard of every management call: `api-version`, SAS authentication, and the `enabled`
 //! switch of `/tenant/access`.
 //!
+//! Besides the management tokens, a user token (`POST /users/{uid}/token`) is accepted for reads
+//! (`GET`/`HEAD`) of that user's own resources: `/users/{uid}` and everything below it.
+//!
 //! When access is disabled, only `GET` and `PATCH /tenant/access` are served (still with a valid
 //! token), so that an operator can switch it back on; everything else answers 401
 //! `ManagementApiDisabled`. Tokens and keys are never logged.
 
+use crate::error::Failure;
 use crate::error::error_response;
 use crate::extract::{Version, version};
+use crate::handlers::user_token::verified_user;
 use crate::state::AppState;
 use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
+use tollgate_auth::user_token::Purpose;
 use tollgate_auth::{SasError, SasToken};
 use tollgate_contract::{ApiError, ErrorCode};
 
 /// Middleware on every route: the `api-version` (400), then the `Authorization` header (401).
 /// The version is recorded for the handler's [`Version`] extractor.
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let checked = version::parse(req.uri().query().unwrap_or(""))
-        .and_then(|v| verify(&state, &req).map(|()| v));
+    let checked = match version::parse(req.uri().query().unwrap_or("")) {
+        Ok(v) => match verify(&state, &req) {
+            Ok(()) => Ok(v),
+            Err(refusal) => match own_read(&req) {
+                Some((uid, token)) => user_read(&state, &uid, &token).await.map(|()| v),
+                None => Err(refusal),
+            },
+        },
+        Err(err) => Err(err),
+    };
     match checked {
         Ok(v) => {
             req.extensions_mut().insert(Version(v));
@@ -62,6 +76,41 @@ fn verify(state: &AppState, req: &Request) -> Result<(), ApiError> {
         return Err(ApiError::new(
             ErrorCode::ManagementApiDisabled,
             "The management API is disabled. Re-enable it with PATCH /tenant/access {\"enabled\": true}.",
+        ));
+    }
+    Ok(())
+}
+
+/// For a `GET`/`HEAD` under `/users/{uid}` with a compact token for that same `uid`: the user id
+/// and the token (without the scheme word).
+fn own_read(req: &Request) -> Option<(String, String)> {
+    if !matches!(*req.method(), Method::GET | Method::HEAD) {
+        return None;
+    }
+    let rest = req.uri().path().strip_prefix("/users/")?;
+    let uid = rest.split('/').next().filter(|u| !u.is_empty())?;
+    let header = req.headers().get(AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = header.split_once(' ')?;
+    let token = token.trim();
+    let token_uid = token.split('&').next()?;
+    (scheme.eq_ignore_ascii_case(tollgate_auth::SCHEME) && token_uid.eq_ignore_ascii_case(uid))
+        .then(|| (uid.to_owned(), token.to_owned()))
+}
+
+/// Checks a user token for a read of the user's own resources.
+async fn user_read(state: &AppState, uid: &str, token: &str) -> Result<(), ApiError> {
+    let verified = verified_user(state, token, Purpose::Access)
+        .await
+        .map_err(|Failure(e)| e)?;
+    if !verified.eq_ignore_ascii_case(uid) {
+        return Err(unauthorized(
+            "The user token is for another user.".to_owned(),
+        ));
+    }
+    if !state.access().enabled {
+        return Err(ApiError::new(
+            ErrorCode::ManagementApiDisabled,
+            "The management API is disabled.",
         ));
     }
     Ok(())

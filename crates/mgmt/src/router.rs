@@ -3,7 +3,7 @@
 use crate::auth::guard;
 use crate::error::error_response;
 use crate::handlers::{
-    api, export, links, policy, regions, snippets, subscription, tenant_access, user,
+    api, export, links, policy, regions, snippets, subscription, tenant_access, user, user_token,
 };
 use crate::resource::{self, Resource};
 use crate::state::AppState;
@@ -76,6 +76,11 @@ pub fn router(state: AppState) -> Router {
         .route("/users/{uid}/groups", get(user::list_user_groups))
         .route("/users/{uid}/identities", get(user::list_user_identities))
         .route("/users/{uid}/subscriptions", get(subscription::list_owned))
+        .route("/users/{uid}/token", post(user_token::issue_token))
+        .route(
+            "/users/{uid}/generateSsoUrl",
+            post(user_token::generate_sso_url),
+        )
         .route(
             "/products/{productId}/subscriptions",
             get(subscription::list_owned),
@@ -134,10 +139,13 @@ pub fn router(state: AppState) -> Router {
         .route("/policies/{policyId}", any_policy())
         .route_layer(middleware::from_fn_with_state(state.clone(), guard));
     // Export links carry their own signature instead of a SAS token.
-    let api = api.route(
-        "/export/apis/{apiId}/{format}",
-        get(export::download_export),
-    );
+    // … and so do sign-on links.
+    let api = api
+        .route(
+            "/export/apis/{apiId}/{format}",
+            get(export::download_export),
+        )
+        .route("/signin-sso", get(user_token::sign_in));
     api.fallback(unknown_path)
         .layer(middleware::from_fn(outer))
         .with_state(state)

@@ -18,3 +18,4 @@ pub mod snippets;
 pub mod subscription;
 pub mod tenant_access;
 pub mod user;
+pub mod user_token;

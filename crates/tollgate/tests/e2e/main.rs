@@ -19,4 +19,5 @@ mod replay;
 mod samples;
 mod schemas;
 mod subscriptions;
+mod user_tokens;
 mod users;
