@@ -218,15 +218,7 @@ pub async fn list<E: Resource>(
     headers: HeaderMap,
 ) -> Outcome {
     available::<E>(version)?;
-    let filter = match &query.filter {
-        Some(text) => Some(
-            odata::parse(text, E::filter_fields(version)).map_err(|err| {
-                let target = err.field.clone().unwrap_or_else(|| "$filter".to_owned());
-                ApiError::invalid_field(&target, "InvalidFilter", format!("$filter: {err}"))
-            })?,
-        ),
-        None => None,
-    };
+    let filter = query.parsed_filter(E::filter_fields(version))?;
     let (parent_id, _) = split::<E>(&params);
     let place = place::<E>(
         &mut Reader::Store(state.store(), state.instance()),

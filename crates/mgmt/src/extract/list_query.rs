@@ -26,6 +26,23 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
+    /// The parsed `$filter` over `fields`, if one was given; 400 naming the field (or `$filter`)
+    /// when it does not parse.
+    pub fn parsed_filter(
+        &self,
+        fields: &[tollgate_contract::odata::FieldSpec],
+    ) -> Result<Option<tollgate_contract::odata::Filter>, ApiError> {
+        self.filter
+            .as_deref()
+            .map(|text| {
+                tollgate_contract::odata::parse(text, fields).map_err(|err| {
+                    let target = err.field.clone().unwrap_or_else(|| "$filter".to_owned());
+                    ApiError::invalid_field(&target, "InvalidFilter", format!("$filter: {err}"))
+                })
+            })
+            .transpose()
+    }
+
     /// Parses a query string.
     pub fn parse(query: &str) -> Result<ListQuery, ApiError> {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|_| {

@@ -154,15 +154,7 @@ pub async fn list_members<O: Owner, M: Member<O>>(
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Outcome {
-    let filter = match &query.filter {
-        Some(text) => Some(
-            odata::parse(text, M::filter_fields(version)).map_err(|err| {
-                let target = err.field.clone().unwrap_or_else(|| "$filter".to_owned());
-                ApiError::invalid_field(&target, "InvalidFilter", format!("$filter: {err}"))
-            })?,
-        ),
-        None => None,
-    };
+    let filter = query.parsed_filter(M::filter_fields(version))?;
     let owner = owner::<O>(state.store(), state.instance(), &owner_id).await?;
     let mut items = Vec::new();
     for (record, member) in members_of::<O, M>(state.store(), state.instance(), &owner.id).await? {

@@ -215,15 +215,7 @@ async fn list_of(
     query: &ListQuery,
     matches: impl Fn(&Subscription) -> bool,
 ) -> Result<Vec<serde_json::Value>, Failure> {
-    let filter = match &query.filter {
-        Some(text) => Some(
-            odata::parse(text, Subscription::filter_fields(version)).map_err(|err| {
-                let target = err.field.clone().unwrap_or_else(|| "$filter".to_owned());
-                ApiError::invalid_field(&target, "InvalidFilter", format!("$filter: {err}"))
-            })?,
-        ),
-        None => None,
-    };
+    let filter = query.parsed_filter(Subscription::filter_fields(version))?;
     let mut items = Vec::new();
     for record in state
         .store()

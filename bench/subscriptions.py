@@ -1,0 +1,106 @@
+#!/usr/bin/env python3
+"""Subscription-scale benchmark: fill a release `tollgate serve` (embedded SQLite) with users and
+subscriptions through the management API, in stages, and at each stage measure the p50 of
+creating one more subscription and of `GET /subscriptions?$filter=…&$top=100`, and the server's
+resident memory. Run: python3 bench/subscriptions.py (builds the release binary first).
+
+Settings: BENCH_STAGES (subscriptions at each stage, default 2500,5000,10000), BENCH_USERS_PER_SUB
+(users per subscription, default 0.27 = Azure's 20,000 users for 75,000 subscriptions),
+BENCH_SAMPLES (timed calls per measurement, default 100). Only 127.0.0.1 is used; every process
+started here is stopped on exit."""
+
+import http.client
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "tollgate")
+KEY = "bench-primary-key-0123456789"
+STAGES = [int(n) for n in os.environ.get("BENCH_STAGES", "2500,5000,10000").split(",")]
+USERS_PER_SUB = float(os.environ.get("BENCH_USERS_PER_SUB", "0.27"))
+SAMPLES = int(os.environ.get("BENCH_SAMPLES", "100"))
+PRODUCTS = 10
+V = "api-version=2017-03-01"
+
+
+def call(conn, method, path, token, body=None):
+    headers = {"Authorization": token}
+    if body is not None:
+        headers["Content-Type"] = "application/json"
+    conn.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
+    response = conn.getresponse()
+    data = response.read()
+    if response.status >= 300:
+        sys.exit(f"{method} {path[:80]} answered {response.status}: {data[:300]!r}")
+    return data
+
+
+def timed(fn):
+    started = time.perf_counter()
+    fn()
+    return (time.perf_counter() - started) * 1000
+
+
+def rss_mib(pid):
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def main():
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "tollgate", "--bin", "tollgate"], cwd=ROOT,
+                   check=True)
+    data = tempfile.mkdtemp(prefix="tollgate-bench-subscriptions-")
+    env = dict(os.environ, TOLLGATE_PRIMARY_KEY=KEY, TOLLGATE_LOG="warn")
+    server = subprocess.Popen([BIN, "serve", "--no-samples", "--data-dir", data, "--management-listen",
+                               "127.0.0.1:0"], env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        address = server.stdout.readline().strip().split("http://")[1].rstrip("/")
+        token = subprocess.run([BIN, "token", "--data-dir", data], env=env, capture_output=True, text=True,
+                               check=True).stdout.strip()
+        host, port = address.split(":")
+        conn = http.client.HTTPConnection(host, int(port), timeout=120)
+        for p in range(PRODUCTS):
+            call(conn, "PUT", f"/products/p{p}?{V}", token, {"name": f"Product {p}", "state": "published"})
+        users = 0
+        subs = 0
+
+        def add_subscription():
+            nonlocal subs
+            body = {"userId": f"/users/u{subs % users}", "productId": f"/products/p{subs % PRODUCTS}",
+                    "name": f"Sub {subs}", "state": "active"}
+            call(conn, "PUT", f"/subscriptions/s{subs}?{V}", token, body)
+            subs += 1
+
+        flt = urllib.parse.quote("startswith(name, 'Sub 7') and state eq 'active'")
+        list_path = f"/subscriptions?{V}&$filter={flt}&$top=100"
+        print(f"machine: {os.cpu_count()} CPUs; release build; SQLite; {SAMPLES} timed calls per figure\n")
+        print("| subscriptions | users | create, p50 (ms) | list $filter $top=100, p50 (ms) | server RSS (MiB) |")
+        print("|---:|---:|---:|---:|---:|")
+        for stage in STAGES:
+            want_users = max(1, int(stage * USERS_PER_SUB))
+            while users < want_users:
+                body = {"email": f"u{users}@example.com", "firstName": "U", "lastName": str(users)}
+                call(conn, "PUT", f"/users/u{users}?{V}", token, body)
+                users += 1
+            while subs < stage - SAMPLES:
+                add_subscription()
+            creates = sorted(timed(add_subscription) for _ in range(SAMPLES))
+            lists = sorted(timed(lambda: call(conn, "GET", list_path, token)) for _ in range(SAMPLES))
+            print(f"| {subs} | {users} | {statistics.median(creates):.2f} | {statistics.median(lists):.2f} "
+                  f"| {rss_mib(server.pid):.0f} |", flush=True)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()
