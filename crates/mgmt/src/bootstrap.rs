@@ -48,7 +48,15 @@ pub async fn bootstrap_instance(
             .await?
             .is_some();
     }
-    if let Some(record) = store.get(instance, key).await?.filter(|_| complete) {
+    let indexed = store
+        .get(instance, Key::top("storeFeature", "subscriptionIndexes"))
+        .await?
+        .is_some();
+    if let Some(record) = store
+        .get(instance, key)
+        .await?
+        .filter(|_| complete && indexed)
+    {
         let access = decode_access(&record.body)?;
         if keys
             .primary
@@ -123,6 +131,7 @@ pub async fn bootstrap_instance(
         )
         .await?;
     }
+    crate::handlers::subscription::ensure_indexes(tx.as_mut()).await?;
     tx.commit().await?;
     if created && samples {
         crate::samples::seed(store.clone(), instance, &access)

@@ -4,6 +4,10 @@
 //! (409 `LimitReached`); a new subscription to a product that needs approval waits in
 //! `submitted` unless its state is given. Also the key regeneration calls, the lists of a
 //! product's and a user's subscriptions, and the `deleteSubscriptions` rule of products and users.
+//!
+//! Two indexes, written in the transaction of every subscription write, keep the checks from
+//! reading every subscription: key → subscription and user → subscriptions ([`KEY_INDEX`],
+//! [`USER_INDEX`]).
 
 use crate::collection;
 use crate::error::{Failure, Outcome};
@@ -19,7 +23,7 @@ use tollgate_contract::entity::subscription::{Subscription, is_live, transition_
 use tollgate_contract::entity::user::User;
 use tollgate_contract::entity::{Entity, wire_id};
 use tollgate_contract::{ApiError, ErrorCode, Etag, ident, odata};
-use tollgate_store::{Key, Tx};
+use tollgate_store::{Key, StoreError, Tx};
 
 /// A new subscription key: 16 random bytes as 32 lowercase hex characters.
 pub fn new_key() -> String {
@@ -87,24 +91,27 @@ impl Resource for Subscription {
             }
             _ => {}
         }
+        for (field, key) in [
+            ("primaryKey", &entity.primary_key),
+            ("secondaryKey", &entity.secondary_key),
+        ] {
+            let owner = tx.get(Key::top(KEY_INDEX, key)).await?;
+            if owner.is_some_and(|o| !o.body.eq_ignore_ascii_case(id)) {
+                let message = format!("{field} is already a key of another subscription");
+                return Err(ApiError::new(ErrorCode::KeyAlreadyInUse, message).into());
+            }
+        }
         let mut same_product = 0i64;
-        for record in tx.list(Self::KIND, "").await? {
-            if record.id.to_lowercase() == id.to_lowercase() {
+        let user_parent = format!("users/{}", entity.user_id);
+        for entry in tx.list(USER_INDEX, &user_parent).await? {
+            if entry.id.eq_ignore_ascii_case(id) {
                 continue;
             }
+            let Some(record) = tx.get(Key::top(Self::KIND, &entry.id)).await? else {
+                continue;
+            };
             let other: Subscription = decode_record(&record)?;
-            for (field, key) in [
-                ("primaryKey", &entity.primary_key),
-                ("secondaryKey", &entity.secondary_key),
-            ] {
-                if *key == other.primary_key || *key == other.secondary_key {
-                    let message = format!("{field} is already a key of another subscription");
-                    return Err(ApiError::new(ErrorCode::KeyAlreadyInUse, message).into());
-                }
-            }
-            let counts = other.user_id.eq_ignore_ascii_case(&entity.user_id)
-                && other.product_id.eq_ignore_ascii_case(&entity.product_id);
-            if counts && is_live(&other.state) {
+            if other.product_id.eq_ignore_ascii_case(&entity.product_id) && is_live(&other.state) {
                 same_product += 1;
             }
         }
@@ -122,8 +129,83 @@ impl Resource for Subscription {
             );
             return Err(ApiError::new(ErrorCode::LimitReached, message).into());
         }
-        Ok(())
+        if let Some(old) = old {
+            unindex(tx, id, old).await?;
+        }
+        Ok(index(tx, id, entity).await?)
     }
+
+    async fn before_delete(
+        tx: &mut dyn Tx,
+        _place: &Place,
+        id: &str,
+        entity: &Self,
+        _query: &ListQuery,
+    ) -> Result<(), Failure> {
+        Ok(unindex(tx, id, entity).await?)
+    }
+}
+
+/// Store kind of the key index: one record per key (id: the key, body: the subscription id), so
+/// that a key's owner is one read away. Keys are therefore unique ignoring case.
+const KEY_INDEX: &str = "subscriptionKey";
+/// Store kind of the user index: one record per subscription under `users/{uid}` (id: the
+/// subscription id).
+const USER_INDEX: &str = "userSubscription";
+
+/// Records a subscription in the indexes, in the caller's transaction.
+async fn index(tx: &mut dyn Tx, id: &str, subscription: &Subscription) -> Result<(), StoreError> {
+    for key in [&subscription.primary_key, &subscription.secondary_key] {
+        tx.put(Key::top(KEY_INDEX, key), id).await?;
+    }
+    let parent = format!("users/{}", subscription.user_id);
+    tx.put(
+        Key {
+            kind: USER_INDEX,
+            parent: &parent,
+            id,
+        },
+        "{}",
+    )
+    .await?;
+    Ok(())
+}
+
+/// Removes a subscription from the indexes, in the caller's transaction.
+async fn unindex(tx: &mut dyn Tx, id: &str, subscription: &Subscription) -> Result<(), StoreError> {
+    for key in [&subscription.primary_key, &subscription.secondary_key] {
+        tx.delete(Key::top(KEY_INDEX, key)).await?;
+    }
+    let parent = format!("users/{}", subscription.user_id);
+    tx.delete(Key {
+        kind: USER_INDEX,
+        parent: &parent,
+        id,
+    })
+    .await?;
+    Ok(())
+}
+
+/// The record whose presence says the indexes were built.
+pub const INDEXES_BUILT: Key<'static> = Key {
+    kind: "storeFeature",
+    parent: "",
+    id: "subscriptionIndexes",
+};
+
+/// Builds the indexes of a store written before they existed (once; a marker records it).
+pub async fn ensure_indexes(tx: &mut dyn Tx) -> Result<(), StoreError> {
+    let marker = INDEXES_BUILT;
+    if tx.get(marker).await?.is_some() {
+        return Ok(());
+    }
+    for record in tx.list(Subscription::KIND, "").await? {
+        let subscription: Subscription = serde_json::from_str(&record.body)
+            .map_err(|e| StoreError::Database(format!("subscription {}: {e}", record.id)))?;
+        index(tx, &record.id, &subscription).await?;
+    }
+    tx.put(marker, "{}").await?;
+    Ok(())
 }
 
 /// Subscriptions that belong to a user or a product.
@@ -163,6 +245,10 @@ pub async fn delete_subscriptions_of(
         return Err(ApiError::invalid_field("deleteSubscriptions", "Required", message).into());
     }
     for id in ids {
+        if let Some(record) = tx.get(Key::top(Subscription::KIND, &id)).await? {
+            let subscription: Subscription = decode_record(&record)?;
+            unindex(tx, &id, &subscription).await?;
+        }
         tx.delete(Key::top(Subscription::KIND, &id)).await?;
     }
     Ok(())
@@ -184,7 +270,9 @@ async fn regenerate(state: AppState, id: String, primary: bool) -> Outcome {
     } else {
         &mut subscription.secondary_key
     };
+    tx.delete(Key::top(KEY_INDEX, key)).await?;
     *key = new_key();
+    tx.put(Key::top(KEY_INDEX, key), &id).await?;
     let body = serde_json::to_string(&subscription).map_err(|_| Failure(ApiError::internal()))?;
     tx.put(Key::top(Subscription::KIND, &id), &body).await?;
     let etag = Etag(tx.revision());

@@ -140,9 +140,39 @@ fn orphans(rows: &[StoredRow]) -> Vec<String> {
             "operation" | "schema" => owner(&r.parent, "apis", "api"),
             "subscription" => {
                 let body: Value = serde_json::from_str(&r.body).unwrap();
-                top("user", body["userId"].as_str().unwrap())
+                let user = body["userId"].as_str().unwrap().to_lowercase();
+                let indexed = ["primaryKey", "secondaryKey"].iter().all(|k| {
+                    let key = body[k].as_str().unwrap().to_lowercase();
+                    rows.iter().any(|i| {
+                        i.kind == "subscriptionKey"
+                            && i.id_key == key
+                            && i.body.eq_ignore_ascii_case(&r.id_key)
+                    })
+                });
+                top("user", &user)
                     && top("product", body["productId"].as_str().unwrap())
+                    && indexed
+                    && exists.contains(&(
+                        "userSubscription".into(),
+                        format!("users/{user}"),
+                        r.id_key.clone(),
+                    ))
             }
+            // The indexes point at subscriptions that hold the key, or belong to the user.
+            "subscriptionKey" => rows.iter().any(|s| {
+                s.kind == "subscription"
+                    && s.id_key.eq_ignore_ascii_case(&r.body)
+                    && s.body.to_lowercase().contains(&format!("\"{}\"", r.id_key))
+            }),
+            "userSubscription" => rows.iter().any(|s| {
+                s.kind == "subscription"
+                    && s.id_key == r.id_key
+                    && r.parent.strip_prefix("users/").is_some_and(|u| {
+                        s.body
+                            .to_lowercase()
+                            .contains(&format!("\"userid\":\"{u}\""))
+                    })
+            }),
             "policy" => match r.id_key.split('/').collect::<Vec<_>>().as_slice() {
                 ["", "policies", "policy"] => true,
                 ["", "products", p, ..] => top("product", p),
@@ -214,19 +244,23 @@ fn the_orphan_check_finds_orphans() {
             "subscription",
             "",
             "ok",
-            r#"{"userId":"ann","productId":"p"}"#,
+            r#"{"userId":"ann","productId":"p","primaryKey":"k1","secondaryKey":"k2"}"#,
         ),
+        row("subscriptionKey", "", "k1", "ok"),
+        row("subscriptionKey", "", "k2", "ok"),
+        row("userSubscription", "users/ann", "ok", "{}"),
         row(
             "subscription",
             "",
             "lost",
-            r#"{"userId":"bob","productId":"p"}"#,
+            r#"{"userId":"bob","productId":"p","primaryKey":"k3","secondaryKey":"k4"}"#,
         ),
+        row("subscriptionKey", "", "k9", "gone"),
         row("productApi", "products/p", "gone-api", "{}"),
         row("groupUser", "groups/gone", "ann", "{}"),
         row("policy", "", "/apis/gone/policies/policy", "{}"),
     ];
     let found = orphans(&rows);
-    assert_eq!(found.len(), 4, "{found:#?}");
+    assert_eq!(found.len(), 5, "{found:#?}");
     assert!(found[0].contains("lost"));
 }
