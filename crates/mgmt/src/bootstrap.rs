@@ -33,7 +33,7 @@ pub fn random_key() -> String {
 /// the access record and the default global policy (once, when the instance is created), and the
 /// built-in groups and the administrator `/users/1`, a member of Administrators (at every start,
 /// so that older stores gain them). One transaction; then, for a new instance and when `samples`
-/// is set, the samples ([`crate::samples`]).
+/// is set, the samples (`samples.rs`).
 pub async fn bootstrap_instance(
     store: &Arc<dyn Store>,
     instance: &str,

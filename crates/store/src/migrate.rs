@@ -8,18 +8,32 @@ pub(crate) struct Migration {
 }
 
 /// SQLite migrations, in order.
-pub(crate) const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "entities",
-    sql: include_str!("../migrations/sqlite/0001_entities.sql"),
-}];
+pub(crate) const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "entities",
+        sql: include_str!("../migrations/sqlite/0001_entities.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "entities_by_parent",
+        sql: include_str!("../migrations/sqlite/0002_entities_by_parent.sql"),
+    },
+];
 
 /// PostgreSQL migrations, in order.
-pub(crate) const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "entities",
-    sql: include_str!("../migrations/postgres/0001_entities.sql"),
-}];
+pub(crate) const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "entities",
+        sql: include_str!("../migrations/postgres/0001_entities.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "entities_by_parent",
+        sql: include_str!("../migrations/postgres/0002_entities_by_parent.sql"),
+    },
+];
 
 /// The bookkeeping table, the same on both engines.
 pub(crate) const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (
