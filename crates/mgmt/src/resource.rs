@@ -96,6 +96,16 @@ pub fn if_match_to_replace(type_name: &str, id: &str) -> ApiError {
     ApiError::invalid_field("If-Match", "Required", message)
 }
 
+/// The stored record of the top-level entity `id` (400 for a malformed id, 404 when missing).
+pub async fn existing<E: Entity>(state: &AppState, id: &str) -> Result<Record, Failure> {
+    ident::check_id(E::ID_PARAM, id, E::MAX_ID_LEN)?;
+    Ok(state
+        .store()
+        .get(state.instance(), Key::top(E::KIND, id))
+        .await?
+        .ok_or_else(|| ApiError::not_found(E::TYPE_NAME, id))?)
+}
+
 /// Decodes a stored record; a record that no longer decodes is an internal error.
 pub fn decode_record<T: DeserializeOwned>(record: &Record) -> Result<T, Failure> {
     serde_json::from_str(&record.body).map_err(|err| {

@@ -7,7 +7,7 @@
 
 use crate::error::{Failure, Outcome};
 use crate::extract::{ListQuery, Version};
-use crate::resource::{self, decode_record};
+use crate::resource::{self, decode_record, existing};
 use crate::respond;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -18,8 +18,8 @@ use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::schema::Schema;
 use tollgate_contract::entity::{Entity, wire_id};
-use tollgate_contract::{ApiError, ErrorCode, ident};
-use tollgate_store::{Key, Record};
+use tollgate_contract::{ApiError, ErrorCode};
+use tollgate_store::Record;
 
 /// How long an export link works.
 pub const LINK_LIFETIME_SECONDS: i64 = 300;
@@ -102,15 +102,6 @@ fn wanted(headers: &HeaderMap) -> Result<Wanted, ApiError> {
     Err(ApiError::new(ErrorCode::NotAcceptable, message))
 }
 
-async fn api_record(state: &AppState, id: &str) -> Result<Record, Failure> {
-    ident::check_id(Api::ID_PARAM, id, Api::MAX_ID_LEN)?;
-    let record = state
-        .store()
-        .get(state.instance(), Key::top(Api::KIND, id))
-        .await?;
-    Ok(record.ok_or_else(|| ApiError::not_found(Api::TYPE_NAME, id))?)
-}
-
 /// `GET /apis/{apiId}`: the API, or its export with `?export=true`.
 pub async fn get_api(
     state: State<AppState>,
@@ -127,7 +118,7 @@ pub async fn get_api(
     }
     let wanted = wanted(&headers)?;
     let id = path.0.first().map(|(_, v)| v.as_str()).unwrap_or_default();
-    let record = api_record(&state, id).await?;
+    let record = existing::<Api>(&state, id).await?;
     match wanted {
         Wanted::Document(format) => document(&state, &record, format).await,
         Wanted::Link(format) => Ok(respond::json(
@@ -205,7 +196,7 @@ pub async fn download_export(
     if !signed || !fresh {
         return Err(refused());
     }
-    let record = api_record(&state, &api_id).await?;
+    let record = existing::<Api>(&state, &api_id).await?;
     document(&state, &record, format).await
 }
 

@@ -8,7 +8,7 @@
 use crate::collection;
 use crate::error::{Failure, Outcome};
 use crate::extract::{ListQuery, Version};
-use crate::resource::{Resource, decode_record};
+use crate::resource::{Resource, decode_record, existing};
 use crate::respond;
 use crate::state::AppState;
 use axum::extract::{OriginalUri, Path, State};
@@ -127,14 +127,6 @@ pub async fn members_of<O: Owner, M: Member<O>>(
     Ok(out)
 }
 
-async fn owner<O: Owner>(store: &dyn Store, instance: &str, id: &str) -> Result<Record, Failure> {
-    ident::check_id(O::ID_PARAM, id, O::MAX_ID_LEN)?;
-    Ok(store
-        .get(instance, Key::top(O::KIND, id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(O::TYPE_NAME, id))?)
-}
-
 fn not_linked<O: Owner, M: Entity>(member_id: &str, owner_id: &str) -> ApiError {
     ApiError::not_found(
         M::TYPE_NAME,
@@ -155,7 +147,7 @@ pub async fn list_members<O: Owner, M: Member<O>>(
     headers: HeaderMap,
 ) -> Outcome {
     let filter = query.parsed_filter(M::filter_fields(version))?;
-    let owner = owner::<O>(state.store(), state.instance(), &owner_id).await?;
+    let owner = existing::<O>(&state, &owner_id).await?;
     let mut items = Vec::new();
     for (record, member) in members_of::<O, M>(state.store(), state.instance(), &owner.id).await? {
         if filter.as_ref().is_none_or(|f| {
@@ -194,7 +186,7 @@ pub async fn get_member<O: Owner, M: Member<O>>(
     Path((owner_id, member_id)): Path<(String, String)>,
 ) -> Outcome {
     let store = state.store();
-    let owner = owner::<O>(store, state.instance(), &owner_id).await?;
+    let owner = existing::<O>(&state, &owner_id).await?;
     let link = Key {
         kind: M::LINK_KIND,
         parent: &owner_key::<O>(&owner.id),

@@ -8,7 +8,7 @@ use crate::error::{Failure, Outcome};
 use crate::extract::{ListQuery, Version};
 use crate::handlers::links::{Member, Owner, link, owners_of, unlink_everywhere};
 use crate::handlers::subscription::delete_subscriptions_of;
-use crate::resource::{Place, Resource, decode_record};
+use crate::resource::{Place, Resource, decode_record, existing};
 use crate::respond;
 use crate::state::AppState;
 use axum::extract::{OriginalUri, Path, State};
@@ -17,8 +17,8 @@ use serde_json::{Value, json};
 use tollgate_contract::entity::group::Group;
 use tollgate_contract::entity::user::User;
 use tollgate_contract::entity::{Entity, wire_id};
-use tollgate_contract::{ApiError, ApiVersion, ErrorCode, ident};
-use tollgate_store::{Key, Tx};
+use tollgate_contract::{ApiError, ApiVersion, ErrorCode};
+use tollgate_store::Tx;
 
 impl Owner for Group {}
 
@@ -143,12 +143,7 @@ async fn groups_json(
 }
 
 async fn user(state: &AppState, id: &str) -> Result<User, Failure> {
-    ident::check_id(User::ID_PARAM, id, User::MAX_ID_LEN)?;
-    let record = state
-        .store()
-        .get(state.instance(), Key::top(User::KIND, id))
-        .await?;
-    decode_record(&record.ok_or_else(|| ApiError::not_found(User::TYPE_NAME, id))?)
+    decode_record(&existing::<User>(state, id).await?)
 }
 
 /// `GET /users/{uid}/groups`: the groups the user belongs to.

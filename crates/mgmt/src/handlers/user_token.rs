@@ -4,7 +4,7 @@
 
 use crate::error::{Failure, Outcome};
 use crate::extract::{JsonBody, ListQuery};
-use crate::resource::decode_record;
+use crate::resource::{decode_record, existing};
 use crate::respond;
 use crate::state::AppState;
 use axum::extract::{Path, State};
@@ -15,11 +15,9 @@ use serde::Deserialize;
 use serde_json::json;
 use tollgate_auth::user_token::{self, Purpose};
 use tollgate_contract::body::decode;
-use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::user::User;
 use tollgate_contract::validate::Validator;
-use tollgate_contract::{ApiError, ErrorCode, ident};
-use tollgate_store::Key;
+use tollgate_contract::{ApiError, ErrorCode};
 
 /// The longest a user token may live, as the contract says.
 const MAX_TOKEN_LIFETIME_DAYS: i64 = 30;
@@ -36,12 +34,7 @@ struct TokenRequest {
 
 /// The user `uid`, or 404.
 async fn user(state: &AppState, uid: &str) -> Result<(String, User), Failure> {
-    ident::check_id(User::ID_PARAM, uid, User::MAX_ID_LEN)?;
-    let record = state
-        .store()
-        .get(state.instance(), Key::top(User::KIND, uid))
-        .await?
-        .ok_or_else(|| ApiError::not_found(User::TYPE_NAME, uid))?;
+    let record = existing::<User>(state, uid).await?;
     let user = decode_record(&record)?;
     Ok((record.id, user))
 }
