@@ -4,6 +4,7 @@ use crate::extract::ListQuery;
 use axum::http::HeaderMap;
 use axum::http::header::HOST;
 use serde_json::{Value, json};
+use std::ops::Range;
 use tollgate_contract::ApiVersion;
 
 /// One page of `items` (all matches, in order), with `count` = all matches and `nextLink` to the
@@ -16,8 +17,31 @@ pub fn page(
     headers: &HeaderMap,
 ) -> Value {
     let count = items.len();
-    let end = query.skip.saturating_add(query.top).min(count);
-    let value: Vec<Value> = items.into_iter().skip(query.skip).take(query.top).collect();
+    let selected = window(count, query);
+    let value = items
+        .into_iter()
+        .skip(selected.start)
+        .take(selected.len())
+        .collect();
+    envelope(value, count, query, version, path, headers)
+}
+
+/// The positions among `count` matches that `$skip` and `$top` select.
+pub fn window(count: usize, query: &ListQuery) -> Range<usize> {
+    let start = query.skip.min(count);
+    start..query.skip.saturating_add(query.top).min(count)
+}
+
+/// The envelope of one page: `value` holds the matches [`window`] selected out of `count`.
+pub fn envelope(
+    value: Vec<Value>,
+    count: usize,
+    query: &ListQuery,
+    version: ApiVersion,
+    path: &str,
+    headers: &HeaderMap,
+) -> Value {
+    let end = window(count, query).end;
     let mut out = json!({ "value": value, "count": count });
     if end < count {
         out["nextLink"] = json!(next_link(query, end, path, headers));

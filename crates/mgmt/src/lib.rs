@@ -15,6 +15,7 @@ mod respond;
 mod router;
 mod samples;
 mod state;
+mod views;
 
 pub use bootstrap::{InitialKeys, bootstrap_instance};
 pub use router::router;

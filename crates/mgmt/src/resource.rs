@@ -10,6 +10,7 @@ use crate::extract::if_match::check;
 use crate::extract::{IfMatchHeader, JsonBody, ListQuery, RequiredIfMatch, Version};
 use crate::respond;
 use crate::state::AppState;
+use crate::views::Listed;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use serde::de::DeserializeOwned;
@@ -207,9 +208,11 @@ async fn load_for_write<E: Resource>(
 }
 
 /// Adapts an entity to the `$filter` evaluator.
-struct EntityFields<'a, E> {
-    entity: &'a E,
-    id: &'a str,
+pub struct EntityFields<'a, E> {
+    /// The entity.
+    pub entity: &'a E,
+    /// Its id.
+    pub id: &'a str,
 }
 
 impl<E: Entity> odata::Fields for EntityFields<'_, E> {
@@ -235,25 +238,29 @@ pub async fn list<E: Resource>(
         parent_id,
     )
     .await?;
-    let records = state
-        .store()
-        .list(state.instance(), E::KIND, &place.parent_key)
+    let view = state
+        .views()
+        .read::<E>(state.store(), state.instance(), E::KIND, &place.parent_key)
         .await?;
-    let mut items = Vec::with_capacity(records.len());
-    for record in &records {
-        let entity: E = decode_record(record)?;
-        let fields = EntityFields {
-            entity: &entity,
-            id: &record.id,
-        };
-        if filter.as_ref().is_none_or(|f| f.matches(&fields)) {
-            let mut item =
-                entity.render_in_list(version, &wire_id::<E>(&place.parent_wire, &record.id));
-            E::decorate(&state, version, &query, &record.id, &mut item).await?;
-            items.push(item);
-        }
+    let matched: Vec<&Listed<E>> = view
+        .iter()
+        .filter(|listed| {
+            let fields = EntityFields {
+                entity: &listed.entity,
+                id: &listed.id,
+            };
+            filter.as_ref().is_none_or(|f| f.matches(&fields))
+        })
+        .collect();
+    let mut value = Vec::new();
+    for listed in &matched[collection::window(matched.len(), &query)] {
+        let mut item = listed
+            .entity
+            .render_in_list(version, &wire_id::<E>(&place.parent_wire, &listed.id));
+        E::decorate(&state, version, &query, &listed.id, &mut item).await?;
+        value.push(item);
     }
-    let body = collection::page(items, &query, version, uri.path(), &headers);
+    let body = collection::envelope(value, matched.len(), &query, version, uri.path(), &headers);
     Ok(respond::json(StatusCode::OK, None, &body))
 }
 

@@ -1,5 +1,6 @@
 //! What every handler shares.
 
+use crate::views::Views;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -23,6 +24,8 @@ struct Inner {
     /// Authorization headers already verified against the current keys, with their expiry.
     verified: RwLock<HashMap<Box<str>, DateTime<Utc>>>,
     body_limit: usize,
+    /// Decoded collections, for lists.
+    views: Views,
 }
 
 /// Verified headers remembered at most; the memory is emptied when full.
@@ -43,6 +46,7 @@ impl AppState {
                 access: RwLock::new(Arc::new(access)),
                 verified: RwLock::new(HashMap::new()),
                 body_limit,
+                views: Views::default(),
             }),
         }
     }
@@ -107,6 +111,11 @@ impl AppState {
             verified.clear();
         }
         verified.insert(header.into(), expiry);
+    }
+
+    /// Decoded collections, for lists.
+    pub(crate) fn views(&self) -> &Views {
+        &self.inner.views
     }
 
     /// The body size limit.

@@ -1,5 +1,6 @@
 //! A read-through cache in front of a store whose only writer is this process (the embedded
-//! SQLite engine). Reads of entities and lists are answered from memory once read; every commit
+//! SQLite engine). Reads of single entities are answered from memory once read (lists are not:
+//! the management API keeps its own decoded lists, checked against the revision); every commit
 //! through this store clears the cache, before and after the commit, and a read that raced with a
 //! commit is not cached (the generation check). A dropped transaction changed nothing, so it
 //! invalidates nothing.
@@ -20,7 +21,6 @@ struct Cache {
     /// Bumped by every commit; a read that started in an older generation is not cached.
     generation: u64,
     entities: HashMap<String, Option<Record>>,
-    lists: HashMap<String, Vec<Record>>,
 }
 
 type Shared = Arc<RwLock<Cache>>;
@@ -29,7 +29,6 @@ fn invalidate(cache: &Shared) {
     let mut cache = cache.write().unwrap_or_else(|e| e.into_inner());
     cache.generation += 1;
     cache.entities.clear();
-    cache.lists.clear();
 }
 
 /// A store with a read cache; see the module documentation for when it is correct.
@@ -57,9 +56,8 @@ impl CachedStore {
         if cache.generation != generation {
             return;
         }
-        if cache.entities.len() + cache.lists.len() >= MAX_ENTRIES {
+        if cache.entities.len() >= MAX_ENTRIES {
             cache.entities.clear();
-            cache.lists.clear();
         }
         fill(&mut cache);
     }
@@ -72,10 +70,6 @@ fn entity_key(instance: &str, key: Key<'_>) -> String {
         key.parent.to_lowercase(),
         key.id.to_lowercase()
     )
-}
-
-fn list_key(instance: &str, kind: &str, parent: &str) -> String {
-    format!("{instance}\0{kind}\0{}", parent.to_lowercase())
 }
 
 #[async_trait]
@@ -103,16 +97,7 @@ impl Store for CachedStore {
         kind: &str,
         parent: &str,
     ) -> Result<Vec<Record>, StoreError> {
-        let k = list_key(instance, kind, parent);
-        let generation = match self.lookup(|c| c.lists.get(&k).cloned()) {
-            Ok(hit) => return Ok(hit),
-            Err(generation) => generation,
-        };
-        let found = self.inner.list(instance, kind, parent).await?;
-        self.remember(generation, |c| {
-            c.lists.insert(k, found.clone());
-        });
-        Ok(found)
+        self.inner.list(instance, kind, parent).await
     }
 
     async fn revision(&self, instance: &str) -> Result<u64, StoreError> {

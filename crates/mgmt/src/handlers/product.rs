@@ -4,7 +4,7 @@
 use crate::error::Failure;
 use crate::extract::ListQuery;
 use crate::handlers::links::{Member, Owner, members_of, unlink_all};
-use crate::handlers::subscription::delete_subscriptions_of;
+use crate::handlers::subscription::{SubscriptionOwner, delete_subscriptions_of};
 use crate::resource::{Place, Resource};
 use crate::state::AppState;
 use serde_json::Value;
@@ -61,10 +61,7 @@ impl Resource for Product {
         _entity: &Self,
         query: &ListQuery,
     ) -> Result<(), Failure> {
-        delete_subscriptions_of(tx, query, &format!("Product '{id}'"), |s| {
-            s.product_id.eq_ignore_ascii_case(id)
-        })
-        .await?;
+        delete_subscriptions_of(tx, query, SubscriptionOwner::Product(id)).await?;
         unlink_all::<Product, Api>(tx, id).await?;
         unlink_all::<Product, Group>(tx, id).await?;
         tx.delete(Key::top(

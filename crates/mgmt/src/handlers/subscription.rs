@@ -12,7 +12,7 @@
 use crate::collection;
 use crate::error::{Failure, Outcome};
 use crate::extract::{ListQuery, Version};
-use crate::resource::{Place, Resource, decode_record};
+use crate::resource::{EntityFields, Place, Resource, decode_record, existing};
 use crate::respond;
 use crate::state::AppState;
 use axum::extract::{OriginalUri, Path, State};
@@ -22,7 +22,7 @@ use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::subscription::{Subscription, is_live, transition_allowed};
 use tollgate_contract::entity::user::User;
 use tollgate_contract::entity::{Entity, wire_id};
-use tollgate_contract::{ApiError, ErrorCode, Etag, ident, odata};
+use tollgate_contract::{ApiError, ErrorCode, Etag, ident};
 use tollgate_store::{Key, StoreError, Tx};
 
 /// A new subscription key: 16 random bytes as 32 lowercase hex characters.
@@ -208,14 +208,31 @@ pub async fn ensure_indexes(tx: &mut dyn Tx) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Subscriptions that belong to a user or a product.
-async fn subscriptions_where(
+/// Whose subscriptions [`delete_subscriptions_of`] deletes.
+pub enum SubscriptionOwner<'a> {
+    /// The user with this id.
+    User(&'a str),
+    /// The product with this id.
+    Product(&'a str),
+}
+
+/// The ids of the owner's subscriptions: a user's from the user index, a product's by reading
+/// every subscription (deleting a product is rare; creating subscriptions is not).
+async fn subscriptions_of(
     tx: &mut dyn Tx,
-    matches: impl Fn(&Subscription) -> bool,
+    owner: &SubscriptionOwner<'_>,
 ) -> Result<Vec<String>, Failure> {
+    let product_id = match owner {
+        SubscriptionOwner::User(uid) => {
+            let entries = tx.list(USER_INDEX, &format!("users/{uid}")).await?;
+            return Ok(entries.into_iter().map(|entry| entry.id).collect());
+        }
+        SubscriptionOwner::Product(pid) => pid,
+    };
     let mut ids = Vec::new();
     for record in tx.list(Subscription::KIND, "").await? {
-        if matches(&decode_record(&record)?) {
+        let subscription: Subscription = decode_record(&record)?;
+        if subscription.product_id.eq_ignore_ascii_case(product_id) {
             ids.push(record.id);
         }
     }
@@ -227,10 +244,13 @@ async fn subscriptions_where(
 pub async fn delete_subscriptions_of(
     tx: &mut dyn Tx,
     query: &ListQuery,
-    what: &str,
-    matches: impl Fn(&Subscription) -> bool,
+    owner: SubscriptionOwner<'_>,
 ) -> Result<(), Failure> {
-    let ids = subscriptions_where(tx, matches).await?;
+    let ids = subscriptions_of(tx, &owner).await?;
+    let what = match owner {
+        SubscriptionOwner::User(uid) => format!("User '{uid}'"),
+        SubscriptionOwner::Product(pid) => format!("Product '{pid}'"),
+    };
     if ids.is_empty() {
         return Ok(());
     }
@@ -296,44 +316,8 @@ pub async fn regenerate_secondary_key(
     regenerate(state, id, false).await
 }
 
-/// The subscriptions of a product or a user (whichever the path names), filtered and paged.
-async fn list_of(
-    state: &AppState,
-    version: tollgate_contract::ApiVersion,
-    query: &ListQuery,
-    matches: impl Fn(&Subscription) -> bool,
-) -> Result<Vec<serde_json::Value>, Failure> {
-    let filter = query.parsed_filter(Subscription::filter_fields(version))?;
-    let mut items = Vec::new();
-    for record in state
-        .store()
-        .list(state.instance(), Subscription::KIND, "")
-        .await?
-    {
-        let subscription: Subscription = decode_record(&record)?;
-        let fields = Fields {
-            subscription: &subscription,
-            id: &record.id,
-        };
-        if matches(&subscription) && filter.as_ref().is_none_or(|f| f.matches(&fields)) {
-            items.push(subscription.render(version, &wire_id::<Subscription>("", &record.id)));
-        }
-    }
-    Ok(items)
-}
-
-struct Fields<'a> {
-    subscription: &'a Subscription,
-    id: &'a str,
-}
-
-impl odata::Fields for Fields<'_> {
-    fn field(&self, name: &str) -> odata::FieldValue<'_> {
-        self.subscription.field(self.id, name)
-    }
-}
-
-/// `GET /products/{productId}/subscriptions` and `GET /users/{uid}/subscriptions`.
+/// `GET /products/{productId}/subscriptions` and `GET /users/{uid}/subscriptions`: the
+/// subscriptions whose `productId` (or `userId`) is the owner, filtered and paged.
 pub async fn list_owned(
     State(state): State<AppState>,
     Version(version): Version,
@@ -343,29 +327,43 @@ pub async fn list_owned(
     headers: HeaderMap,
 ) -> Outcome {
     let by_product = uri.path().starts_with("/products/");
-    let (kind, type_name) = if by_product {
-        (Product::KIND, Product::TYPE_NAME)
+    let owner = if by_product {
+        existing::<Product>(&state, &owner_id).await?
     } else {
-        (User::KIND, User::TYPE_NAME)
+        existing::<User>(&state, &owner_id).await?
     };
-    ident::check_id("id", &owner_id, 256)?;
-    let owner = state
-        .store()
-        .get(state.instance(), Key::top(kind, &owner_id))
-        .await?
-        .ok_or_else(|| ApiError::not_found(type_name, &owner_id))?;
-    let items = list_of(&state, version, &query, |s| {
-        let id = if by_product {
-            &s.product_id
-        } else {
-            &s.user_id
-        };
-        id.eq_ignore_ascii_case(&owner.id)
-    })
-    .await?;
+    let filter = query.parsed_filter(Subscription::filter_fields(version))?;
+    let view = state
+        .views()
+        .read::<Subscription>(state.store(), state.instance(), Subscription::KIND, "")
+        .await?;
+    let matched: Vec<_> = view
+        .iter()
+        .filter(|listed| {
+            let s = &listed.entity;
+            let owned_by = if by_product {
+                &s.product_id
+            } else {
+                &s.user_id
+            };
+            let fields = EntityFields {
+                entity: s,
+                id: &listed.id,
+            };
+            owned_by.eq_ignore_ascii_case(&owner.id)
+                && filter.as_ref().is_none_or(|f| f.matches(&fields))
+        })
+        .collect();
+    let value = matched[collection::window(matched.len(), &query)]
+        .iter()
+        .map(|listed| {
+            let id = wire_id::<Subscription>("", &listed.id);
+            listed.entity.render(version, &id)
+        })
+        .collect();
     Ok(respond::json(
         StatusCode::OK,
         None,
-        &collection::page(items, &query, version, uri.path(), &headers),
+        &collection::envelope(value, matched.len(), &query, version, uri.path(), &headers),
     ))
 }

@@ -7,7 +7,7 @@ use crate::collection;
 use crate::error::{Failure, Outcome};
 use crate::extract::{ListQuery, Version};
 use crate::handlers::links::{Member, Owner, link, owners_of, unlink_everywhere};
-use crate::handlers::subscription::delete_subscriptions_of;
+use crate::handlers::subscription::{SubscriptionOwner, delete_subscriptions_of};
 use crate::resource::{Place, Resource, decode_record, existing};
 use crate::respond;
 use crate::state::AppState;
@@ -105,10 +105,7 @@ impl Resource for User {
         _entity: &Self,
         query: &ListQuery,
     ) -> Result<(), Failure> {
-        delete_subscriptions_of(tx, query, &format!("User '{id}'"), |s| {
-            s.user_id.eq_ignore_ascii_case(id)
-        })
-        .await?;
+        delete_subscriptions_of(tx, query, SubscriptionOwner::User(id)).await?;
         unlink_everywhere::<Group, User>(tx, id).await
     }
 

@@ -161,6 +161,24 @@ impl Server {
         server
     }
 
+    /// Starts a second node on this server's PostgreSQL database, with its own data directory.
+    pub fn second_node(&self) -> Server {
+        assert!(
+            self.database_url.starts_with("postgres"),
+            "one SQLite file has one node"
+        );
+        let mut node = Server {
+            child: None,
+            base: String::new(),
+            data: tempfile::tempdir().unwrap(),
+            database_url: self.database_url.clone(),
+            client: reqwest::Client::new(),
+            samples: self.samples,
+        };
+        node.spawn();
+        node
+    }
+
     /// Starts (again) the process on this server's store.
     pub fn spawn(&mut self) {
         let stderr = std::fs::File::create(self.data.path().join("stderr.log")).unwrap();

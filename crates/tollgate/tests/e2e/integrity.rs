@@ -118,7 +118,7 @@ fn random_call(rng: &mut StdRng) -> (&'static str, String, Option<Value>) {
 }
 
 /// What refers to what is gone, as lines for a failure message.
-fn orphans(rows: &[StoredRow]) -> Vec<String> {
+pub fn orphans(rows: &[StoredRow]) -> Vec<String> {
     let exists: HashSet<(String, String, String)> = rows
         .iter()
         .map(|r| (r.kind.clone(), r.parent.clone(), r.id_key.clone()))

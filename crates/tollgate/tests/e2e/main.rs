@@ -12,6 +12,7 @@ mod entities;
 mod groups;
 mod import;
 mod integrity;
+mod lists;
 mod operations;
 mod policies;
 mod products;

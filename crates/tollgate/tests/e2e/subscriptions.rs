@@ -1,13 +1,17 @@
 //! Subscriptions (REFERENCE §6): references, states, keys, limits, and deletion rules.
 
 use crate::common::{Engine, Server, V17};
+use crate::integrity::orphans;
 use crate::on_both_engines;
 use serde_json::json;
+use tollgate_store::Key;
+use tollgate_store::testing::dump;
 
 on_both_engines!(
     subscriptions_states_and_keys,
     limits_and_approval,
-    deleting_owners_needs_the_flag
+    deleting_owners_needs_the_flag,
+    indexes_are_built_for_older_stores
 );
 
 async fn setup(s: &Server, product: serde_json::Value) {
@@ -257,4 +261,61 @@ async fn deleting_owners_needs_the_flag(engine: Engine) {
         204,
         "no subscriptions left"
     );
+}
+
+/// A store written before the subscription indexes existed gets them built once, at start.
+async fn indexes_are_built_for_older_stores(engine: Engine) {
+    let mut s = Server::start(engine).await;
+    setup(&s, json!({"name": "Starter", "state": "published"})).await;
+    let body = json!({"userId": "/users/ann", "productId": "/products/starter", "name": "old",
+        "primaryKey": "older-store-primary-key-0001", "secondaryKey": "older-store-secondary-key-1"});
+    assert_eq!(
+        s.put(&format!("/subscriptions/old?{V17}"), &body)
+            .await
+            .status,
+        201
+    );
+    assert!(s.terminate());
+
+    // Make it an older store: no index rows, no marker.
+    let store = tollgate_store::open(&s.database_url).await.unwrap();
+    let mut tx = store.begin("default").await.unwrap();
+    for (kind, parent) in [("subscriptionKey", ""), ("userSubscription", "users/ann")] {
+        for record in tx.list(kind, parent).await.unwrap() {
+            assert!(
+                tx.delete(Key {
+                    kind,
+                    parent,
+                    id: &record.id
+                })
+                .await
+                .unwrap()
+            );
+        }
+    }
+    assert!(
+        tx.delete(Key::top("storeFeature", "subscriptionIndexes"))
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    store.close().await;
+    let unindexed = orphans(&dump(&s.database_url, "default").await);
+    assert_eq!(unindexed.len(), 1, "{unindexed:?}");
+
+    s.spawn();
+    let rows = dump(&s.database_url, "default").await;
+    assert_eq!(orphans(&rows), Vec::<String>::new());
+    assert!(rows.iter().any(|r| r.kind == "storeFeature"));
+    // The rebuilt indexes are the ones writes rely on.
+    let same_key = json!({"userId": "/users/ann", "productId": "/products/starter",
+        "name": "new", "primaryKey": "older-store-primary-key-0001"});
+    let refused = s.put(&format!("/subscriptions/new?{V17}"), &same_key).await;
+    assert_eq!(
+        (refused.status, refused.error_code().as_str()),
+        (409, "KeyAlreadyInUse")
+    );
+    let etag = s.get(&format!("/users/ann?{V17}")).await.etag();
+    let kept = s.delete(&format!("/users/ann?{V17}"), &etag).await;
+    assert_eq!(kept.status, 400, "{}", kept.text);
 }
