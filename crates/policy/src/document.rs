@@ -96,6 +96,19 @@ mod tests {
     use super::*;
 
     #[test]
+    fn finds_references_at_any_depth() {
+        let input = r#"<policies><inbound><choose><when condition="true">
+            <authentication-certificate thumbprint="ABC123" /></when></choose></inbound>
+            <outbound><log-to-eventhub logger-id="audit">x</log-to-eventhub></outbound></policies>"#;
+        let document = PolicyDocument::parse(input, PolicyFormat::Xml).unwrap();
+        let root = document.root();
+        assert!(root.contains_reference("authentication-certificate", "thumbprint", "abc123"));
+        assert!(root.contains_reference("log-to-eventhub", "logger-id", "AUDIT"));
+        assert!(!root.contains_reference("log-to-eventhub", "logger-id", "other"));
+        assert!(!root.contains_reference("authentication-certificate", "certificate-id", "ABC123"));
+    }
+
+    #[test]
     fn render_and_named_values() {
         let input = "<policies a=\"@(&quot;{{B}}&quot;)\">{{a}} {{b}} {{A}}</policies>";
         let doc = PolicyDocument::parse(input, PolicyFormat::Xml).unwrap();

@@ -70,6 +70,18 @@ impl Element {
         out
     }
 
+    /// Whether this element or a descendant is an `element` whose `attribute` equals `value`
+    /// (names compared exactly, the value without regard to ASCII case).
+    pub fn contains_reference(&self, element: &str, attribute: &str, value: &str) -> bool {
+        (self.name == element
+            && self
+                .attribute(attribute)
+                .is_some_and(|v| v.eq_ignore_ascii_case(value)))
+            || self
+                .elements()
+                .any(|child| child.contains_reference(element, attribute, value))
+    }
+
     /// Calls `f` with every attribute value, text and CDATA content of this
     /// element and its descendants, in document order.
     pub(crate) fn visit_values<'a>(&'a self, f: &mut impl FnMut(&'a str)) {

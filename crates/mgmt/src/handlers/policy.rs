@@ -374,8 +374,11 @@ pub async fn delete_policies_under(
     Ok(())
 }
 
-/// The ids of the stored policies that reference the named value `name` as `{{name}}`.
-pub async fn referencing_policies(tx: &mut dyn Tx, name: &str) -> Result<Vec<String>, Failure> {
+/// The ids of the stored policies for which `uses` holds.
+pub async fn policies_where(
+    tx: &mut dyn Tx,
+    uses: impl Fn(&PolicyDocument) -> bool,
+) -> Result<Vec<String>, Failure> {
     let mut ids = Vec::new();
     for record in tx.list_kind(policy::KIND).await? {
         let stored: StoredPolicy = decode_record(&record)?;
@@ -383,13 +386,20 @@ pub async fn referencing_policies(tx: &mut dyn Tx, name: &str) -> Result<Vec<Str
             tracing::error!(id = %record.id, "a stored policy no longer parses");
             continue;
         };
-        if document
-            .named_values()
-            .iter()
-            .any(|n| n.eq_ignore_ascii_case(name))
-        {
+        if uses(&document) {
             ids.push(record.id);
         }
     }
     Ok(ids)
+}
+
+/// The ids of the stored policies that reference the named value `name` as `{{name}}`.
+pub async fn referencing_policies(tx: &mut dyn Tx, name: &str) -> Result<Vec<String>, Failure> {
+    policies_where(tx, |document| {
+        document
+            .named_values()
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(name))
+    })
+    .await
 }
