@@ -123,6 +123,12 @@ SUPPORTED = {
     "GroupUser_List": "",
     "GroupUser_Create": "built-in groups: 405",
     "GroupUser_Delete": "built-in groups: 405",
+    # apimloggers.json
+    "Logger_List": "filters id, type (also loggerType)",
+    "Logger_Get": "credentials: never before 2017-03-01; then with the {{Logger-Credentials-…}} reference",
+    "Logger_CreateOrUpdate": "`type` before 2017-03-01, `loggerType` on it; connection string moved into a secret property",
+    "Logger_Update": "",
+    "Logger_Delete": "400 ResourceReferenced while a policy's log-to-eventhub uses it",
     # apimanagement.json (global policy scope)
     "Regions_List": "one region, named `local`",
     "PolicySnippets_List": "bare array, as the service answers; snippet texts are Tollgate's",
@@ -147,6 +153,7 @@ SUPPORTED_HEAD = {
     "ApiPolicy_Get": "200 + ETag, or 404 when no policy",
     "ApiOperationPolicy_Get": "200 + ETag, or 404 when no policy",
     "Backend_Get": "200 + ETag, or 404; no body",
+    "Logger_Get": "200 + ETag, or 404; no body",
     "TenantAccess_Get": "200 + ETag; accessName must be `access`",
     "Policy_Get": "200 + ETag, or 404 when no global policy; legacy path /tenant/policy",
 }

@@ -133,6 +133,11 @@ impl ApiError {
         }
     }
 
+    /// The field the first detail names, if any.
+    pub fn target(&self) -> Option<&str> {
+        self.details.first().and_then(|d| d.target.as_deref())
+    }
+
     /// A 404 for an entity that does not exist.
     pub fn not_found(what: &str, id: &str) -> ApiError {
         ApiError::new(

@@ -17,6 +17,7 @@ use axum::routing::{MethodRouter, get, post};
 use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::backend::Backend;
 use tollgate_contract::entity::group::Group;
+use tollgate_contract::entity::logger::Logger;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::property::Property;
@@ -120,6 +121,8 @@ pub fn router(state: AppState) -> Router {
         .route("/properties/{propId}", entity::<Property>())
         .route("/backends", collection::<Backend>())
         .route("/backends/{backendid}", entity::<Backend>())
+        .route("/loggers", collection::<Logger>())
+        .route("/loggers/{loggerid}", entity::<Logger>())
         .route(
             "/tenant/access",
             get(tenant_access::get_access).patch(tenant_access::patch_access),

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod backend;
 pub mod group;
+pub mod logger;
 pub mod operation;
 pub mod policy;
 pub mod product;

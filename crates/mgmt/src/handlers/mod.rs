@@ -7,6 +7,7 @@ pub mod fetch;
 pub mod group;
 pub mod import;
 pub mod links;
+pub mod logger;
 pub mod operation;
 pub mod policy;
 pub mod policy_media;

@@ -1,8 +1,9 @@
 //! Property rules that involve other entities: names are unique, and a property that a policy
-//! references as `{{name}}` can be neither deleted nor renamed (405, naming the policy).
+//! or a logger references as `{{name}}` can be neither deleted nor renamed (405, naming it).
 
 use crate::error::Failure;
 use crate::extract::ListQuery;
+use crate::handlers::logger::loggers_referencing;
 use crate::handlers::policy::referencing_policies;
 use crate::resource::{Place, Resource, decode_record};
 use tollgate_contract::entity::Entity;
@@ -56,17 +57,18 @@ async fn refuse_if_referenced(
     property: &Property,
     action: &str,
 ) -> Result<(), Failure> {
-    let policies = referencing_policies(tx, &property.name).await?;
-    if policies.is_empty() {
-        return Ok(());
-    }
+    let name = &property.name;
+    let users = match referencing_policies(tx, name).await? {
+        policies if !policies.is_empty() => format!("the policy {}", policies.join(", ")),
+        _ => match loggers_referencing(tx, name).await? {
+            loggers if !loggers.is_empty() => format!("the logger {}", loggers.join(", ")),
+            _ => return Ok(()),
+        },
+    };
     Err(ApiError::new(
         ErrorCode::ResourceInUse,
         format!(
-            "Property '{}' cannot be {action}: it is referenced as {{{{{}}}}} by the policy {}. Remove the references first.",
-            property.name,
-            property.name,
-            policies.join(", ")
+            "Property '{name}' cannot be {action}: it is referenced as {{{{{name}}}}} by {users}. Remove the references first."
         ),
     )
     .into())

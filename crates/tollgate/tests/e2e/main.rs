@@ -13,6 +13,7 @@ mod groups;
 mod import;
 mod integrity;
 mod lists;
+mod loggers;
 mod operations;
 mod policies;
 mod products;

@@ -95,6 +95,11 @@ const IMPLEMENTED: &[&str] = &[
     "ProductSubscriptions_List",
     "UserSubscription_List",
     "User_GenerateSsoUrl",
+    "Logger_List",
+    "Logger_Get",
+    "Logger_CreateOrUpdate",
+    "Logger_Update",
+    "Logger_Delete",
     // Not User_GetSharedAccessToken: its one example asks for a token expiring 2017-05-13, in the
     // past, which Tollgate refuses (400 naming `expiry`); tests/e2e/user_tokens.rs covers it.
 ];
@@ -279,6 +284,10 @@ fn prerequisite(operation_id: &str) -> Prerequisite {
         "Group_Get" | "Group_Update" | "Group_Delete" => Prerequisite::Entity {
             default: |id| json!({"name": id}),
         },
+        "Logger_Get" | "Logger_Update" | "Logger_Delete" => Prerequisite::Entity {
+            default: |_| json!({"loggerType": "azureEventHub", "credentials": {"name": "hub", "connectionString": "Endpoint=sb://x/"}}),
+        },
+        "Logger_List" => Prerequisite::ListItems,
         "ApiSchema_Get" | "ApiSchema_Delete" => Prerequisite::Entity {
             default: |_| json!({"contentType": "application/json", "document": {"value": "{}"}}),
         },
@@ -299,6 +308,7 @@ fn generated(operation_id: &str, field: &str) -> bool {
             && matches!(field, "primaryKey" | "secondaryKey"))
         || field == "registrationDate"
         || (operation_id.contains("Subscription") && matches!(field, "createdDate" | "startDate"))
+        || (operation_id == "Logger_CreateOrUpdate" && field == "connectionString")
         || (operation_id == "Subscription_CreateOrUpdate"
             && matches!(field, "primaryKey" | "secondaryKey"))
 }
@@ -661,6 +671,18 @@ async fn create_prerequisites(
     request: &Request,
     example: &Value,
 ) -> Result<(), String> {
+    // Named values the example mentions as `{{name}}` exist (logger credentials name them).
+    let text = example.to_string();
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("{{") {
+        let Some(end) = rest[start..].find("}}") else {
+            break;
+        };
+        let name = &rest[start + 2..start + end];
+        let property = json!({"name": name, "value": "example value", "secret": true});
+        ensure_entity(s, &format!("/properties/{}", encode(name)), property).await?;
+        rest = &rest[start + end + 2..];
+    }
     // Entities under an API (`/apis/{apiId}/…`) need the API first.
     let segments: Vec<&str> = request.path.split('/').collect();
     if let ["", "apis", api_id, _, ..] = segments.as_slice() {
