@@ -138,14 +138,13 @@ impl Logger {
                 format!("an azureEventHub logger has the credentials name and connectionString only, not '{unknown}'"),
             );
         }
-        if let Some(connection) = self.connection_string().filter(|c| c.starts_with("{{")) {
-            if named_value_reference(connection).is_none() {
-                v.fail(
-                    "credentials.connectionString",
-                    "Pattern",
-                    "a connection string is either given in clear or as one {{named value}} reference",
-                );
-            }
+        let connection = self.connection_string().unwrap_or_default();
+        if connection.starts_with("{{") && named_value_reference(connection).is_none() {
+            v.fail(
+                "credentials.connectionString",
+                "Pattern",
+                "a connection string is either given in clear or as one {{named value}} reference",
+            );
         }
         v.finish()
     }

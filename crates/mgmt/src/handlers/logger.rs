@@ -45,10 +45,10 @@ impl Resource for Logger {
             }
             None => store_secret(tx, given).await?,
         };
-        if let Some(previous) = old.and_then(Logger::connection_string) {
-            if !previous.eq_ignore_ascii_case(&reference) {
-                drop_generated(tx, previous).await?;
-            }
+        if let Some(previous) = old.and_then(Logger::connection_string)
+            && !previous.eq_ignore_ascii_case(&reference)
+        {
+            drop_generated(tx, previous).await?;
         }
         entity
             .credentials
