@@ -123,6 +123,12 @@ SUPPORTED = {
     "GroupUser_List": "",
     "GroupUser_Create": "built-in groups: 405",
     "GroupUser_Delete": "built-in groups: 405",
+    # apimauthorizationservers.json
+    "AuthorizationServer_List": "filters id, name; clientSecret and resourceOwnerPassword never listed",
+    "AuthorizationServer_Get": "",
+    "AuthorizationServer_CreateOrUpdate": "",
+    "AuthorizationServer_Update": "",
+    "AuthorizationServer_Delete": "400 ResourceReferenced while an API names it",
     # apimloggers.json
     "Logger_List": "filters id, type (also loggerType)",
     "Logger_Get": "credentials: never before 2017-03-01; then with the {{Logger-Credentials-…}} reference",
@@ -154,6 +160,7 @@ SUPPORTED_HEAD = {
     "ApiOperationPolicy_Get": "200 + ETag, or 404 when no policy",
     "Backend_Get": "200 + ETag, or 404; no body",
     "Logger_Get": "200 + ETag, or 404; no body",
+    "AuthorizationServer_Get": "200 + ETag, or 404; no body",
     "TenantAccess_Get": "200 + ETag; accessName must be `access`",
     "Policy_Get": "200 + ETag, or 404 when no global policy; legacy path /tenant/policy",
 }

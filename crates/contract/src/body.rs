@@ -1,7 +1,18 @@
 //! Decoding JSON request bodies into typed inputs, with errors that name the field.
 
 use crate::{ApiError, ErrorCode, ErrorDetail};
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
+
+/// For `#[serde(default, deserialize_with = "nullable")]` on an `Option<Option<T>>` field of a
+/// PATCH input: absent → `None`, `null` → `Some(None)` (clear it), a value → `Some(Some(v))`.
+pub fn nullable<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
+}
 
 /// Decodes a JSON body; malformed JSON, a wrong type or an unknown field is a `ValidationError`
 /// whose detail targets the field by its JSON path.

@@ -85,6 +85,31 @@ impl Validator {
         }
     }
 
+    /// The allowed spelling of `value` (compared without regard to ASCII case), or a failure
+    /// listing the allowed values.
+    pub fn one_of(
+        &mut self,
+        target: &str,
+        value: &str,
+        allowed: &[&'static str],
+    ) -> Option<&'static str> {
+        let found = allowed
+            .iter()
+            .find(|a| a.eq_ignore_ascii_case(value))
+            .copied();
+        if found.is_none() {
+            self.fail(
+                target,
+                "Enum",
+                format!(
+                    "{target} must be one of {}, got '{value}'",
+                    allowed.join(", ")
+                ),
+            );
+        }
+        found
+    }
+
     /// Whether nothing failed so far.
     pub fn is_ok(&self) -> bool {
         self.details.is_empty()

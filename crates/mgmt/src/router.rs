@@ -15,6 +15,7 @@ use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use tollgate_contract::entity::api::Api;
+use tollgate_contract::entity::authorization_server::AuthorizationServer;
 use tollgate_contract::entity::backend::Backend;
 use tollgate_contract::entity::group::Group;
 use tollgate_contract::entity::logger::Logger;
@@ -121,6 +122,11 @@ pub fn router(state: AppState) -> Router {
         .route("/properties/{propId}", entity::<Property>())
         .route("/backends", collection::<Backend>())
         .route("/backends/{backendid}", entity::<Backend>())
+        .route("/authorizationServers", collection::<AuthorizationServer>())
+        .route(
+            "/authorizationServers/{authsid}",
+            entity::<AuthorizationServer>(),
+        )
         .route("/loggers", collection::<Logger>())
         .route("/loggers/{loggerid}", entity::<Logger>())
         .route(

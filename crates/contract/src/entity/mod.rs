@@ -2,6 +2,7 @@
 //! request inputs, validation, and the rendering per api-version.
 
 pub mod api;
+pub mod authorization_server;
 pub mod backend;
 pub mod group;
 pub mod logger;

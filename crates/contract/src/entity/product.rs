@@ -1,7 +1,7 @@
 //! Product: a bundle of APIs that users subscribe to (REFERENCE §5).
 
 use super::Entity;
-use crate::body::decode;
+use crate::body::{decode, nullable};
 use crate::odata::{FieldKind, FieldSpec, FieldValue};
 use crate::validate::Validator;
 use crate::{ApiError, ApiVersion};
@@ -44,14 +44,9 @@ struct ProductInput {
     subscription_required: Option<bool>,
     approval_required: Option<bool>,
     /// A number, or `null` for unlimited.
-    #[serde(default, deserialize_with = "present")]
+    #[serde(default, deserialize_with = "nullable")]
     subscriptions_limit: Option<Option<i64>>,
     state: Option<String>,
-}
-
-/// Keeps `null` apart from absence: `Some(None)` is an explicit `null`.
-fn present<'de, D: serde::Deserializer<'de>>(de: D) -> Result<Option<Option<i64>>, D::Error> {
-    Option::<i64>::deserialize(de).map(Some)
 }
 
 const FILTER_FIELDS: &[FieldSpec] = &[

@@ -4,6 +4,7 @@
 use crate::collection;
 use crate::error::{Failure, Outcome};
 use crate::extract::{Body, IfMatchHeader, ListQuery, Version};
+use crate::handlers::authorization_server::check_server_of;
 use crate::handlers::import;
 use crate::handlers::links::{owners_of, unlink_everywhere};
 use crate::handlers::policy::delete_policies_under;
@@ -39,6 +40,7 @@ impl Resource for Api {
         entity: &mut Self,
         _old: Option<&Self>,
     ) -> Result<(), Failure> {
+        check_server_of(tx, entity).await?;
         let wanted = normal_path(&entity.path);
         for record in tx.list(Self::KIND, "").await? {
             if record.id.to_lowercase() == id.to_lowercase() {

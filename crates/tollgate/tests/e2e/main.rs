@@ -5,6 +5,7 @@ mod common;
 
 mod apis;
 mod auth;
+mod authorization_servers;
 mod cli;
 mod contract;
 mod durability;

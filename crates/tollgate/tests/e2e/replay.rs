@@ -95,6 +95,11 @@ const IMPLEMENTED: &[&str] = &[
     "ProductSubscriptions_List",
     "UserSubscription_List",
     "User_GenerateSsoUrl",
+    "AuthorizationServer_List",
+    "AuthorizationServer_Get",
+    "AuthorizationServer_CreateOrUpdate",
+    "AuthorizationServer_Update",
+    "AuthorizationServer_Delete",
     "Logger_List",
     "Logger_Get",
     "Logger_CreateOrUpdate",
@@ -108,6 +113,16 @@ const IMPLEMENTED: &[&str] = &[
 /// field path as printed by the comparison, e.g. `value[0].tags`, reason). The field and
 /// everything under it is skipped. Every entry needs a reason.
 const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
+    (
+        "ApiManagementListAuthorizationServers",
+        "value[*].clientSecret",
+        "lists never show an authorization server's secrets (issue 5); GET of one server does",
+    ),
+    (
+        "ApiManagementListAuthorizationServers",
+        "value[*].resourceOwnerPassword",
+        "lists never show an authorization server's secrets (issue 5); GET of one server does",
+    ),
     (
         "ApiManagementPostUsersGenerateSsoUrl",
         "value",
@@ -287,7 +302,16 @@ fn prerequisite(operation_id: &str) -> Prerequisite {
         "Logger_Get" | "Logger_Update" | "Logger_Delete" => Prerequisite::Entity {
             default: |_| json!({"loggerType": "azureEventHub", "credentials": {"name": "hub", "connectionString": "Endpoint=sb://x/"}}),
         },
-        "Logger_List" => Prerequisite::ListItems,
+        "Logger_List" | "AuthorizationServer_List" => Prerequisite::ListItems,
+        "AuthorizationServer_Get" | "AuthorizationServer_Update" | "AuthorizationServer_Delete" => {
+            Prerequisite::Entity {
+                default: |id| {
+                    json!({"name": id, "clientRegistrationEndpoint": "https://contoso.com/apps",
+                        "authorizationEndpoint": "https://contoso.com/auth",
+                        "grantTypes": ["authorizationCode"], "clientId": "c"})
+                },
+            }
+        }
         "ApiSchema_Get" | "ApiSchema_Delete" => Prerequisite::Entity {
             default: |_| json!({"contentType": "application/json", "document": {"value": "{}"}}),
         },
