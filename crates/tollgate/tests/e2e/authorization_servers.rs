@@ -75,7 +75,7 @@ async fn crud_and_secrets(engine: Engine) {
         (&json!("read"), &Value::Null, &json!("contoso"))
     );
     let legacy = s
-        .get(&format!("/authorizationServers/a1?api-version=2016-07-07"))
+        .get("/authorizationServers/a1?api-version=2016-07-07")
         .await;
     assert_eq!(
         (legacy.status, &legacy.json()["clientId"]),
