@@ -129,6 +129,12 @@ SUPPORTED = {
     "AuthorizationServer_CreateOrUpdate": "",
     "AuthorizationServer_Update": "",
     "AuthorizationServer_Delete": "400 ResourceReferenced while an API names it",
+    # apimidentityprovider.json
+    "IdentityProvider_List": "from 2016-07-07",
+    "IdentityProvider_Get": "",
+    "IdentityProvider_CreateOrUpdate": "the path names the type (aadB2C from 2017-03-01); stored as /identityProviders/Facebook etc.",
+    "IdentityProvider_Update": "`type` cannot change",
+    "IdentityProvider_Delete": "",
     # apimloggers.json
     "Logger_List": "filters id, type (also loggerType)",
     "Logger_Get": "credentials: never before 2017-03-01; then with the {{Logger-Credentials-…}} reference",
@@ -160,6 +166,7 @@ SUPPORTED_HEAD = {
     "ApiOperationPolicy_Get": "200 + ETag, or 404 when no policy",
     "Backend_Get": "200 + ETag, or 404; no body",
     "Logger_Get": "200 + ETag, or 404; no body",
+    "IdentityProvider_Get": "200 + ETag, or 404; no body",
     "AuthorizationServer_Get": "200 + ETag, or 404; no body",
     "TenantAccess_Get": "200 + ETag; accessName must be `access`",
     "Policy_Get": "200 + ETag, or 404 when no global policy; legacy path /tenant/policy",

@@ -18,6 +18,7 @@ use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::authorization_server::AuthorizationServer;
 use tollgate_contract::entity::backend::Backend;
 use tollgate_contract::entity::group::Group;
+use tollgate_contract::entity::identity_provider::IdentityProvider;
 use tollgate_contract::entity::logger::Logger;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::product::Product;
@@ -126,6 +127,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/authorizationServers/{authsid}",
             entity::<AuthorizationServer>(),
+        )
+        .route("/identityProviders", collection::<IdentityProvider>())
+        .route(
+            "/identityProviders/{identityProviderName}",
+            entity::<IdentityProvider>(),
         )
         .route("/loggers", collection::<Logger>())
         .route("/loggers/{loggerid}", entity::<Logger>())

@@ -5,6 +5,7 @@ pub mod api;
 pub mod authorization_server;
 pub mod backend;
 pub mod group;
+pub mod identity_provider;
 pub mod logger;
 pub mod operation;
 pub mod policy;

@@ -6,6 +6,7 @@ pub mod backend;
 pub mod export;
 pub mod fetch;
 pub mod group;
+pub mod identity_provider;
 pub mod import;
 pub mod links;
 pub mod logger;

@@ -11,6 +11,7 @@ mod contract;
 mod durability;
 mod entities;
 mod groups;
+mod identity_providers;
 mod import;
 mod integrity;
 mod lists;

@@ -100,6 +100,11 @@ const IMPLEMENTED: &[&str] = &[
     "AuthorizationServer_CreateOrUpdate",
     "AuthorizationServer_Update",
     "AuthorizationServer_Delete",
+    "IdentityProvider_List",
+    "IdentityProvider_Get",
+    "IdentityProvider_CreateOrUpdate",
+    "IdentityProvider_Update",
+    "IdentityProvider_Delete",
     "Logger_List",
     "Logger_Get",
     "Logger_CreateOrUpdate",
@@ -303,6 +308,11 @@ fn prerequisite(operation_id: &str) -> Prerequisite {
             default: |_| json!({"loggerType": "azureEventHub", "credentials": {"name": "hub", "connectionString": "Endpoint=sb://x/"}}),
         },
         "Logger_List" | "AuthorizationServer_List" => Prerequisite::ListItems,
+        "IdentityProvider_Get" | "IdentityProvider_Update" | "IdentityProvider_Delete" => {
+            Prerequisite::Entity {
+                default: |_| json!({"clientId": "c", "clientSecret": "s"}),
+            }
+        }
         "AuthorizationServer_Get" | "AuthorizationServer_Update" | "AuthorizationServer_Delete" => {
             Prerequisite::Entity {
                 default: |id| {
