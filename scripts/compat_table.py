@@ -135,6 +135,12 @@ SUPPORTED = {
     "IdentityProvider_CreateOrUpdate": "the path names the type (aadB2C from 2017-03-01); stored as /identityProviders/Facebook etc.",
     "IdentityProvider_Update": "`type` cannot change",
     "IdentityProvider_Delete": "",
+    # apimopenidconnectproviders.json
+    "OpenIdConnectProvider_List": "from 2016-07-07; filters id, name",
+    "OpenIdConnectProvider_Get": "",
+    "OpenIdConnectProvider_CreateOrUpdate": "",
+    "OpenIdConnectProvider_Update": "",
+    "OpenIdConnectProvider_Delete": "",
     # apimloggers.json
     "Logger_List": "filters id, type (also loggerType)",
     "Logger_Get": "credentials: never before 2017-03-01; then with the {{Logger-Credentials-…}} reference",
@@ -166,6 +172,7 @@ SUPPORTED_HEAD = {
     "ApiOperationPolicy_Get": "200 + ETag, or 404 when no policy",
     "Backend_Get": "200 + ETag, or 404; no body",
     "Logger_Get": "200 + ETag, or 404; no body",
+    "OpenIdConnectProvider_Get": "200 + ETag, or 404; no body",
     "IdentityProvider_Get": "200 + ETag, or 404; no body",
     "AuthorizationServer_Get": "200 + ETag, or 404; no body",
     "TenantAccess_Get": "200 + ETag; accessName must be `access`",

@@ -20,6 +20,7 @@ use tollgate_contract::entity::backend::Backend;
 use tollgate_contract::entity::group::Group;
 use tollgate_contract::entity::identity_provider::IdentityProvider;
 use tollgate_contract::entity::logger::Logger;
+use tollgate_contract::entity::openid_connect_provider::OpenIdConnectProvider;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::property::Property;
@@ -132,6 +133,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/identityProviders/{identityProviderName}",
             entity::<IdentityProvider>(),
+        )
+        .route(
+            "/openidConnectProviders",
+            collection::<OpenIdConnectProvider>(),
+        )
+        .route(
+            "/openidConnectProviders/{opid}",
+            entity::<OpenIdConnectProvider>(),
         )
         .route("/loggers", collection::<Logger>())
         .route("/loggers/{loggerid}", entity::<Logger>())

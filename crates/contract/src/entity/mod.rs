@@ -7,6 +7,7 @@ pub mod backend;
 pub mod group;
 pub mod identity_provider;
 pub mod logger;
+pub mod openid_connect_provider;
 pub mod operation;
 pub mod policy;
 pub mod product;

@@ -10,6 +10,7 @@ pub mod identity_provider;
 pub mod import;
 pub mod links;
 pub mod logger;
+pub mod openid_connect_provider;
 pub mod operation;
 pub mod policy;
 pub mod policy_media;

@@ -16,6 +16,7 @@ mod import;
 mod integrity;
 mod lists;
 mod loggers;
+mod openid_connect_providers;
 mod operations;
 mod policies;
 mod products;

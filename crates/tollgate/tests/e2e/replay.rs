@@ -105,6 +105,11 @@ const IMPLEMENTED: &[&str] = &[
     "IdentityProvider_CreateOrUpdate",
     "IdentityProvider_Update",
     "IdentityProvider_Delete",
+    "OpenIdConnectProvider_List",
+    "OpenIdConnectProvider_Get",
+    "OpenIdConnectProvider_CreateOrUpdate",
+    "OpenIdConnectProvider_Update",
+    "OpenIdConnectProvider_Delete",
     "Logger_List",
     "Logger_Get",
     "Logger_CreateOrUpdate",
@@ -307,7 +312,14 @@ fn prerequisite(operation_id: &str) -> Prerequisite {
         "Logger_Get" | "Logger_Update" | "Logger_Delete" => Prerequisite::Entity {
             default: |_| json!({"loggerType": "azureEventHub", "credentials": {"name": "hub", "connectionString": "Endpoint=sb://x/"}}),
         },
-        "Logger_List" | "AuthorizationServer_List" => Prerequisite::ListItems,
+        "Logger_List" | "AuthorizationServer_List" | "OpenIdConnectProvider_List" => {
+            Prerequisite::ListItems
+        }
+        "OpenIdConnectProvider_Get"
+        | "OpenIdConnectProvider_Update"
+        | "OpenIdConnectProvider_Delete" => Prerequisite::Entity {
+            default: |id| json!({"name": id, "metadataEndpoint": "https://op.example/", "clientId": "c"}),
+        },
         "IdentityProvider_Get" | "IdentityProvider_Update" | "IdentityProvider_Delete" => {
             Prerequisite::Entity {
                 default: |_| json!({"clientId": "c", "clientSecret": "s"}),
