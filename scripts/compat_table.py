@@ -141,6 +141,12 @@ SUPPORTED = {
     "OpenIdConnectProvider_CreateOrUpdate": "",
     "OpenIdConnectProvider_Update": "",
     "OpenIdConnectProvider_Delete": "",
+    # apimemailtemplate.json
+    "EmailTemplate_List": "the 14 templates, seeded with Tollgate's own texts; filter id",
+    "EmailTemplate_Get": "",
+    "EmailTemplate_CreateOrUpdate": "changes one of the 14 (200); fields not given are kept",
+    "EmailTemplate_Update": "If-Match optional, as the contract declares none",
+    "EmailTemplate_Delete": "restores the default text",
     # apimloggers.json
     "Logger_List": "filters id, type (also loggerType)",
     "Logger_Get": "credentials: never before 2017-03-01; then with the {{Logger-Credentials-…}} reference",
@@ -172,6 +178,7 @@ SUPPORTED_HEAD = {
     "ApiOperationPolicy_Get": "200 + ETag, or 404 when no policy",
     "Backend_Get": "200 + ETag, or 404; no body",
     "Logger_Get": "200 + ETag, or 404; no body",
+    "EmailTemplate_Get": "200 + ETag, or 404; no body",
     "OpenIdConnectProvider_Get": "200 + ETag, or 404; no body",
     "IdentityProvider_Get": "200 + ETag, or 404; no body",
     "AuthorizationServer_Get": "200 + ETag, or 404; no body",

@@ -1,5 +1,5 @@
-//! The first start of an instance: its access record, default global policy, built-in groups and
-//! administrator, and (unless refused) the samples.
+//! The first start of an instance: its access record, default global policy, built-in groups,
+//! administrator and email templates, and (unless refused) the samples.
 
 use crate::handlers::links::Member;
 use base64::Engine;
@@ -7,6 +7,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::RngCore;
 use std::sync::Arc;
 use tollgate_contract::entity::Entity;
+use tollgate_contract::entity::email_template::{self, EmailTemplate};
 use tollgate_contract::entity::group::{self, Group};
 use tollgate_contract::entity::policy::{self, PolicyScope, StoredPolicy};
 use tollgate_contract::entity::tenant_access::{self, TenantAccess};
@@ -130,6 +131,18 @@ pub async fn bootstrap_instance(
             "{}",
         )
         .await?;
+    }
+    for name in email_template::names() {
+        let (Some(id), Some(default)) = (
+            email_template::template_id(name),
+            EmailTemplate::default_for(name),
+        ) else {
+            continue;
+        };
+        if tx.get(Key::top(EmailTemplate::KIND, &id)).await?.is_none() {
+            tx.put(Key::top(EmailTemplate::KIND, &id), &encode(&default)?)
+                .await?;
+        }
     }
     crate::handlers::subscription::ensure_indexes(tx.as_mut()).await?;
     tx.commit().await?;

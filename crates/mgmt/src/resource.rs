@@ -6,7 +6,7 @@
 
 use crate::collection;
 use crate::error::{Failure, Outcome};
-use crate::extract::if_match::check;
+use crate::extract::if_match::{check, if_match_required};
 use crate::extract::{IfMatchHeader, JsonBody, ListQuery, RequiredIfMatch, Version};
 use crate::respond;
 use crate::state::AppState;
@@ -42,6 +42,10 @@ impl Place {
 
 /// An entity served by the generic handlers, with its cross-entity rules.
 pub trait Resource: Entity {
+    /// Whether `PATCH` needs `If-Match` (every entity but email templates, whose contract
+    /// declares none).
+    const PATCH_NEEDS_IF_MATCH: bool = true;
+
     /// Whether replacing an existing entity with `PUT` needs `If-Match` (the contract says so
     /// for APIs: "for update, the ETag should match the existing entity or be `*`").
     const PUT_REPLACE_NEEDS_IF_MATCH: bool = false;
@@ -82,6 +86,12 @@ pub trait Resource: Entity {
         _item: &mut serde_json::Value,
     ) -> impl Future<Output = Result<(), Failure>> + Send {
         async { Ok(()) }
+    }
+
+    /// What `DELETE` leaves in place of the entity `id`: nothing, unless the entity always
+    /// exists and deleting it restores a default (email templates).
+    fn left_after_delete(_id: &str) -> Option<Self> {
+        None
     }
 
     /// Rules checked, and dependents removed, before `entity` is deleted.
@@ -199,14 +209,14 @@ async fn load_for_write<E: Resource>(
     tx: &mut dyn Tx,
     place: &Place,
     id: &str,
-    condition: &IfMatch,
+    condition: Option<&IfMatch>,
 ) -> Result<Record, Failure> {
     let record = tx
         .get(place.key(E::KIND, id))
         .await?
         .ok_or_else(|| ApiError::not_found(E::TYPE_NAME, id))?;
     check(
-        Some(condition),
+        condition,
         Etag(record.revision),
         &format!("{} '{id}'", E::TYPE_NAME),
     )?;
@@ -386,15 +396,18 @@ pub async fn patch<E: Resource>(
     State(state): State<AppState>,
     Version(version): Version,
     Path(params): Path<Vec<(String, String)>>,
-    RequiredIfMatch(condition): RequiredIfMatch,
+    IfMatchHeader(condition): IfMatchHeader,
     JsonBody(body): JsonBody,
 ) -> Outcome {
     available::<E>(version)?;
+    if condition.is_none() && E::PATCH_NEEDS_IF_MATCH {
+        return Err(if_match_required().into());
+    }
     let (parent_id, id) = split::<E>(&params);
     let id = entity_id::<E>(id)?;
     let mut tx = state.store().begin(state.instance()).await?;
     let place = place::<E>(&mut Reader::Tx(tx.as_mut()), parent_id).await?;
-    let record = load_for_write::<E>(tx.as_mut(), &place, id, &condition).await?;
+    let record = load_for_write::<E>(tx.as_mut(), &place, id, condition.as_ref()).await?;
     let old: E = decode_record(&record)?;
     E::refuse_change(id, &old)?;
     let mut entity = old.clone().patched(version, &body)?;
@@ -419,11 +432,16 @@ pub async fn delete<E: Resource>(
     let id = entity_id::<E>(id)?;
     let mut tx = state.store().begin(state.instance()).await?;
     let place = place::<E>(&mut Reader::Tx(tx.as_mut()), parent_id).await?;
-    let record = load_for_write::<E>(tx.as_mut(), &place, id, &condition).await?;
+    let record = load_for_write::<E>(tx.as_mut(), &place, id, Some(&condition)).await?;
     let current: E = decode_record(&record)?;
     E::refuse_change(id, &current)?;
     E::before_delete(tx.as_mut(), &place, id, &current, &query).await?;
-    tx.delete(place.key(E::KIND, id)).await?;
+    match E::left_after_delete(id) {
+        None => {
+            tx.delete(place.key(E::KIND, id)).await?;
+        }
+        Some(default) => tx.put(place.key(E::KIND, id), &encode(&default)?).await?,
+    }
     tx.commit().await?;
     Ok(respond::empty(StatusCode::NO_CONTENT, None))
 }

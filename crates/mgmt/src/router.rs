@@ -17,6 +17,7 @@ use axum::routing::{MethodRouter, get, post};
 use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::authorization_server::AuthorizationServer;
 use tollgate_contract::entity::backend::Backend;
+use tollgate_contract::entity::email_template::EmailTemplate;
 use tollgate_contract::entity::group::Group;
 use tollgate_contract::entity::identity_provider::IdentityProvider;
 use tollgate_contract::entity::logger::Logger;
@@ -142,6 +143,8 @@ pub fn router(state: AppState) -> Router {
             "/openidConnectProviders/{opid}",
             entity::<OpenIdConnectProvider>(),
         )
+        .route("/templates", collection::<EmailTemplate>())
+        .route("/templates/{templateName}", entity::<EmailTemplate>())
         .route("/loggers", collection::<Logger>())
         .route("/loggers/{loggerid}", entity::<Logger>())
         .route(

@@ -33,14 +33,19 @@ impl<S: Send + Sync> FromRequestParts<S> for RequiredIfMatch {
     type Rejection = Failure;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        read(parts).map(RequiredIfMatch).ok_or_else(|| {
-            Failure(ApiError::invalid_field(
-                "If-Match",
-                "Required",
-                "the If-Match header is required: send the entity's ETag, or * to apply unconditionally",
-            ))
-        })
+        read(parts)
+            .map(RequiredIfMatch)
+            .ok_or_else(|| Failure(if_match_required()))
     }
+}
+
+/// The 400 for a missing `If-Match` where it is required.
+pub fn if_match_required() -> ApiError {
+    ApiError::invalid_field(
+        "If-Match",
+        "Required",
+        "the If-Match header is required: send the entity's ETag, or * to apply unconditionally",
+    )
 }
 
 /// Checks a precondition against the current version: 412 when it does not match.

@@ -9,6 +9,7 @@ mod authorization_servers;
 mod cli;
 mod contract;
 mod durability;
+mod email_templates;
 mod entities;
 mod groups;
 mod identity_providers;
