@@ -147,6 +147,16 @@ SUPPORTED = {
     "EmailTemplate_CreateOrUpdate": "changes one of the 14 (200); fields not given are kept",
     "EmailTemplate_Update": "If-Match optional, as the contract declares none",
     "EmailTemplate_Delete": "restores the default text",
+    # apimportalsettings.json
+    "SignInSettings_Get": "2017-03-01; seeded: enabled false",
+    "SignInSettings_CreateOrUpdate": "204; replaces the setting; If-Match optional",
+    "SignInSettings_Update": "204; If-Match required",
+    "SignUpSettings_Get": "2017-03-01; seeded: enabled true, terms off",
+    "SignUpSettings_CreateOrUpdate": "204; shown terms need a text",
+    "SignUpSettings_Update": "204; If-Match required",
+    "DelegationSettings_Get": "2017-03-01; seeded: nothing delegated",
+    "DelegationSettings_CreateOrUpdate": "204; url and base64 validationKey needed to delegate anything",
+    "DelegationSettings_Update": "204; If-Match required",
     # apimloggers.json
     "Logger_List": "filters id, type (also loggerType)",
     "Logger_Get": "credentials: never before 2017-03-01; then with the {{Logger-Credentials-…}} reference",

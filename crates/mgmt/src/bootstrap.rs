@@ -1,7 +1,8 @@
 //! The first start of an instance: its access record, default global policy, built-in groups,
-//! administrator and email templates, and (unless refused) the samples.
+//! administrator, email templates and portal settings, and (unless refused) the samples.
 
 use crate::handlers::links::Member;
+use crate::handlers::portal_settings;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use rand::RngCore;
@@ -10,6 +11,9 @@ use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::email_template::{self, EmailTemplate};
 use tollgate_contract::entity::group::{self, Group};
 use tollgate_contract::entity::policy::{self, PolicyScope, StoredPolicy};
+use tollgate_contract::entity::portal_settings::{
+    DelegationSettings, SignInSettings, SignUpSettings,
+};
 use tollgate_contract::entity::tenant_access::{self, TenantAccess};
 use tollgate_contract::entity::user::{self, User};
 use tollgate_store::{Key, Store, StoreError};
@@ -144,6 +148,9 @@ pub async fn bootstrap_instance(
                 .await?;
         }
     }
+    portal_settings::ensure::<SignInSettings>(tx.as_mut()).await?;
+    portal_settings::ensure::<SignUpSettings>(tx.as_mut()).await?;
+    portal_settings::ensure::<DelegationSettings>(tx.as_mut()).await?;
     crate::handlers::subscription::ensure_indexes(tx.as_mut()).await?;
     tx.commit().await?;
     if created && samples {

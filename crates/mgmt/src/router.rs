@@ -3,7 +3,8 @@
 use crate::auth::guard;
 use crate::error::error_response;
 use crate::handlers::{
-    api, export, links, policy, regions, snippets, subscription, tenant_access, user, user_token,
+    api, export, links, policy, portal_settings, regions, snippets, subscription, tenant_access,
+    user, user_token,
 };
 use crate::resource::{self, Resource};
 use crate::state::AppState;
@@ -23,6 +24,9 @@ use tollgate_contract::entity::identity_provider::IdentityProvider;
 use tollgate_contract::entity::logger::Logger;
 use tollgate_contract::entity::openid_connect_provider::OpenIdConnectProvider;
 use tollgate_contract::entity::operation::Operation;
+use tollgate_contract::entity::portal_settings::{
+    DelegationSettings, PortalSetting, SignInSettings, SignUpSettings,
+};
 use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::property::Property;
 use tollgate_contract::entity::schema::Schema;
@@ -145,6 +149,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/templates", collection::<EmailTemplate>())
         .route("/templates/{templateName}", entity::<EmailTemplate>())
+        .route("/portalsettings/signin", setting::<SignInSettings>())
+        .route("/portalsettings/signup", setting::<SignUpSettings>())
+        .route(
+            "/portalsettings/delegation",
+            setting::<DelegationSettings>(),
+        )
         .route("/loggers", collection::<Logger>())
         .route("/loggers/{loggerid}", entity::<Logger>())
         .route(
@@ -187,6 +197,12 @@ fn entity<E: Resource>() -> MethodRouter<AppState> {
         .put(resource::put::<E>)
         .patch(resource::patch::<E>)
         .delete(resource::delete::<E>)
+}
+
+fn setting<T: PortalSetting>() -> MethodRouter<AppState> {
+    get(portal_settings::get_setting::<T>)
+        .put(portal_settings::put_setting::<T>)
+        .patch(portal_settings::patch_setting::<T>)
 }
 
 fn members<O: links::Owner, M: links::Member<O>>() -> MethodRouter<AppState> {

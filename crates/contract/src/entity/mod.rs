@@ -11,6 +11,7 @@ pub mod logger;
 pub mod openid_connect_provider;
 pub mod operation;
 pub mod policy;
+pub mod portal_settings;
 pub mod product;
 pub mod property;
 pub mod schema;

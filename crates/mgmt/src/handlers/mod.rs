@@ -15,6 +15,7 @@ pub mod openid_connect_provider;
 pub mod operation;
 pub mod policy;
 pub mod policy_media;
+pub mod portal_settings;
 pub mod product;
 pub mod property;
 pub mod regions;

@@ -20,6 +20,7 @@ mod loggers;
 mod openid_connect_providers;
 mod operations;
 mod policies;
+mod portal_settings;
 mod products;
 mod replay;
 mod samples;

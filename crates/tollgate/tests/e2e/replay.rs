@@ -115,6 +115,15 @@ const IMPLEMENTED: &[&str] = &[
     "EmailTemplate_CreateOrUpdate",
     "EmailTemplate_Update",
     "EmailTemplate_Delete",
+    "SignInSettings_Get",
+    "SignInSettings_CreateOrUpdate",
+    "SignInSettings_Update",
+    "SignUpSettings_Get",
+    "SignUpSettings_CreateOrUpdate",
+    "SignUpSettings_Update",
+    "DelegationSettings_Get",
+    "DelegationSettings_CreateOrUpdate",
+    "DelegationSettings_Update",
     "Logger_List",
     "Logger_Get",
     "Logger_CreateOrUpdate",
@@ -377,6 +386,11 @@ fn prerequisite(operation_id: &str) -> Prerequisite {
         "Logger_Get" | "Logger_Update" | "Logger_Delete" => Prerequisite::Entity {
             default: |_| json!({"loggerType": "azureEventHub", "credentials": {"name": "hub", "connectionString": "Endpoint=sb://x/"}}),
         },
+        "SignInSettings_Get" | "SignUpSettings_Get" | "DelegationSettings_Get" => {
+            Prerequisite::Entity {
+                default: |_| json!({}),
+            }
+        }
         "Logger_List" | "AuthorizationServer_List" | "OpenIdConnectProvider_List" => {
             Prerequisite::ListItems
         }
@@ -743,7 +757,7 @@ async fn send(s: &Server, request: &Request) -> crate::common::Reply {
     .await
 }
 
-/// `PUT path` of `body` in 2017-03-01; fails unless it answers 200 or 201.
+/// `PUT path` of `body` in 2017-03-01; fails unless it answers 200, 201 or 204 (portal settings).
 async fn put_entity(s: &Server, path: &str, mut body: Value) -> Result<(), String> {
     if let Some(o) = body.as_object_mut() {
         o.remove("id");
@@ -757,7 +771,7 @@ async fn put_entity(s: &Server, path: &str, mut body: Value) -> Result<(), Strin
             &[("If-Match", "*")],
         )
         .await;
-    if matches!(reply.status, 200 | 201) {
+    if matches!(reply.status, 200 | 201 | 204) {
         Ok(())
     } else {
         Err(format!(
