@@ -157,6 +157,11 @@ SUPPORTED = {
     "DelegationSettings_Get": "2017-03-01; seeded: nothing delegated",
     "DelegationSettings_CreateOrUpdate": "204; url and base64 validationKey needed to delegate anything",
     "DelegationSettings_Update": "204; If-Match required",
+    # apimquotas.json
+    "QuotaByCounterKeys_List": "from 2016-07-07; 404 when nothing was counted for the key",
+    "QuotaByCounterKeys_Update": "flat or `value`-nested body; 404 when nothing was counted",
+    "QuotaByPeriodKeys_Get": "2017: `Value` nested; before: flat",
+    "QuotaByPeriodKeys_Update": "",
     # apimloggers.json
     "Logger_List": "filters id, type (also loggerType)",
     "Logger_Get": "credentials: never before 2017-03-01; then with the {{Logger-Credentials-…}} reference",

@@ -3,8 +3,8 @@
 use crate::auth::guard;
 use crate::error::error_response;
 use crate::handlers::{
-    api, export, links, policy, portal_settings, regions, snippets, subscription, tenant_access,
-    user, user_token,
+    api, export, links, policy, portal_settings, quota, regions, snippets, subscription,
+    tenant_access, user, user_token,
 };
 use crate::resource::{self, Resource};
 use crate::state::AppState;
@@ -154,6 +154,14 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/portalsettings/delegation",
             setting::<DelegationSettings>(),
+        )
+        .route(
+            "/quotas/{quotaCounterKey}",
+            get(quota::list_counters).patch(quota::patch_counters),
+        )
+        .route(
+            "/quotas/{quotaCounterKey}/{quotaPeriodKey}",
+            get(quota::get_counter).patch(quota::patch_counter),
         )
         .route("/loggers", collection::<Logger>())
         .route("/loggers/{loggerid}", entity::<Logger>())

@@ -1,6 +1,7 @@
 //! A read-through cache in front of a store whose only writer is this process (the embedded
 //! SQLite engine). Reads of single entities are answered from memory once read (lists are not:
-//! the management API keeps its own decoded lists, checked against the revision); every commit
+//! the management API keeps its own decoded lists, checked against the revision; neither are
+//! quota counters, which are runtime state); every commit
 //! through this store clears the cache, before and after the commit, and a read that raced with a
 //! commit is not cached (the generation check). A dropped transaction changed nothing, so it
 //! invalidates nothing.
@@ -8,7 +9,7 @@
 //! It must not front a store that other processes write (PostgreSQL shared by several nodes):
 //! their commits would not clear it. Revision watching across nodes belongs to the cluster work.
 
-use crate::{Key, Record, Store, StoreError, Tx};
+use crate::{Key, QuotaCounter, Record, Store, StoreError, Tx};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -102,6 +103,41 @@ impl Store for CachedStore {
 
     async fn revision(&self, instance: &str) -> Result<u64, StoreError> {
         self.inner.revision(instance).await
+    }
+
+    async fn quota_counters(
+        &self,
+        instance: &str,
+        counter_key: &str,
+    ) -> Result<Vec<QuotaCounter>, StoreError> {
+        self.inner.quota_counters(instance, counter_key).await
+    }
+
+    async fn put_quota_counter(
+        &self,
+        instance: &str,
+        counter: &QuotaCounter,
+    ) -> Result<(), StoreError> {
+        self.inner.put_quota_counter(instance, counter).await
+    }
+
+    async fn set_quota_values(
+        &self,
+        instance: &str,
+        counter_key: &str,
+        period_key: Option<&str>,
+        calls_count: Option<i64>,
+        kb_transferred: Option<f64>,
+    ) -> Result<u64, StoreError> {
+        self.inner
+            .set_quota_values(
+                instance,
+                counter_key,
+                period_key,
+                calls_count,
+                kb_transferred,
+            )
+            .await
     }
 
     async fn begin(&self, instance: &str) -> Result<Box<dyn Tx>, StoreError> {

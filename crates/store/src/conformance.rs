@@ -1,7 +1,7 @@
 //! The conformance suite: the behaviour every engine must have, run against each of them by
 //! `tests/sqlite.rs` and `tests/postgres.rs`. Each check panics with a message on failure.
 
-use crate::{Key, Store, StoreError};
+use crate::{Key, QuotaCounter, Store, StoreError};
 
 const KIND: &str = "thing";
 
@@ -14,6 +14,83 @@ pub async fn run_all(store: &dyn Store) {
     instances_and_parents_are_isolated(store).await;
     concurrent_conditional_writes_serialize(store).await;
     reads_see_every_commit(store).await;
+    quota_counters_keep_exact_keys(store).await;
+}
+
+/// Quota counters: upserted, listed by period, set per period or for all periods, keys compared
+/// exactly, and no effect on the configuration revision.
+async fn quota_counters_keep_exact_keys(store: &dyn Store) {
+    let i = "conf-quota";
+    let counter = |key: &str, period: &str, start: &str, calls: i64| QuotaCounter {
+        counter_key: key.into(),
+        period_key: period.into(),
+        period_start: start.into(),
+        period_end: "2030-01-01T00:00:00Z".into(),
+        calls_count: calls,
+        kb_transferred: 1.5,
+    };
+    let before = store.revision(i).await.unwrap();
+    store
+        .put_quota_counter(i, &counter("ba", "p2", "2026-02-01T00:00:00Z", 2))
+        .await
+        .unwrap();
+    store
+        .put_quota_counter(i, &counter("ba", "p1", "2026-01-01T00:00:00Z", 1))
+        .await
+        .unwrap();
+    store
+        .put_quota_counter(i, &counter("BA", "p1", "2026-01-01T00:00:00Z", 9))
+        .await
+        .unwrap();
+    store
+        .put_quota_counter(i, &counter("ba", "p1", "2026-01-01T00:00:00Z", 3))
+        .await
+        .unwrap();
+    let listed = store.quota_counters(i, "ba").await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|c| (c.period_key.as_str(), c.calls_count))
+            .collect::<Vec<_>>(),
+        [("p1", 3), ("p2", 2)]
+    );
+    assert_eq!(
+        store.quota_counters(i, "BA").await.unwrap().len(),
+        1,
+        "counter keys are exact"
+    );
+    let changed = store
+        .set_quota_values(i, "ba", Some("p2"), Some(0), None)
+        .await
+        .unwrap();
+    assert_eq!(changed, 1);
+    let changed = store
+        .set_quota_values(i, "ba", None, None, Some(0.25))
+        .await
+        .unwrap();
+    assert_eq!(changed, 2);
+    let listed = store.quota_counters(i, "ba").await.unwrap();
+    assert_eq!(
+        listed[1],
+        QuotaCounter {
+            calls_count: 0,
+            kb_transferred: 0.25,
+            ..counter("ba", "p2", "2026-02-01T00:00:00Z", 0)
+        }
+    );
+    assert_eq!(listed[0].calls_count, 3);
+    assert_eq!(
+        store
+            .set_quota_values(i, "none", None, Some(1), None)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store.revision(i).await.unwrap(),
+        before,
+        "counters are not configuration"
+    );
 }
 
 /// A read, then a commit, then the same read: the second sees the commit (a cache must not hide it).

@@ -56,6 +56,24 @@ pub struct Record {
     pub body: String,
 }
 
+/// A quota counter: what the `quota-by-key` policy counted for one counter key in one period.
+/// Runtime state kept beside the configuration: writing it does not change the revision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QuotaCounter {
+    /// The evaluated `counter-key`.
+    pub counter_key: String,
+    /// The period (`0_P3Y6M4DT12H30M5S`).
+    pub period_key: String,
+    /// When the period started (RFC 3339).
+    pub period_start: String,
+    /// When the period ends (RFC 3339).
+    pub period_end: String,
+    /// Calls counted.
+    pub calls_count: i64,
+    /// Kilobytes transferred.
+    pub kb_transferred: f64,
+}
+
 /// What can go wrong in the store. Messages are for logs, not for API clients.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -118,6 +136,31 @@ pub trait Store: Send + Sync + 'static {
 
     /// The instance's configuration revision (0 if it has never been written).
     async fn revision(&self, instance: &str) -> Result<u64, StoreError>;
+
+    /// The quota counters of `counter_key` (compared exactly), by period start.
+    async fn quota_counters(
+        &self,
+        instance: &str,
+        counter_key: &str,
+    ) -> Result<Vec<QuotaCounter>, StoreError>;
+
+    /// Creates or replaces a quota counter.
+    async fn put_quota_counter(
+        &self,
+        instance: &str,
+        counter: &QuotaCounter,
+    ) -> Result<(), StoreError>;
+
+    /// Sets the given values of the counters of `counter_key` (one period, or all of them);
+    /// returns how many counters changed.
+    async fn set_quota_values(
+        &self,
+        instance: &str,
+        counter_key: &str,
+        period_key: Option<&str>,
+        calls_count: Option<i64>,
+        kb_transferred: Option<f64>,
+    ) -> Result<u64, StoreError>;
 
     /// Starts a write transaction on `instance` (creating the instance if needed). It holds the
     /// instance's write lock until committed or dropped; dropping it rolls everything back.

@@ -19,6 +19,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "entities_by_parent",
         sql: include_str!("../migrations/sqlite/0002_entities_by_parent.sql"),
     },
+    Migration {
+        version: 3,
+        name: "quota_counters",
+        sql: include_str!("../migrations/sqlite/0003_quota_counters.sql"),
+    },
 ];
 
 /// PostgreSQL migrations, in order.
@@ -32,6 +37,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 2,
         name: "entities_by_parent",
         sql: include_str!("../migrations/postgres/0002_entities_by_parent.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "quota_counters",
+        sql: include_str!("../migrations/postgres/0003_quota_counters.sql"),
     },
 ];
 

@@ -1,7 +1,7 @@
 //! The SQL both engines run. Placeholders are `$N`, which SQLite and PostgreSQL both accept.
 
 use crate::migrate::{CREATE_TABLE, Migration, latest};
-use crate::{Key, Record, Store, StoreError, Tx};
+use crate::{Key, QuotaCounter, Record, Store, StoreError, Tx};
 use async_trait::async_trait;
 use sqlx::AnyPool;
 use sqlx::any::AnyRow;
@@ -21,6 +21,31 @@ const PUT: &str = "INSERT INTO entities (instance, kind, parent, id_key, id, cre
     ON CONFLICT (instance, kind, parent, id_key) DO UPDATE SET revision = excluded.revision, body = excluded.body";
 const DELETE: &str =
     "DELETE FROM entities WHERE instance = $1 AND kind = $2 AND parent = $3 AND id_key = $4";
+
+const QUOTA_COUNTERS: &str =
+    "SELECT counter_key, period_key, period_start, period_end, calls_count,
+    kb_transferred FROM quota_counters WHERE instance = $1 AND counter_key = $2
+    ORDER BY period_start, period_key";
+const PUT_QUOTA_COUNTER: &str = "INSERT INTO quota_counters
+    (instance, counter_key, period_key, period_start, period_end, calls_count, kb_transferred)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (instance, counter_key, period_key) DO UPDATE SET period_start = excluded.period_start,
+    period_end = excluded.period_end, calls_count = excluded.calls_count,
+    kb_transferred = excluded.kb_transferred";
+const SET_QUOTA_VALUES: &str = "UPDATE quota_counters
+    SET calls_count = COALESCE($4, calls_count), kb_transferred = COALESCE($5, kb_transferred)
+    WHERE instance = $1 AND counter_key = $2 AND ($3 IS NULL OR period_key = $3)";
+
+fn quota_counter(row: &AnyRow) -> Result<QuotaCounter, sqlx::Error> {
+    Ok(QuotaCounter {
+        counter_key: row.try_get("counter_key")?,
+        period_key: row.try_get("period_key")?,
+        period_start: row.try_get("period_start")?,
+        period_end: row.try_get("period_end")?,
+        calls_count: row.try_get("calls_count")?,
+        kb_transferred: row.try_get("kb_transferred")?,
+    })
+}
 
 /// What differs between the engines.
 pub(crate) struct Dialect {
@@ -153,6 +178,56 @@ impl Store for SqlStore {
             None => 0,
         };
         Ok(u64::try_from(revision).unwrap_or(0))
+    }
+
+    async fn quota_counters(
+        &self,
+        instance: &str,
+        counter_key: &str,
+    ) -> Result<Vec<QuotaCounter>, StoreError> {
+        let rows = sqlx::query(QUOTA_COUNTERS)
+            .bind(instance)
+            .bind(counter_key)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(quota_counter).collect::<Result<_, _>>()?)
+    }
+
+    async fn put_quota_counter(
+        &self,
+        instance: &str,
+        counter: &QuotaCounter,
+    ) -> Result<(), StoreError> {
+        sqlx::query(PUT_QUOTA_COUNTER)
+            .bind(instance)
+            .bind(&counter.counter_key)
+            .bind(&counter.period_key)
+            .bind(&counter.period_start)
+            .bind(&counter.period_end)
+            .bind(counter.calls_count)
+            .bind(counter.kb_transferred)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn set_quota_values(
+        &self,
+        instance: &str,
+        counter_key: &str,
+        period_key: Option<&str>,
+        calls_count: Option<i64>,
+        kb_transferred: Option<f64>,
+    ) -> Result<u64, StoreError> {
+        let done = sqlx::query(SET_QUOTA_VALUES)
+            .bind(instance)
+            .bind(counter_key)
+            .bind(period_key)
+            .bind(calls_count)
+            .bind(kb_transferred)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     async fn begin(&self, instance: &str) -> Result<Box<dyn Tx>, StoreError> {

@@ -14,6 +14,7 @@ pub mod policy;
 pub mod portal_settings;
 pub mod product;
 pub mod property;
+pub mod quota;
 pub mod schema;
 pub mod subscription;
 pub mod tenant_access;

@@ -18,6 +18,7 @@ pub mod policy_media;
 pub mod portal_settings;
 pub mod product;
 pub mod property;
+pub mod quota;
 pub mod regions;
 pub mod schema;
 pub mod snippets;

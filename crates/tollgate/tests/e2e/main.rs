@@ -22,6 +22,7 @@ mod operations;
 mod policies;
 mod portal_settings;
 mod products;
+mod quotas;
 mod replay;
 mod samples;
 mod schemas;

@@ -124,6 +124,10 @@ const IMPLEMENTED: &[&str] = &[
     "DelegationSettings_Get",
     "DelegationSettings_CreateOrUpdate",
     "DelegationSettings_Update",
+    "QuotaByCounterKeys_List",
+    "QuotaByCounterKeys_Update",
+    "QuotaByPeriodKeys_Get",
+    "QuotaByPeriodKeys_Update",
     "Logger_List",
     "Logger_Get",
     "Logger_CreateOrUpdate",
@@ -317,6 +321,8 @@ enum Prerequisite {
     Member { link: bool },
     /// The items of a list of linked entities: each is created (unless built in) and linked.
     LinkedItems,
+    /// Quota counters: those the example's `200` body shows, or one at the request path.
+    QuotaCounters,
     /// Subscriptions with their users and products: those the example's `200` body shows (one, or
     /// the items of a list), or one at the request path. With `references_only`, just the user
     /// and product the request body names.
@@ -386,6 +392,10 @@ fn prerequisite(operation_id: &str) -> Prerequisite {
         "Logger_Get" | "Logger_Update" | "Logger_Delete" => Prerequisite::Entity {
             default: |_| json!({"loggerType": "azureEventHub", "credentials": {"name": "hub", "connectionString": "Endpoint=sb://x/"}}),
         },
+        "QuotaByCounterKeys_List"
+        | "QuotaByCounterKeys_Update"
+        | "QuotaByPeriodKeys_Get"
+        | "QuotaByPeriodKeys_Update" => Prerequisite::QuotaCounters,
         "SignInSettings_Get" | "SignUpSettings_Get" | "DelegationSettings_Get" => {
             Prerequisite::Entity {
                 default: |_| json!({}),
@@ -847,6 +857,50 @@ async fn create_prerequisites(
     }
     match prerequisite(&op.operation_id) {
         Prerequisite::None => Ok(()),
+        Prerequisite::QuotaCounters => {
+            // Counters are runtime state, written beside the server as the gateway would.
+            let shown: Vec<Value> = match ok_body(example) {
+                Some(body) if body["value"].is_array() => {
+                    body["value"].as_array().cloned().unwrap_or_default()
+                }
+                Some(body) => vec![body.clone()],
+                None => Vec::new(),
+            };
+            let (counter_key, period_key) = match segments.as_slice() {
+                ["", "quotas", counter, rest @ ..] => {
+                    (decode(counter), rest.first().map(|p| decode(p)))
+                }
+                _ => return Err(format!("not a quota path: {}", request.path)),
+            };
+            let counters: Vec<Value> = if shown.is_empty() {
+                vec![
+                    json!({"counterKey": counter_key, "periodKey": period_key.unwrap_or_else(|| "0_P1D".into()),
+                    "periodStartTime": "2026-01-01T00:00:00Z", "periodEndTime": "2026-01-02T00:00:00Z",
+                    "Value": {"callsCount": 1, "kbTransferred": 1.0}}),
+                ]
+            } else {
+                shown
+            };
+            let store = tollgate_store::open(&s.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            for c in counters {
+                let counter = tollgate_store::QuotaCounter {
+                    counter_key: c["counterKey"].as_str().unwrap_or_default().to_owned(),
+                    period_key: c["periodKey"].as_str().unwrap_or_default().to_owned(),
+                    period_start: c["periodStartTime"].as_str().unwrap_or_default().to_owned(),
+                    period_end: c["periodEndTime"].as_str().unwrap_or_default().to_owned(),
+                    calls_count: c["Value"]["callsCount"].as_i64().unwrap_or_default(),
+                    kb_transferred: c["Value"]["kbTransferred"].as_f64().unwrap_or_default(),
+                };
+                store
+                    .put_quota_counter("default", &counter)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            }
+            store.close().await;
+            Ok(())
+        }
         Prerequisite::Member { link } => {
             let (member, id) = match segments.as_slice() {
                 [
