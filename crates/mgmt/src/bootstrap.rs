@@ -16,7 +16,7 @@ use tollgate_contract::entity::portal_settings::{
 };
 use tollgate_contract::entity::tenant_access::{self, TenantAccess};
 use tollgate_contract::entity::user::{self, User};
-use tollgate_store::{Key, Store, StoreError};
+use tollgate_store::{Key, Store, StoreError, Tx};
 
 /// Keys to use when an instance is created; random ones when `None`.
 #[derive(Default, Clone)]
@@ -152,6 +152,7 @@ pub async fn bootstrap_instance(
     portal_settings::ensure::<SignUpSettings>(tx.as_mut()).await?;
     portal_settings::ensure::<DelegationSettings>(tx.as_mut()).await?;
     crate::handlers::subscription::ensure_indexes(tx.as_mut()).await?;
+    crate::handlers::user::ensure_email_index(tx.as_mut()).await?;
     tx.commit().await?;
     if created && samples {
         crate::samples::seed(store.clone(), instance, &access)
@@ -164,6 +165,19 @@ pub async fn bootstrap_instance(
     }
     Ok(access)
 }
+
+/// Whether the store feature `name` (an index built once for older stores) is built.
+pub async fn feature_built(tx: &mut dyn Tx, name: &str) -> Result<bool, StoreError> {
+    Ok(tx.get(Key::top(FEATURE, name)).await?.is_some())
+}
+
+/// Records that the store feature `name` is built.
+pub async fn mark_built(tx: &mut dyn Tx, name: &str) -> Result<(), StoreError> {
+    tx.put(Key::top(FEATURE, name), "{}").await
+}
+
+/// The kind of the records that say which store features are built.
+const FEATURE: &str = "storeFeature";
 
 /// The built-in administrator's email.
 pub const ADMINISTRATOR_EMAIL: &str = "admin@tollgate.local";

@@ -86,6 +86,17 @@ async fn quota_counters_keep_exact_keys(store: &dyn Store) {
             .unwrap(),
         0
     );
+    let both = store
+        .set_quota_values(i, "ba", None, Some(4), Some(2.0))
+        .await
+        .unwrap();
+    assert_eq!(both, 2);
+    let listed = store.quota_counters(i, "ba").await.unwrap();
+    assert!(
+        listed
+            .iter()
+            .all(|c| (c.calls_count, c.kb_transferred) == (4, 2.0))
+    );
     assert_eq!(
         store.revision(i).await.unwrap(),
         before,

@@ -33,8 +33,11 @@ const PUT_QUOTA_COUNTER: &str = "INSERT INTO quota_counters
     period_end = excluded.period_end, calls_count = excluded.calls_count,
     kb_transferred = excluded.kb_transferred";
 const SET_QUOTA_VALUES: &str = "UPDATE quota_counters
-    SET calls_count = COALESCE($4, calls_count), kb_transferred = COALESCE($5, kb_transferred)
-    WHERE instance = $1 AND counter_key = $2 AND ($3 IS NULL OR period_key = $3)";
+    SET calls_count = COALESCE($3, calls_count), kb_transferred = COALESCE($4, kb_transferred)
+    WHERE instance = $1 AND counter_key = $2";
+const SET_QUOTA_PERIOD_VALUES: &str = "UPDATE quota_counters
+    SET calls_count = COALESCE($3, calls_count), kb_transferred = COALESCE($4, kb_transferred)
+    WHERE instance = $1 AND counter_key = $2 AND period_key = $5";
 
 fn quota_counter(row: &AnyRow) -> Result<QuotaCounter, sqlx::Error> {
     Ok(QuotaCounter {
@@ -219,14 +222,19 @@ impl Store for SqlStore {
         calls_count: Option<i64>,
         kb_transferred: Option<f64>,
     ) -> Result<u64, StoreError> {
-        let done = sqlx::query(SET_QUOTA_VALUES)
+        let statement = match period_key {
+            Some(_) => SET_QUOTA_PERIOD_VALUES,
+            None => SET_QUOTA_VALUES,
+        };
+        let mut query = sqlx::query(statement)
             .bind(instance)
             .bind(counter_key)
-            .bind(period_key)
             .bind(calls_count)
-            .bind(kb_transferred)
-            .execute(&self.pool)
-            .await?;
+            .bind(kb_transferred);
+        if let Some(period_key) = period_key {
+            query = query.bind(period_key);
+        }
+        let done = query.execute(&self.pool).await?;
         Ok(done.rows_affected())
     }
 

@@ -9,6 +9,7 @@
 //! reading every subscription: key → subscription and user → subscriptions ([`KEY_INDEX`],
 //! [`USER_INDEX`]).
 
+use crate::bootstrap::{feature_built, mark_built};
 use crate::collection;
 use crate::error::{Failure, Outcome};
 use crate::extract::{ListQuery, Version};
@@ -186,17 +187,9 @@ async fn unindex(tx: &mut dyn Tx, id: &str, subscription: &Subscription) -> Resu
     Ok(())
 }
 
-/// The record whose presence says the indexes were built.
-pub const INDEXES_BUILT: Key<'static> = Key {
-    kind: "storeFeature",
-    parent: "",
-    id: "subscriptionIndexes",
-};
-
-/// Builds the indexes of a store written before they existed (once; a marker records it).
+/// Builds the indexes of a store written before they existed (once).
 pub async fn ensure_indexes(tx: &mut dyn Tx) -> Result<(), StoreError> {
-    let marker = INDEXES_BUILT;
-    if tx.get(marker).await?.is_some() {
+    if feature_built(tx, "subscriptionIndexes").await? {
         return Ok(());
     }
     for record in tx.list(Subscription::KIND, "").await? {
@@ -204,8 +197,7 @@ pub async fn ensure_indexes(tx: &mut dyn Tx) -> Result<(), StoreError> {
             .map_err(|e| StoreError::Database(format!("subscription {}: {e}", record.id)))?;
         index(tx, &record.id, &subscription).await?;
     }
-    tx.put(marker, "{}").await?;
-    Ok(())
+    mark_built(tx, "subscriptionIndexes").await
 }
 
 /// Whose subscriptions [`delete_subscriptions_of`] deletes.

@@ -1,8 +1,10 @@
-//! User rules: the administrator (`/users/1`) is built in; emails are unique; passwords are
+//! User rules: the administrator (`/users/1`) is built in; emails are unique (an index keeps them
+//! so); passwords are
 //! stored only as Argon2id hashes; new users join Developers; deleting a user removes their group
 //! memberships. Group membership is a link (`/groups/{groupId}/users/{userId}`); the built-in
 //! groups' membership is managed by the system (405).
 
+use crate::bootstrap::{feature_built, mark_built};
 use crate::collection;
 use crate::error::{Failure, Outcome};
 use crate::extract::{ListQuery, Version};
@@ -18,9 +20,30 @@ use tollgate_contract::entity::group::Group;
 use tollgate_contract::entity::user::User;
 use tollgate_contract::entity::{Entity, wire_id};
 use tollgate_contract::{ApiError, ApiVersion, ErrorCode};
-use tollgate_store::Tx;
+use tollgate_store::{Key, StoreError, Tx};
 
 impl Owner for Group {}
+
+/// The index of users by email (case-insensitive): id = the email, body = the user's id. It is
+/// kept in each write's transaction, so that uniqueness is checked without reading every user.
+const EMAIL_INDEX: &str = "userEmail";
+
+fn email_key(email: &str) -> Key<'_> {
+    Key::top(EMAIL_INDEX, email)
+}
+
+/// Builds the email index of a store written before it existed (once).
+pub async fn ensure_email_index(tx: &mut dyn Tx) -> Result<(), StoreError> {
+    if feature_built(tx, "userEmailIndex").await? {
+        return Ok(());
+    }
+    for record in tx.list(User::KIND, "").await? {
+        let user: User = serde_json::from_str(&record.body)
+            .map_err(|e| StoreError::Database(format!("user {}: {e}", record.id)))?;
+        tx.put(email_key(&user.email), &record.id).await?;
+    }
+    mark_built(tx, "userEmailIndex").await
+}
 
 impl Member<Group> for User {
     const LINK_KIND: &'static str = "groupUser";
@@ -62,12 +85,8 @@ impl Resource for User {
             Some(password) => {
                 self.password_hash = Some(tollgate_auth::password::hash_password(&password))
             }
-            // A user created without a password gets an unguessable one (as the contract says).
-            None if self.password_hash.is_none() => {
-                self.password_hash = Some(tollgate_auth::password::hash_password(
-                    &crate::bootstrap::random_key(),
-                ));
-            }
+            // A user created without a password has none: no password sign-in is possible, as
+            // with the contract's unguessable generated one, without spending a hash on it.
             None => {}
         }
     }
@@ -79,19 +98,18 @@ impl Resource for User {
         entity: &mut Self,
         old: Option<&Self>,
     ) -> Result<(), Failure> {
-        for record in tx.list(Self::KIND, "").await? {
-            if record.id.to_lowercase() == id.to_lowercase() {
-                continue;
-            }
-            let other: User = decode_record(&record)?;
-            if other.email.eq_ignore_ascii_case(&entity.email) {
-                let message = format!(
-                    "User '{}' already has the email {}; emails are unique.",
-                    record.id, other.email
-                );
-                return Err(ApiError::new(ErrorCode::NameAlreadyInUse, message).into());
-            }
+        let owner = tx.get(email_key(&entity.email)).await?;
+        if let Some(owner) = owner.filter(|o| !o.body.eq_ignore_ascii_case(id)) {
+            let message = format!(
+                "User '{}' already has the email {}; emails are unique.",
+                owner.body, entity.email
+            );
+            return Err(ApiError::new(ErrorCode::NameAlreadyInUse, message).into());
         }
+        if let Some(old) = old.filter(|o| !o.email.eq_ignore_ascii_case(&entity.email)) {
+            tx.delete(email_key(&old.email)).await?;
+        }
+        tx.put(email_key(&entity.email), id).await?;
         if old.is_none() {
             link::<Group, User>(tx, "developers", id).await?;
         }
@@ -102,10 +120,11 @@ impl Resource for User {
         tx: &mut dyn Tx,
         _place: &Place,
         id: &str,
-        _entity: &Self,
+        entity: &Self,
         query: &ListQuery,
     ) -> Result<(), Failure> {
         delete_subscriptions_of(tx, query, SubscriptionOwner::User(id)).await?;
+        tx.delete(email_key(&entity.email)).await?;
         unlink_everywhere::<Group, User>(tx, id).await
     }
 

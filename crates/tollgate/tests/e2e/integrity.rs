@@ -158,6 +158,22 @@ pub fn orphans(rows: &[StoredRow]) -> Vec<String> {
                         r.id_key.clone(),
                     ))
             }
+            "user" => {
+                let body: Value = serde_json::from_str(&r.body).unwrap();
+                let email = body["email"].as_str().unwrap().to_lowercase();
+                rows.iter().any(|i| {
+                    i.kind == "userEmail"
+                        && i.id_key == email
+                        && i.body.eq_ignore_ascii_case(&r.id_key)
+                })
+            }
+            "userEmail" => rows.iter().any(|u| {
+                u.kind == "user"
+                    && u.id_key.eq_ignore_ascii_case(&r.body)
+                    && u.body
+                        .to_lowercase()
+                        .contains(&format!("\"email\":\"{}\"", r.id_key))
+            }),
             // The indexes point at subscriptions that hold the key, or belong to the user.
             "subscriptionKey" => rows.iter().any(|s| {
                 s.kind == "subscription"
@@ -238,7 +254,10 @@ fn the_orphan_check_finds_orphans() {
         body: body.into(),
     };
     let rows = [
-        row("user", "", "ann", "{}"),
+        row("user", "", "ann", r#"{"email":"ann@x.org"}"#),
+        row("userEmail", "", "ann@x.org", "ann"),
+        row("user", "", "unindexed", r#"{"email":"u@x.org"}"#),
+        row("userEmail", "", "old@x.org", "ann"),
         row("product", "", "p", "{}"),
         row(
             "subscription",
@@ -261,6 +280,7 @@ fn the_orphan_check_finds_orphans() {
         row("policy", "", "/apis/gone/policies/policy", "{}"),
     ];
     let found = orphans(&rows);
-    assert_eq!(found.len(), 5, "{found:#?}");
-    assert!(found[0].contains("lost"));
+    assert_eq!(found.len(), 7, "{found:#?}");
+    assert!(found[0].contains("unindexed") && found[1].contains("old@x.org"));
+    assert!(found[2].contains("lost"));
 }
