@@ -81,13 +81,10 @@ impl Resource for User {
             self.registration_date = old.registration_date.clone();
             self.password_hash = old.password_hash.clone();
         }
-        match self.new_password.take() {
-            Some(password) => {
-                self.password_hash = Some(tollgate_auth::password::hash_password(&password))
-            }
-            // A user created without a password has none: no password sign-in is possible, as
-            // with the contract's unguessable generated one, without spending a hash on it.
-            None => {}
+        // A user created without a password has none: no password sign-in is possible, as with
+        // the contract's unguessable generated one, without spending a hash on it.
+        if let Some(password) = self.new_password.take() {
+            self.password_hash = Some(tollgate_auth::password::hash_password(&password));
         }
     }
 
