@@ -263,7 +263,8 @@ async fn deleting_owners_needs_the_flag(engine: Engine) {
     );
 }
 
-/// A store written before the subscription indexes existed gets them built once, at start.
+/// A store written before the subscription and email indexes existed gets them built once, at
+/// start.
 async fn indexes_are_built_for_older_stores(engine: Engine) {
     let mut s = Server::start(engine).await;
     setup(&s, json!({"name": "Starter", "state": "published"})).await;
@@ -280,7 +281,12 @@ async fn indexes_are_built_for_older_stores(engine: Engine) {
     // Make it an older store: no index rows, no marker.
     let store = tollgate_store::open(&s.database_url).await.unwrap();
     let mut tx = store.begin("default").await.unwrap();
-    for (kind, parent) in [("subscriptionKey", ""), ("userSubscription", "users/ann")] {
+    let indexes = [
+        ("subscriptionKey", ""),
+        ("userSubscription", "users/ann"),
+        ("userEmail", ""),
+    ];
+    for (kind, parent) in indexes {
         for record in tx.list(kind, parent).await.unwrap() {
             assert!(
                 tx.delete(Key {
@@ -293,15 +299,17 @@ async fn indexes_are_built_for_older_stores(engine: Engine) {
             );
         }
     }
-    assert!(
-        tx.delete(Key::top("storeFeature", "subscriptionIndexes"))
-            .await
-            .unwrap()
-    );
+    for feature in ["subscriptionIndexes", "userEmailIndex"] {
+        assert!(tx.delete(Key::top("storeFeature", feature)).await.unwrap());
+    }
     tx.commit().await.unwrap();
     store.close().await;
     let unindexed = orphans(&dump(&s.database_url, "default").await);
-    assert_eq!(unindexed.len(), 1, "{unindexed:?}");
+    assert_eq!(
+        unindexed.len(),
+        3,
+        "the subscription, ann and the administrator: {unindexed:?}"
+    );
 
     s.spawn();
     let rows = dump(&s.database_url, "default").await;
@@ -314,6 +322,12 @@ async fn indexes_are_built_for_older_stores(engine: Engine) {
     assert_eq!(
         (refused.status, refused.error_code().as_str()),
         (409, "KeyAlreadyInUse")
+    );
+    let same_email = json!({"email": "ANN@contoso.com", "firstName": "A", "lastName": "B"});
+    let taken = s.put(&format!("/users/other?{V17}"), &same_email).await;
+    assert_eq!(
+        (taken.status, taken.error_code().as_str()),
+        (409, "NameAlreadyInUse")
     );
     let etag = s.get(&format!("/users/ann?{V17}")).await.etag();
     let kept = s.delete(&format!("/users/ann?{V17}"), &etag).await;
