@@ -162,6 +162,10 @@ SUPPORTED = {
     "QuotaByCounterKeys_Update": "flat or `value`-nested body; 404 when nothing was counted",
     "QuotaByPeriodKeys_Get": "2017: `Value` nested; before: flat",
     "QuotaByPeriodKeys_Update": "",
+    # apimtenant.json (git access)
+    "TenantAccessGit_Get": "id `git` (the repository user name); disabled on a new instance",
+    "TenantAccessGit_RegeneratePrimaryKey": "",
+    "TenantAccessGit_RegenerateSecondaryKey": "",
     # apimloggers.json
     "Logger_List": "filters id, type (also loggerType)",
     "Logger_Get": "credentials: never before 2017-03-01; then with the {{Logger-Credentials-…}} reference",
@@ -193,6 +197,7 @@ SUPPORTED_HEAD = {
     "ApiOperationPolicy_Get": "200 + ETag, or 404 when no policy",
     "Backend_Get": "200 + ETag, or 404; no body",
     "Logger_Get": "200 + ETag, or 404; no body",
+    "TenantAccessGit_Get": "200 + ETag; PATCH {enabled} also accepted, as the legacy docs describe",
     "EmailTemplate_Get": "200 + ETag, or 404; no body",
     "OpenIdConnectProvider_Get": "200 + ETag, or 404; no body",
     "IdentityProvider_Get": "200 + ETag, or 404; no body",

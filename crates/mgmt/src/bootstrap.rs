@@ -53,14 +53,15 @@ pub async fn bootstrap_instance(
             .await?
             .is_some();
     }
-    let indexed = store
-        .get(instance, Key::top("storeFeature", "subscriptionIndexes"))
+    // Every start-up addition below is made, once, by the transaction that marks SEEDED.
+    let seeded = store
+        .get(instance, Key::top(FEATURE, SEEDED))
         .await?
         .is_some();
     if let Some(record) = store
         .get(instance, key)
         .await?
-        .filter(|_| complete && indexed)
+        .filter(|_| complete && seeded)
     {
         let access = decode_access(&record.body)?;
         if keys
@@ -153,6 +154,16 @@ pub async fn bootstrap_instance(
     portal_settings::ensure::<DelegationSettings>(tx.as_mut()).await?;
     crate::handlers::subscription::ensure_indexes(tx.as_mut()).await?;
     crate::handlers::user::ensure_email_index(tx.as_mut()).await?;
+    if tx.get(GIT_ACCESS).await?.is_none() {
+        let git = TenantAccess {
+            id: tenant_access::GIT_ID.to_owned(),
+            primary_key: random_key(),
+            secondary_key: random_key(),
+            enabled: false,
+        };
+        tx.put(GIT_ACCESS, &encode(&git)?).await?;
+    }
+    mark_built(tx.as_mut(), SEEDED).await?;
     tx.commit().await?;
     if created && samples {
         crate::samples::seed(store.clone(), instance, &access)
@@ -175,6 +186,13 @@ pub async fn feature_built(tx: &mut dyn Tx, name: &str) -> Result<bool, StoreErr
 pub async fn mark_built(tx: &mut dyn Tx, name: &str) -> Result<(), StoreError> {
     tx.put(Key::top(FEATURE, name), "{}").await
 }
+
+/// The store feature that says every start-up addition of this version was made: bump it when
+/// the bootstrap adds something, so that older stores get it at their next start.
+const SEEDED: &str = "seed-2026-11";
+
+/// The git access record (`/tenant/access/git`).
+pub const GIT_ACCESS: Key<'static> = Key::top(tenant_access::KIND, tenant_access::GIT_ID);
 
 /// The kind of the records that say which store features are built.
 const FEATURE: &str = "storeFeature";

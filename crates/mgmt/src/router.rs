@@ -177,6 +177,18 @@ pub fn router(state: AppState) -> Router {
             "/tenant/access/regenerateSecondaryKey",
             post(tenant_access::regenerate_secondary_key),
         )
+        .route(
+            "/tenant/access/git",
+            get(tenant_access::get_git_access).patch(tenant_access::patch_git_access),
+        )
+        .route(
+            "/tenant/access/git/regeneratePrimaryKey",
+            post(tenant_access::regenerate_git_primary_key),
+        )
+        .route(
+            "/tenant/access/git/regenerateSecondaryKey",
+            post(tenant_access::regenerate_git_secondary_key),
+        )
         .route("/tenant/policy", any_policy())
         .route("/policies", get(policy::list_policies))
         .route("/regions", get(regions::list_regions))

@@ -36,7 +36,7 @@ pub struct Key<'a> {
 
 impl<'a> Key<'a> {
     /// A top-level entity.
-    pub fn top(kind: &'a str, id: &'a str) -> Key<'a> {
+    pub const fn top(kind: &'a str, id: &'a str) -> Key<'a> {
         Key {
             kind,
             parent: "",

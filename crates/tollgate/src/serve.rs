@@ -77,6 +77,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     );
     // The banner goes to stdout; scripts and tests read the URL from its first line. A closed
     // stdout is no reason to stop serving, so write errors are ignored.
+    let shutdown = shutdown_signal();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "Tollgate management API: http://{address}/");
     let _ = writeln!(out, "Authorization header (valid for one hour): {header}");
@@ -84,7 +85,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     drop(out);
     let state = AppState::new(store.clone(), DEFAULT_INSTANCE, access, DEFAULT_BODY_LIMIT);
     axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await
         .map_err(|e| format!("server error: {e}"))?;
     store.close().await;
@@ -92,22 +93,39 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+/// Resolves on SIGINT or SIGTERM. The handlers are registered when this is called, not when it
+/// is first polled, so a signal sent as soon as the banner is printed is not lost.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
+    let signals = {
+        use tokio::signal::unix::{SignalKind, signal};
+        (
+            signal(SignalKind::interrupt()).ok(),
+            signal(SignalKind::terminate()).ok(),
+        )
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = interrupt => {},
-        _ = terminate => {},
+    async move {
+        #[cfg(unix)]
+        {
+            let (interrupt, terminate) = signals;
+            tokio::select! {
+                _ = received(interrupt) => {},
+                _ = received(terminate) => {},
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down: finishing in-flight requests");
     }
-    tracing::info!("shutting down: finishing in-flight requests");
+}
+
+/// Resolves when `signal` arrives (never, if it could not be registered).
+#[cfg(unix)]
+async fn received(signal: Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(mut signal) => {
+            signal.recv().await;
+        }
+        None => std::future::pending::<()>().await,
+    }
 }

@@ -11,6 +11,8 @@ use serde_json::{Value, json};
 pub const KIND: &str = "tenantAccess";
 /// The only access name (`/tenant/access`).
 pub const ID: &str = "access";
+/// The id of the git access record (`/tenant/access/git`), also the git user name.
+pub const GIT_ID: &str = "git";
 /// The identifier that signs management tokens.
 pub const IDENTIFIER: &str = "integration";
 

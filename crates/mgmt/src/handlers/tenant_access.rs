@@ -1,8 +1,9 @@
-//! `/tenant/access`: read the access record, switch the API on and off, regenerate keys.
-//! Every change is committed first and then replaces the cached record used for authentication,
-//! so tokens signed with a replaced key stop working at once.
+//! `/tenant/access` and `/tenant/access/git`: read an access record, switch it on and off,
+//! regenerate its keys.
+//! A change to the management record is committed first and then replaces the cached record
+//! used for authentication, so tokens signed with a replaced key stop working at once.
 
-use crate::bootstrap::random_key;
+use crate::bootstrap::{GIT_ACCESS, random_key};
 use crate::error::{Failure, Outcome};
 use crate::extract::if_match::check;
 use crate::extract::{JsonBody, RequiredIfMatch};
@@ -12,20 +13,39 @@ use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use tollgate_contract::entity::tenant_access::{self, KeyKind, TenantAccess};
-use tollgate_contract::{ApiError, Etag};
+use tollgate_contract::{ApiError, Etag, IfMatch};
 use tollgate_store::{Key, Tx};
 
-const KEY: Key<'static> = Key {
-    kind: tenant_access::KIND,
-    parent: "",
-    id: tenant_access::ID,
-};
+/// Which access record a call is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// `/tenant/access`: the management API's keys (they sign SAS tokens).
+    Management,
+    /// `/tenant/access/git`: the configuration repository's keys.
+    Git,
+}
 
-async fn current(tx: &mut dyn Tx) -> Result<(TenantAccess, Etag), Failure> {
+impl Access {
+    fn key(self) -> Key<'static> {
+        match self {
+            Access::Management => Key::top(tenant_access::KIND, tenant_access::ID),
+            Access::Git => GIT_ACCESS,
+        }
+    }
+
+    fn what(self) -> &'static str {
+        match self {
+            Access::Management => "The access configuration",
+            Access::Git => "The git access configuration",
+        }
+    }
+}
+
+async fn current(tx: &mut dyn Tx, which: Access) -> Result<(TenantAccess, Etag), Failure> {
     let record = tx
-        .get(KEY)
+        .get(which.key())
         .await?
-        .ok_or_else(|| ApiError::not_found("Access configuration", tenant_access::ID))?;
+        .ok_or_else(|| ApiError::not_found("Access configuration", which.key().id))?;
     Ok((
         decode_record::<TenantAccess>(&record)?,
         Etag(record.revision),
@@ -35,23 +55,25 @@ async fn current(tx: &mut dyn Tx) -> Result<(TenantAccess, Etag), Failure> {
 async fn save(
     state: &AppState,
     mut tx: Box<dyn Tx>,
+    which: Access,
     access: TenantAccess,
 ) -> Result<Etag, Failure> {
     let body = serde_json::to_string(&access).map_err(|_| Failure(ApiError::internal()))?;
-    tx.put(KEY, &body).await?;
+    tx.put(which.key(), &body).await?;
     let etag = Etag(tx.revision());
     tx.commit().await?;
-    state.set_access(access);
+    if which == Access::Management {
+        state.set_access(access);
+    }
     Ok(etag)
 }
 
-/// `GET /tenant/access`.
-pub async fn get_access(State(state): State<AppState>) -> Outcome {
+async fn get(state: AppState, which: Access) -> Outcome {
     let record = state
         .store()
-        .get(state.instance(), KEY)
+        .get(state.instance(), which.key())
         .await?
-        .ok_or_else(|| ApiError::not_found("Access configuration", tenant_access::ID))?;
+        .ok_or_else(|| ApiError::not_found("Access configuration", which.key().id))?;
     let access = decode_record::<TenantAccess>(&record)?;
     Ok(respond::json(
         StatusCode::OK,
@@ -60,35 +82,68 @@ pub async fn get_access(State(state): State<AppState>) -> Outcome {
     ))
 }
 
+async fn patch(state: AppState, which: Access, condition: IfMatch, body: &[u8]) -> Outcome {
+    let mut tx = state.store().begin(state.instance()).await?;
+    let (access, etag) = current(tx.as_mut(), which).await?;
+    check(Some(&condition), etag, which.what())?;
+    let access = access.patched(body)?;
+    let etag = save(&state, tx, which, access).await?;
+    Ok(respond::empty(StatusCode::NO_CONTENT, Some(etag)))
+}
+
+async fn regenerate(state: AppState, which: Access, kind: KeyKind) -> Outcome {
+    let mut tx = state.store().begin(state.instance()).await?;
+    let (mut access, _) = current(tx.as_mut(), which).await?;
+    access.set_key(kind, random_key());
+    save(&state, tx, which, access).await?;
+    tracing::info!(access = ?which, key = ?kind, "regenerated an access key");
+    Ok(respond::empty(StatusCode::NO_CONTENT, None))
+}
+
+/// `GET /tenant/access`.
+pub async fn get_access(State(state): State<AppState>) -> Outcome {
+    get(state, Access::Management).await
+}
+
 /// `PATCH /tenant/access` with `{"enabled": bool}`.
 pub async fn patch_access(
     State(state): State<AppState>,
     RequiredIfMatch(condition): RequiredIfMatch,
     JsonBody(body): JsonBody,
 ) -> Outcome {
-    let mut tx = state.store().begin(state.instance()).await?;
-    let (access, etag) = current(tx.as_mut()).await?;
-    check(Some(&condition), etag, "The access configuration")?;
-    let access = access.patched(&body)?;
-    let etag = save(&state, tx, access).await?;
-    Ok(respond::empty(StatusCode::NO_CONTENT, Some(etag)))
-}
-
-async fn regenerate(state: AppState, kind: KeyKind) -> Outcome {
-    let mut tx = state.store().begin(state.instance()).await?;
-    let (mut access, _) = current(tx.as_mut()).await?;
-    access.set_key(kind, random_key());
-    save(&state, tx, access).await?;
-    tracing::info!(key = ?kind, "regenerated a management key");
-    Ok(respond::empty(StatusCode::NO_CONTENT, None))
+    patch(state, Access::Management, condition, &body).await
 }
 
 /// `POST /tenant/access/regeneratePrimaryKey`.
 pub async fn regenerate_primary_key(State(state): State<AppState>) -> Outcome {
-    regenerate(state, KeyKind::Primary).await
+    regenerate(state, Access::Management, KeyKind::Primary).await
 }
 
 /// `POST /tenant/access/regenerateSecondaryKey`.
 pub async fn regenerate_secondary_key(State(state): State<AppState>) -> Outcome {
-    regenerate(state, KeyKind::Secondary).await
+    regenerate(state, Access::Management, KeyKind::Secondary).await
+}
+
+/// `GET /tenant/access/git`.
+pub async fn get_git_access(State(state): State<AppState>) -> Outcome {
+    get(state, Access::Git).await
+}
+
+/// `PATCH /tenant/access/git` with `{"enabled": bool}` (in the legacy contract).
+pub async fn patch_git_access(
+    State(state): State<AppState>,
+    RequiredIfMatch(condition): RequiredIfMatch,
+    JsonBody(body): JsonBody,
+) -> Outcome {
+    patch(state, Access::Git, condition, &body).await
+}
+
+/// `POST /tenant/access/git/regeneratePrimaryKey`.
+pub async fn regenerate_git_primary_key(State(state): State<AppState>) -> Outcome {
+    regenerate(state, Access::Git, KeyKind::Primary).await
+}
+
+/// `POST /tenant/access/git/regenerateSecondaryKey`.
+pub async fn regenerate_git_secondary_key(State(state): State<AppState>) -> Outcome {
+    regenerate(state, Access::Git, KeyKind::Secondary).await
 }

@@ -27,5 +27,6 @@ mod replay;
 mod samples;
 mod schemas;
 mod subscriptions;
+mod tenant;
 mod user_tokens;
 mod users;

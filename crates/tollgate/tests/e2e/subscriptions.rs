@@ -278,7 +278,7 @@ async fn indexes_are_built_for_older_stores(engine: Engine) {
     );
     assert!(s.terminate());
 
-    // Make it an older store: no index rows, no marker.
+    // Make it an older store: no index rows, no feature markers.
     let store = tollgate_store::open(&s.database_url).await.unwrap();
     let mut tx = store.begin("default").await.unwrap();
     let indexes = [
@@ -299,8 +299,12 @@ async fn indexes_are_built_for_older_stores(engine: Engine) {
             );
         }
     }
-    for feature in ["subscriptionIndexes", "userEmailIndex"] {
-        assert!(tx.delete(Key::top("storeFeature", feature)).await.unwrap());
+    for feature in tx.list("storeFeature", "").await.unwrap() {
+        assert!(
+            tx.delete(Key::top("storeFeature", &feature.id))
+                .await
+                .unwrap()
+        );
     }
     tx.commit().await.unwrap();
     store.close().await;
