@@ -197,6 +197,7 @@ SUPPORTED_HEAD = {
     "ApiOperationPolicy_Get": "200 + ETag, or 404 when no policy",
     "Backend_Get": "200 + ETag, or 404; no body",
     "Logger_Get": "200 + ETag, or 404; no body",
+    "QuotaByPeriodKeys_Get": "200, or 404; no body (counters have no ETag)",
     "TenantAccessGit_Get": "200 + ETag; PATCH {enabled} also accepted, as the legacy docs describe",
     "EmailTemplate_Get": "200 + ETag, or 404; no body",
     "OpenIdConnectProvider_Get": "200 + ETag, or 404; no body",

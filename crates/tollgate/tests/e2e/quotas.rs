@@ -103,4 +103,12 @@ async fn counters_are_read_and_reset(engine: Engine) {
         .await;
     assert_eq!(missing.status, 404);
     assert_eq!(s.get(&format!("/quotas/ba/9_P1D?{V17}")).await.status, 404);
+    let head = s
+        .send("HEAD", &format!("/quotas/ba/0_P1D?{V17}"), None, &[])
+        .await;
+    assert_eq!((head.status, head.text.as_str()), (200, ""));
+    let missing = s
+        .send("HEAD", &format!("/quotas/ba/9_P1D?{V17}"), None, &[])
+        .await;
+    assert_eq!(missing.status, 404);
 }
