@@ -5,13 +5,13 @@
 //! 2017-03-01, 50 on it. Enumerated values are accepted in any case and stored in the contract's
 //! spelling. Lists never show `clientSecret` or `resourceOwnerPassword`; a single GET does.
 
-use super::Entity;
+use super::{Entity, with_id};
 use crate::body::{decode, nullable};
 use crate::odata::{FieldKind, FieldSpec, FieldValue};
 use crate::validate::Validator;
 use crate::{ApiError, ApiVersion};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::borrow::Cow;
 
 const METHODS: &[&str] = &[
@@ -296,13 +296,8 @@ impl Entity for AuthorizationServer {
     }
 
     fn render(&self, _: ApiVersion, wire_id: &str) -> Value {
-        // `id` first, then every field (unset ones as `null`, as the GET example shows them).
-        let mut out = serde_json::Map::new();
-        out.insert("id".into(), json!(wire_id));
-        if let Ok(Value::Object(fields)) = serde_json::to_value(self) {
-            out.extend(fields);
-        }
-        Value::Object(out)
+        // Unset fields as `null`, as the GET example shows them.
+        with_id(wire_id, self)
     }
 
     fn render_in_list(&self, version: ApiVersion, wire_id: &str) -> Value {
@@ -318,6 +313,7 @@ impl Entity for AuthorizationServer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const V17: ApiVersion = ApiVersion::V2017_03_01;
 

@@ -84,6 +84,17 @@ pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     }
 }
 
+/// The wire form of an entity whose stored shape is its wire shape: `id` first, then every stored
+/// field (unset optional fields as the entity serializes them).
+pub fn with_id(wire_id: &str, entity: &impl Serialize) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    out.insert("id".into(), serde_json::Value::String(wire_id.to_owned()));
+    if let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(entity) {
+        out.extend(fields);
+    }
+    serde_json::Value::Object(out)
+}
+
 /// The `id` of an entity on the wire: its relative URL under `parent` (`""` or `/apis/{apiId}`).
 pub fn wire_id<E: Entity>(parent: &str, id: &str) -> String {
     format!("{parent}{}/{id}", E::COLLECTION)

@@ -1,13 +1,13 @@
 //! OpenID Connect provider: a sign-in for the developer console, since 2016-07-07
 //! (REFERENCE §16.4). Optional fields that are not set are omitted, as in the examples.
 
-use super::Entity;
+use super::{Entity, with_id};
 use crate::body::{decode, nullable};
 use crate::odata::{FieldKind, FieldSpec, FieldValue};
 use crate::validate::Validator;
 use crate::{ApiError, ApiVersion};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
 use std::borrow::Cow;
 
 /// A stored OpenID Connect provider.
@@ -124,18 +124,14 @@ impl Entity for OpenIdConnectProvider {
     }
 
     fn render(&self, _: ApiVersion, wire_id: &str) -> Value {
-        let mut out = serde_json::Map::new();
-        out.insert("id".into(), json!(wire_id));
-        if let Ok(Value::Object(fields)) = serde_json::to_value(self) {
-            out.extend(fields);
-        }
-        Value::Object(out)
+        with_id(wire_id, self)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     fn put(body: Value) -> Result<OpenIdConnectProvider, ApiError> {
         OpenIdConnectProvider::from_put(ApiVersion::V2017_03_01, body.to_string().as_bytes())
