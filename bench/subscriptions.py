@@ -58,7 +58,8 @@ def rss_mib(pid):
 def main():
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "tollgate", "--bin", "tollgate"], cwd=ROOT,
                    check=True)
-    data = tempfile.mkdtemp(prefix="tollgate-bench-subscriptions-")
+    data_dir = tempfile.TemporaryDirectory(prefix="tollgate-bench-subscriptions-")
+    data = data_dir.name
     env = dict(os.environ, TOLLGATE_PRIMARY_KEY=KEY, TOLLGATE_LOG="warn")
     server = subprocess.Popen([BIN, "serve", "--no-samples", "--data-dir", data, "--management-listen",
                                "127.0.0.1:0"], env=env, stdout=subprocess.PIPE, text=True)
@@ -100,6 +101,7 @@ def main():
     finally:
         server.terminate()
         server.wait(timeout=10)
+        data_dir.cleanup()
 
 
 if __name__ == "__main__":

@@ -124,9 +124,14 @@ fn read<'a>(subject: &Subject, item: &'a dyn Fields, env: Option<&'a Scope<'a>>)
     }
 }
 
-/// Unicode lowercase, char by char.
-fn fold(s: &str) -> String {
-    s.chars().flat_map(char::to_lowercase).collect()
+/// Unicode lowercase, char by char, without allocating (this runs for every listed entity).
+fn fold(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().flat_map(char::to_lowercase)
+}
+
+/// Compares two strings by their lowercase forms.
+fn cmp_folded(a: &str, b: &str) -> Ordering {
+    fold(a).cmp(fold(b))
 }
 
 fn holds(op: CompareOp, ord: Option<Ordering>) -> bool {
@@ -151,10 +156,9 @@ fn eval_compare(c: &Comparison, item: &dyn Fields, env: Option<&Scope<'_>>) -> b
         // An empty collection counts as null.
         (Value::Many(v), Literal::Null) => (op == CompareOp::Eq) == v.is_empty(),
         (_, Literal::Null) => op == CompareOp::Ne,
-        (Value::One(s), Literal::String(lit)) => holds(op, Some(fold(s).cmp(&fold(lit)))),
+        (Value::One(s), Literal::String(lit)) => holds(op, Some(cmp_folded(s, lit))),
         (Value::Many(v), Literal::String(lit)) => {
-            let lit = fold(lit);
-            v.iter().any(|s| holds(op, Some(fold(s).cmp(&lit))))
+            v.iter().any(|s| holds(op, Some(cmp_folded(s, lit))))
         }
         (Value::Bool(b), Literal::Bool(lit)) => holds(op, Some(b.cmp(lit))),
         (Value::Number(n), Literal::Number(lit)) => holds(op, n.partial_cmp(lit)),
@@ -163,17 +167,36 @@ fn eval_compare(c: &Comparison, item: &dyn Fields, env: Option<&Scope<'_>>) -> b
     }
 }
 
+/// `needle` is already folded.
 fn apply(function: Function, haystack: &str, needle: &str) -> bool {
-    let haystack = fold(haystack);
     match function {
-        Function::SubstringOf | Function::Contains => haystack.contains(needle),
-        Function::StartsWith => haystack.starts_with(needle),
-        Function::EndsWith => haystack.ends_with(needle),
+        Function::StartsWith => {
+            let mut folded = fold(haystack);
+            needle.chars().all(|c| folded.next() == Some(c))
+        }
+        // Containment and suffixes need the folded haystack; ASCII text (ids, names, most
+        // values) is matched without building it.
+        _ if haystack.is_ascii() && needle.is_ascii() => {
+            let (hay, pin) = (haystack.as_bytes(), needle.as_bytes());
+            match function {
+                Function::EndsWith => {
+                    hay.len() >= pin.len() && hay[hay.len() - pin.len()..].eq_ignore_ascii_case(pin)
+                }
+                _ => pin.is_empty() || hay.windows(pin.len()).any(|w| w.eq_ignore_ascii_case(pin)),
+            }
+        }
+        _ => {
+            let haystack: String = fold(haystack).collect();
+            match function {
+                Function::EndsWith => haystack.ends_with(needle),
+                _ => haystack.contains(needle),
+            }
+        }
     }
 }
 
 fn eval_call(c: &Call, item: &dyn Fields, env: Option<&Scope<'_>>) -> bool {
-    let needle = fold(&c.needle);
+    let needle: String = fold(&c.needle).collect();
     match read(&c.subject, item, env) {
         Value::One(s) => apply(c.function, &s, &needle),
         Value::Many(v) => v.iter().any(|s| apply(c.function, s, &needle)),

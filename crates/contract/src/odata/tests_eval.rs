@@ -341,3 +341,31 @@ fn wrong_value_types_never_match() {
         ],
     );
 }
+
+#[test]
+fn functions_fold_case_with_and_without_ascii() {
+    let ascii = Item::default().name("Echo API v2");
+    check(
+        &ascii,
+        &[
+            ("startswith(name, 'ECHO')", true),
+            ("endswith(name, 'API V2')", true),
+            ("contains(name, 'o a')", true),
+            ("contains(name, '')", true),
+            ("endswith(name, 'Echo API v2 and more')", false),
+            ("startswith(name, 'Echo API v2 and more')", false),
+        ],
+    );
+    let unicode = Item::default().name("Ärger Über Straße");
+    check(
+        &unicode,
+        &[
+            ("startswith(name, 'ärger')", true),
+            ("endswith(name, 'STRASSE')", false),
+            ("endswith(name, 'STRAßE')", true),
+            ("contains(name, 'über')", true),
+            ("name eq 'ärger über straße'", true),
+            ("name gt 'ärger'", true),
+        ],
+    );
+}
