@@ -16,6 +16,7 @@ use axum::response::Response;
 use axum::routing::{MethodRouter, get, post};
 use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::backend::Backend;
+use tollgate_contract::entity::certificate::Certificate;
 use tollgate_contract::entity::group::Group;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::product::Product;
@@ -118,6 +119,13 @@ pub fn router(state: AppState) -> Router {
         .route("/products/{productId}/policies/{policyId}", any_policy())
         .route("/properties", collection::<Property>())
         .route("/properties/{propId}", entity::<Property>())
+        .route("/certificates", collection::<Certificate>())
+        .route(
+            "/certificates/{certificateId}",
+            get(resource::get::<Certificate>)
+                .put(resource::put::<Certificate>)
+                .delete(resource::delete::<Certificate>),
+        )
         .route("/backends", collection::<Backend>())
         .route("/backends/{backendid}", entity::<Backend>())
         .route(

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod backend;
+pub mod certificate;
 pub mod group;
 pub mod operation;
 pub mod policy;

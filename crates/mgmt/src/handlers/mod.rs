@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod backend;
+pub mod certificate;
 pub mod export;
 pub mod fetch;
 pub mod group;

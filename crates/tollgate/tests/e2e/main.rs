@@ -5,6 +5,7 @@ mod common;
 
 mod apis;
 mod auth;
+mod certificates;
 mod cli;
 mod contract;
 mod durability;
@@ -14,6 +15,7 @@ mod import;
 mod integrity;
 mod lists;
 mod operations;
+mod pfx;
 mod policies;
 mod products;
 mod replay;
