@@ -22,6 +22,10 @@ const IMPLEMENTED: &[&str] = &[
     "Backend_CreateOrUpdate",
     "Backend_Update",
     "Backend_Delete",
+    "Certificate_List",
+    "Certificate_Get",
+    "Certificate_CreateOrUpdate",
+    "Certificate_Delete",
     "Policy_List",
     "Policy_Get",
     "Policy_CreateOrUpdate",
@@ -95,10 +99,6 @@ const IMPLEMENTED: &[&str] = &[
     "ProductSubscriptions_List",
     "UserSubscription_List",
     "User_GenerateSsoUrl",
-    "Certificate_List",
-    "Certificate_Get",
-    "Certificate_CreateOrUpdate",
-    "Certificate_Delete",
     // Not User_GetSharedAccessToken: its one example asks for a token expiring 2017-05-13, in the
     // past, which Tollgate refuses (400 naming `expiry`); tests/e2e/user_tokens.rs covers it.
 ];
