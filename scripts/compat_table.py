@@ -47,6 +47,11 @@ SUPPORTED = {
     "Backend_CreateOrUpdate": "legacy `host` shape before 2016-10-10, see Decisions",
     "Backend_Update": "",
     "Backend_Delete": "",
+    # apimcertificates.json
+    "Certificate_List": "filters id, subject, thumbprint, expirationDate",
+    "Certificate_Get": "",
+    "Certificate_CreateOrUpdate": "PKCS#12 upload; add or update in every version (If-Match to update); key sealed at rest, see Decisions",
+    "Certificate_Delete": "400 while a backend or an authentication-certificate policy uses it",
     # apimtenant.json (path /tenant/{accessName})
     "TenantAccess_Get": "accessName must be `access`",
     "TenantAccess_Update": "accessName must be `access`",
@@ -203,6 +208,7 @@ SUPPORTED_HEAD = {
     "OpenIdConnectProvider_Get": "200 + ETag, or 404; no body",
     "IdentityProvider_Get": "200 + ETag, or 404; no body",
     "AuthorizationServer_Get": "200 + ETag, or 404; no body",
+    "Certificate_Get": "200 + ETag, or 404; no body",
     "TenantAccess_Get": "200 + ETag; accessName must be `access`",
     "Policy_Get": "200 + ETag, or 404 when no global policy; legacy path /tenant/policy",
 }

@@ -7,8 +7,14 @@
 //! accepted too; its signature covers the minute-precision expiry re-rendered in round-trip form.
 //!
 //! Verification compares signatures in constant time and accepts either of the two current keys.
+//!
+//! Beside the tokens: Argon2id password hashes ([`password`]), user and sign-on tokens
+//! ([`user_token`]), PKCS#12 certificate files ([`pfx`]) and sealing secrets at rest under the
+//! server secret ([`seal`]).
 
 pub mod password;
+pub mod pfx;
+pub mod seal;
 pub mod user_token;
 
 use base64::Engine;

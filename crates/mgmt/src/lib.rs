@@ -18,5 +18,6 @@ mod state;
 mod views;
 
 pub use bootstrap::{InitialKeys, bootstrap_instance};
+pub use handlers::certificate::sealed_under_other_secret;
 pub use router::router;
 pub use state::{AppState, DEFAULT_BODY_LIMIT};

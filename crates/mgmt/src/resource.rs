@@ -56,6 +56,20 @@ pub trait Resource: Entity {
         Ok(id.to_owned())
     }
 
+    /// Whether `PUT` adds or replaces in every api-version, not only from 2016-10-10 (the
+    /// legacy contract says so for certificates: "add or update").
+    const PUT_ADDS_OR_UPDATES: bool = false;
+
+    /// Completes an entity built from a `PUT` body with what needs the server's state (e.g.
+    /// opening and sealing an uploaded certificate). Runs before the write transaction begins,
+    /// so slow work holds no lock.
+    fn admit(
+        _state: &AppState,
+        entity: Self,
+    ) -> impl Future<Output = Result<Self, Failure>> + Send {
+        async { Ok(entity) }
+    }
+
     /// Rules checked before `entity` is written (created when `old` is `None`).
     fn check_write(
         _tx: &mut dyn Tx,
@@ -328,14 +342,14 @@ pub async fn put<E: Resource>(
     available::<E>(version)?;
     let (parent_id, id) = split::<E>(&params);
     let id = &E::stored_id(version, entity_id::<E>(id)?)?;
-    let entity = E::from_put(version, &body)?;
+    let entity = E::admit(&state, E::from_put(version, &body)?).await?;
     let mut tx = state.store().begin(state.instance()).await?;
     let place = place::<E>(&mut Reader::Tx(tx.as_mut()), parent_id).await?;
     let key = place.key(E::KIND, id);
     let current = tx.get(key).await?;
     let old: Option<E> = match &current {
         Some(record) => {
-            if !version.put_upserts() {
+            if !version.put_upserts() && !E::PUT_ADDS_OR_UPDATES {
                 let message = format!(
                     "{} '{id}' already exists; update it with PATCH.",
                     E::TYPE_NAME

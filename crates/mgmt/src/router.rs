@@ -18,6 +18,7 @@ use axum::routing::{MethodRouter, get, post};
 use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::authorization_server::AuthorizationServer;
 use tollgate_contract::entity::backend::Backend;
+use tollgate_contract::entity::certificate::Certificate;
 use tollgate_contract::entity::email_template::EmailTemplate;
 use tollgate_contract::entity::group::Group;
 use tollgate_contract::entity::identity_provider::IdentityProvider;
@@ -127,6 +128,13 @@ pub fn router(state: AppState) -> Router {
         .route("/products/{productId}/policies/{policyId}", any_policy())
         .route("/properties", collection::<Property>())
         .route("/properties/{propId}", entity::<Property>())
+        .route("/certificates", collection::<Certificate>())
+        .route(
+            "/certificates/{certificateId}",
+            get(resource::get::<Certificate>)
+                .put(resource::put::<Certificate>)
+                .delete(resource::delete::<Certificate>),
+        )
         .route("/backends", collection::<Backend>())
         .route("/backends/{backendid}", entity::<Backend>())
         .route("/authorizationServers", collection::<AuthorizationServer>())

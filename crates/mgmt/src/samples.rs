@@ -12,6 +12,7 @@ use axum::http::{Request, header};
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use std::sync::Arc;
+use tollgate_auth::seal::{Sealer, ServerSecret};
 use tollgate_contract::entity::tenant_access::TenantAccess;
 use tollgate_store::Store;
 use tower::ServiceExt;
@@ -142,7 +143,9 @@ pub async fn seed(
     instance: &str,
     access: &TenantAccess,
 ) -> Result<(), String> {
-    let state = AppState::new(store, instance, access.clone(), DEFAULT_BODY_LIMIT);
+    // The samples seal nothing (they have no certificates): a throwaway secret serves.
+    let sealer = Sealer::new(&ServerSecret::generate());
+    let state = AppState::new(store, instance, access.clone(), DEFAULT_BODY_LIMIT, sealer);
     let app = router(state);
     let authorization = tollgate_auth::sign(
         &access.id,

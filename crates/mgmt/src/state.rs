@@ -4,6 +4,7 @@ use crate::views::Views;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
+use tollgate_auth::seal::Sealer;
 use tollgate_contract::entity::tenant_access::TenantAccess;
 use tollgate_store::Store;
 
@@ -26,18 +27,22 @@ struct Inner {
     body_limit: usize,
     /// Decoded collections, for lists.
     views: Views,
+    /// Seals secrets at rest (certificate key material) under the server secret.
+    sealer: Sealer,
 }
 
 /// Verified headers remembered at most; the memory is emptied when full.
 const MAX_VERIFIED: usize = 4096;
 
 impl AppState {
-    /// State for serving `instance` of `store`, whose access record is `access`.
+    /// State for serving `instance` of `store`, whose access record is `access`; `sealer` is
+    /// the server secret's (every node of a store needs the same).
     pub fn new(
         store: Arc<dyn Store>,
         instance: impl Into<String>,
         access: TenantAccess,
         body_limit: usize,
+        sealer: Sealer,
     ) -> AppState {
         AppState {
             inner: Arc::new(Inner {
@@ -47,6 +52,7 @@ impl AppState {
                 verified: RwLock::new(HashMap::new()),
                 body_limit,
                 views: Views::default(),
+                sealer,
             }),
         }
     }
@@ -116,6 +122,11 @@ impl AppState {
     /// Decoded collections, for lists.
     pub(crate) fn views(&self) -> &Views {
         &self.inner.views
+    }
+
+    /// The sealer of the server secret.
+    pub(crate) fn sealer(&self) -> &Sealer {
+        &self.inner.sealer
     }
 
     /// The body size limit.

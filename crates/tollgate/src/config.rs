@@ -47,6 +47,8 @@ struct FileConfig {
 pub struct Settings {
     /// The database URL.
     pub database_url: String,
+    /// The data directory (the server secret's file is there, and the SQLite file by default).
+    pub data_dir: PathBuf,
     /// The management listener address.
     pub management_listen: SocketAddr,
 }
@@ -59,6 +61,7 @@ const KNOWN_ENV: &[&str] = &[
     "TOLLGATE_MANAGEMENT_LISTEN",
     "TOLLGATE_PRIMARY_KEY",
     "TOLLGATE_SECONDARY_KEY",
+    "TOLLGATE_SECRET",
     "TOLLGATE_NO_SAMPLES",
     "TOLLGATE_LOG",
     "TOLLGATE_TEST_POSTGRES_URL",
@@ -96,6 +99,14 @@ fn read_file(path: &Option<PathBuf>) -> Result<FileConfig, String> {
 }
 
 impl StoreArgs {
+    /// The data directory after layering.
+    fn data_dir(&self, file: &FileConfig) -> PathBuf {
+        self.data_dir
+            .clone()
+            .or_else(|| file.data_dir.clone())
+            .unwrap_or_else(|| DEFAULT_DATA_DIR.into())
+    }
+
     /// The database URL after layering; reads the config file.
     fn resolve(&self, file: &FileConfig) -> String {
         if let Some(url) = self
@@ -105,11 +116,7 @@ impl StoreArgs {
         {
             return url;
         }
-        let dir = self
-            .data_dir
-            .clone()
-            .or_else(|| file.data_dir.clone())
-            .unwrap_or_else(|| DEFAULT_DATA_DIR.into());
+        let dir = self.data_dir(file);
         format!("sqlite://{}", dir.join("tollgate.db").display())
     }
 
@@ -138,6 +145,7 @@ impl ServeArgs {
         };
         Ok(Settings {
             database_url: self.store.resolve(&file),
+            data_dir: self.store.data_dir(&file),
             management_listen,
         })
     }

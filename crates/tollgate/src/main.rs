@@ -2,6 +2,7 @@
 //! and nothing else.
 
 mod config;
+mod secret;
 mod serve;
 mod token;
 

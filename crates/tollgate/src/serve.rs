@@ -5,7 +5,11 @@ use crate::config::ServeArgs;
 use chrono::{Duration, Utc};
 use std::io::Write;
 use std::sync::Arc;
-use tollgate_mgmt::{AppState, DEFAULT_BODY_LIMIT, InitialKeys, bootstrap_instance, router};
+use tollgate_auth::seal::Sealer;
+use tollgate_mgmt::{
+    AppState, DEFAULT_BODY_LIMIT, InitialKeys, bootstrap_instance, router,
+    sealed_under_other_secret,
+};
 use tollgate_store::Store;
 
 /// The instance the direct management API serves.
@@ -65,6 +69,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let access = bootstrap_instance(&store, DEFAULT_INSTANCE, &initial_keys(), samples)
         .await
         .map_err(|e| format!("cannot prepare the instance: {e}"))?;
+    let sealer = server_sealer(&settings.data_dir, store.as_ref()).await?;
     let listener = tokio::net::TcpListener::bind(settings.management_listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", settings.management_listen))?;
@@ -83,7 +88,13 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let _ = writeln!(out, "Authorization header (valid for one hour): {header}");
     let _ = out.flush();
     drop(out);
-    let state = AppState::new(store.clone(), DEFAULT_INSTANCE, access, DEFAULT_BODY_LIMIT);
+    let state = AppState::new(
+        store.clone(),
+        DEFAULT_INSTANCE,
+        access,
+        DEFAULT_BODY_LIMIT,
+        sealer,
+    );
     axum::serve(listener, router(state))
         .with_graceful_shutdown(shutdown)
         .await
@@ -91,6 +102,43 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The sealer of the server secret (`TOLLGATE_SECRET`, or the data directory's file); says which
+/// key it is, and names the stored certificates another secret sealed, which this node cannot
+/// open.
+async fn server_sealer(data_dir: &std::path::Path, store: &dyn Store) -> Result<Sealer, String> {
+    let (secret, source) = crate::secret::load(std::env::var("TOLLGATE_SECRET").ok(), data_dir)?;
+    let sealer = Sealer::new(&secret);
+    let key_id = sealer.key_id();
+    match &source {
+        crate::secret::Source::Environment => {
+            tracing::info!(%key_id, "server secret from TOLLGATE_SECRET");
+        }
+        crate::secret::Source::File(path) => {
+            tracing::info!(%key_id, path = %path.display(), "server secret read");
+        }
+        crate::secret::Source::Created(path) => {
+            tracing::info!(%key_id, path = %path.display(), "server secret created");
+        }
+    }
+    if store.engine() == "postgres" && source != crate::secret::Source::Environment {
+        tracing::warn!(
+            "the server secret comes from this node's data directory: nodes sharing a PostgreSQL \
+             store must all use the same secret; set TOLLGATE_SECRET identically on each"
+        );
+    }
+    let others = sealed_under_other_secret(store, DEFAULT_INSTANCE, &sealer)
+        .await
+        .map_err(|e| format!("cannot read the certificates: {e}"))?;
+    for (id, sealed_with) in others {
+        tracing::error!(
+            certificate = %id, %sealed_with, %key_id,
+            "this certificate's key was sealed under another server secret and cannot be used \
+             here: start with the secret that sealed it (TOLLGATE_SECRET), or upload it again"
+        );
+    }
+    Ok(sealer)
 }
 
 /// Resolves on SIGINT or SIGTERM. The handlers are registered when this is called, not when it

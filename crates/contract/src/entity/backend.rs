@@ -6,6 +6,7 @@
 //! the TLS switches `properties.skipCertificate{Chain,Name}Validation`.
 
 use super::Entity;
+use super::certificate::Certificate;
 use crate::body::decode;
 use crate::odata::{FieldKind, FieldSpec, FieldValue};
 use crate::validate::Validator;
@@ -316,6 +317,13 @@ impl Backend {
                 &format!("{at}.clientCertificateThumbprint"),
                 &sf.client_certificate_thumbprint,
             );
+            if let Some(thumbprint) = &sf.client_certificate_thumbprint {
+                check_thumbprint(
+                    &mut v,
+                    &format!("{at}.clientCertificateThumbprint"),
+                    thumbprint,
+                );
+            }
             v.required(
                 &format!("{at}.managementEndpoints"),
                 &sf.management_endpoints,
@@ -333,6 +341,9 @@ impl Backend {
         if let Some(c) = &self.credentials {
             if let Some(certs) = &c.certificate {
                 v.max_items("credentials.certificate", certs, 32);
+                for (i, thumbprint) in certs.iter().enumerate() {
+                    check_thumbprint(&mut v, &format!("credentials.certificate[{i}]"), thumbprint);
+                }
             }
             if let Some(auth) = &c.authorization {
                 v.required("credentials.authorization.scheme", &auth.scheme);
@@ -427,6 +438,20 @@ fn validate_host(v: &mut Validator, host: &str) {
             "host",
             "Pattern",
             "host must be a bare host name without scheme, port or path, e.g. backend.contoso.com",
+        );
+    }
+}
+
+/// A reference to a certificate of the service by its thumbprint: 40 hexadecimal digits. (Whether
+/// such a certificate exists is not checked; deleting one that is referenced is refused.)
+fn check_thumbprint(v: &mut Validator, target: &str, thumbprint: &str) {
+    if !Certificate::is_thumbprint(thumbprint) {
+        v.fail(
+            target,
+            "Thumbprint",
+            format!(
+                "{target} must be a certificate thumbprint (SHA-1, 40 hexadecimal digits), got '{thumbprint}'"
+            ),
         );
     }
 }
@@ -615,7 +640,7 @@ mod tests {
             targets(Backend::from_put(V2017, auth).unwrap_err()),
             ["credentials.authorization.parameter"]
         );
-        let sf = br#"{"url":"fabric:/app/svc","protocol":"http","properties":{"serviceFabricCluster":{"managementEndpoints":["https://c"],"clientCertificateThumbprint":"AB","partitionResolutionRequestTimeout":"PT5M"}}}"#;
+        let sf = br#"{"url":"fabric:/app/svc","protocol":"http","properties":{"serviceFabricCluster":{"managementEndpoints":["https://c"],"clientCertificateThumbprint":"C0F0AE5B3D8E1DF7A32FCB0BB1B43C8A704C54FF","partitionResolutionRequestTimeout":"PT5M"}}}"#;
         assert!(Backend::from_put(V2017, sf).is_ok());
         assert_eq!(
             targets(Backend::from_put(V2016, sf).unwrap_err()),
@@ -626,6 +651,16 @@ mod tests {
                 Backend::from_put(V2017, br#"{"url":"fabric:/a","protocol":"http"}"#).unwrap_err()
             ),
             ["url"]
+        );
+        let certs = br#"{"url":"http://a","protocol":"http","credentials":{"certificate":["fb085f34a60c2ad8eed59c58b961bd5fbefc38be","FB:08","FB085F34A60C2AD8EED59C58B961BD5FBEFC38BEAA"]}}"#;
+        assert_eq!(
+            targets(Backend::from_put(V2017, certs).unwrap_err()),
+            ["credentials.certificate[1]", "credentials.certificate[2]"]
+        );
+        let sf_bad = br#"{"url":"fabric:/app/svc","protocol":"http","properties":{"serviceFabricCluster":{"managementEndpoints":["https://c"],"clientCertificateThumbprint":"AB"}}}"#;
+        assert_eq!(
+            targets(Backend::from_put(V2017, sf_bad).unwrap_err()),
+            ["properties.serviceFabricCluster.clientCertificateThumbprint"]
         );
     }
 

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod authorization_server;
 pub mod backend;
+pub mod certificate;
 pub mod email_template;
 pub mod group;
 pub mod identity_provider;

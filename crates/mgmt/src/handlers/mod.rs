@@ -3,6 +3,7 @@
 pub mod api;
 pub mod authorization_server;
 pub mod backend;
+pub mod certificate;
 pub mod email_template;
 pub mod export;
 pub mod fetch;

@@ -22,6 +22,10 @@ const IMPLEMENTED: &[&str] = &[
     "Backend_CreateOrUpdate",
     "Backend_Update",
     "Backend_Delete",
+    "Certificate_List",
+    "Certificate_Get",
+    "Certificate_CreateOrUpdate",
+    "Certificate_Delete",
     "Policy_List",
     "Policy_Get",
     "Policy_CreateOrUpdate",
@@ -310,11 +314,47 @@ const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
          the same state as `null`",
     ),
     (
+        "ApiManagementListCertificates",
+        "value[*].thumbprint",
+        "a thumbprint is the SHA-1 of the certificate, and the recorded certificates are not \
+         available: the replay uploads certificates made at test time with the same subjects \
+         and expiry dates",
+    ),
+    (
+        "ApiManagementGetCertificates",
+        "thumbprint",
+        "as for ApiManagementListCertificates: the certificate is made at test time",
+    ),
+    (
+        "ApiManagementPutCertificates",
+        "thumbprint",
+        "as for ApiManagementListCertificates: the example's data is a placeholder, the replay \
+         uploads a certificate made at test time",
+    ),
+    (
         "ApiManagementGetBackends",
         "title",
         "Tollgate omits optional backend fields that are not set, as the 2017 PUT and list \
          examples do (crates/contract/src/entity/backend.rs, `skip_serializing_if`); this \
          GET example spells an unset title as `null`",
+    ),
+];
+
+/// Request fields the replay replaces, because the example's value stands for something it does
+/// not show: (example, field of the request body, reason). See [`stand_in`].
+const STAND_INS: &[(&str, &str, &str)] = &[
+    (
+        "ApiManagementPutCertificates",
+        "data",
+        "the example sends the placeholder \"Based 64 Encoded Certificate string\"; the replay sends \
+         a PKCS#12 file made at test time with the subject and expiry of the example's answer and \
+         the example's password",
+    ),
+    (
+        "ApiManagementPostUsersToken",
+        "expiry",
+        "the example, recorded in 2017, asks for a token expiring 2017-05-13, now in the past, which \
+         any server refuses; the replay asks for the same token expiring a day from now",
     ),
 ];
 
@@ -340,6 +380,10 @@ enum Prerequisite {
     /// the items of a list), or one at the request path. With `references_only`, just the user
     /// and product the request body names.
     Subscriptions { references_only: bool },
+    /// Certificates: those the example's `200` body shows (one, or the items of a list), or one
+    /// at the request path; each uploaded as a PKCS#12 file made at test time with the shown
+    /// subject and expiry (its thumbprint cannot be the recorded one).
+    Certificates,
 }
 
 /// The prerequisite of an operation's examples.
@@ -439,6 +483,7 @@ fn prerequisite(operation_id: &str) -> Prerequisite {
         "ApiSchema_Get" | "ApiSchema_Delete" => Prerequisite::Entity {
             default: |_| json!({"contentType": "application/json", "document": {"value": "{}"}}),
         },
+        "Certificate_List" | "Certificate_Get" | "Certificate_Delete" => Prerequisite::Certificates,
         "Property_List"
         | "Backend_List"
         | "Api_List"
@@ -460,23 +505,6 @@ fn generated(operation_id: &str, field: &str) -> bool {
         || (operation_id == "User_GetSharedAccessToken" && field == "value")
         || (operation_id == "Subscription_CreateOrUpdate"
             && matches!(field, "primaryKey" | "secondaryKey"))
-}
-
-/// A token request recorded in 2017 asks for an expiry now in the past, which any server refuses:
-/// the replay asks for the same kind of token expiring a day from now instead.
-fn move_expiry_to_the_future(operation_id: &str, request: &mut Request) -> Result<(), String> {
-    if operation_id != "User_GetSharedAccessToken" {
-        return Ok(());
-    }
-    let body = request
-        .body
-        .as_deref()
-        .ok_or("the token example has no body")?;
-    let mut body: Value = serde_json::from_str(body).map_err(|e| e.to_string())?;
-    let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
-    body["expiry"] = json!(tomorrow.format("%Y-%m-%dT%H:%M:%SZ").to_string());
-    request.body = Some(body.to_string());
-    Ok(())
 }
 
 /// Header names an example may carry without the swagger declaring them.
@@ -994,6 +1022,24 @@ async fn create_prerequisites(
             }
             Ok(())
         }
+        Prerequisite::Certificates => {
+            let shown = match ok_body(example) {
+                Some(list) if list["value"].is_array() => list["value"].as_array().unwrap().clone(),
+                Some(one) => vec![one.clone()],
+                None => vec![json!({
+                    "id": request.path,
+                    "subject": "CN=localhost",
+                    "expirationDate": "2019-01-12T00:00:00Z",
+                })],
+            };
+            for certificate in shown {
+                let id = certificate["id"]
+                    .as_str()
+                    .ok_or_else(|| format!("certificate without id: {}", show(&certificate)))?;
+                put_entity(s, id, certificate_upload(&certificate, "pw")?).await?;
+            }
+            Ok(())
+        }
         Prerequisite::Entity { default } => {
             let id = request.path.rsplit('/').next().unwrap_or_default();
             let body = ok_body(example).cloned().unwrap_or_else(|| default(id));
@@ -1012,6 +1058,47 @@ async fn create_prerequisites(
             Ok(())
         }
     }
+}
+
+/// An upload body (`data`, `password`) of a PKCS#12 file made now for a certificate with the
+/// `subject` and `expirationDate` that `shown` has.
+fn certificate_upload(shown: &Value, password: &str) -> Result<Value, String> {
+    let subject = shown["subject"]
+        .as_str()
+        .ok_or_else(|| format!("certificate without subject: {}", show(shown)))?;
+    let expiry = shown["expirationDate"]
+        .as_str()
+        .ok_or_else(|| format!("certificate without expirationDate: {}", show(shown)))?;
+    let file = crate::pfx::make(&crate::pfx::Spec {
+        password: password.to_owned(),
+        ..crate::pfx::spec_for(subject, expiry)
+    });
+    Ok(json!({"data": file.data(), "password": password}))
+}
+
+/// Replaces the request fields listed in [`STAND_INS`] for this example.
+fn stand_in(name: &str, example: &Value, request: &mut Request) -> Result<(), String> {
+    for (_, field, _) in STAND_INS.iter().filter(|(e, _, _)| *e == name) {
+        let mut body: Value = serde_json::from_str(request.body.as_deref().unwrap_or("{}"))
+            .map_err(|e| format!("the request body is not JSON: {e}"))?;
+        match *field {
+            "data" => {
+                let shown = example
+                    .pointer("/responses/201/body")
+                    .or_else(|| ok_body(example))
+                    .ok_or("the example shows no certificate to make")?;
+                let password = body["password"].as_str().unwrap_or("pw").to_owned();
+                body["data"] = certificate_upload(shown, &password)?["data"].clone();
+            }
+            "expiry" => {
+                let tomorrow = chrono::Utc::now() + chrono::Duration::days(1);
+                body["expiry"] = json!(tomorrow.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            }
+            other => return Err(format!("no stand-in for the field {other}")),
+        }
+        request.body = Some(body.to_string());
+    }
+    Ok(())
 }
 
 /// Creates the user and the product a subscription names (`userId`, `productId`).
@@ -1181,7 +1268,7 @@ async fn replay_inner(
         .as_object()
         .ok_or("the example has no parameters")?;
     let mut request = build_request(op, params)?;
-    move_expiry_to_the_future(&op.operation_id, &mut request)?;
+    stand_in(name, example, &mut request)?;
     let responses = example["responses"]
         .as_object()
         .ok_or("the example has no responses")?;
@@ -1251,10 +1338,10 @@ async fn replay_inner(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn examples() {
-    for (example, path, reason) in KNOWN_DIFFERENCES {
+    for (example, path, reason) in KNOWN_DIFFERENCES.iter().chain(STAND_INS) {
         assert!(
             !reason.trim().is_empty(),
-            "KNOWN_DIFFERENCES entry ({example}, {path}) has no reason"
+            "KNOWN_DIFFERENCES or STAND_INS entry ({example}, {path}) has no reason"
         );
     }
     let dir = spec_dir();
