@@ -62,7 +62,8 @@ def main():
     subprocess.run(["cargo", "build", "--release", "-q", "-p", "tollgate", "--bin", "tollgate"], cwd=ROOT, check=True)
     data = tempfile.mkdtemp(prefix="tollgate-bench-import-")
     env = dict(os.environ, TOLLGATE_PRIMARY_KEY=KEY, TOLLGATE_LOG="warn")
-    server = subprocess.Popen([BIN, "serve", "--data-dir", data, "--management-listen", "127.0.0.1:0"],
+    server = subprocess.Popen([BIN, "serve", "--data-dir", data, "--gateway-listen", "127.0.0.1:0",
+                               "--management-listen", "127.0.0.1:0"],
                               env=env, stdout=subprocess.PIPE, text=True)
     try:
         address = server.stdout.readline().strip().split("http://")[1].rstrip("/")

@@ -153,7 +153,7 @@ FIXED_URL=$(wait_banner "$WORK/fixed.out" 'fixed_json:')
 DATA=$WORK/data
 mkdir -p "$DATA"
 TOKEN=$("$TOLLGATE" token --data-dir "$DATA" --expires-in 1h)
-"$TOLLGATE" serve --data-dir "$DATA" --management-listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
+"$TOLLGATE" serve --data-dir "$DATA" --management-listen 127.0.0.1:0 --gateway-listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
 PIDS+=($!)
 TG_URL=$(wait_banner "$WORK/serve.out" 'Tollgate management API:')
 
@@ -237,7 +237,7 @@ for run in range(runs):
     os.mkdir(data_dir)
     port = free_port()
     started = time.perf_counter()
-    proc = subprocess.Popen([tollgate, "serve", "--data-dir", data_dir,
+    proc = subprocess.Popen([tollgate, "serve", "--data-dir", data_dir, "--gateway-listen", "127.0.0.1:0",
                              "--management-listen", f"127.0.0.1:{port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

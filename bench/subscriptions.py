@@ -61,7 +61,8 @@ def main():
     data_dir = tempfile.TemporaryDirectory(prefix="tollgate-bench-subscriptions-")
     data = data_dir.name
     env = dict(os.environ, TOLLGATE_PRIMARY_KEY=KEY, TOLLGATE_LOG="warn")
-    server = subprocess.Popen([BIN, "serve", "--no-samples", "--data-dir", data, "--management-listen",
+    server = subprocess.Popen([BIN, "serve", "--no-samples", "--data-dir", data, "--gateway-listen", "127.0.0.1:0",
+                               "--management-listen",
                                "127.0.0.1:0"], env=env, stdout=subprocess.PIPE, text=True)
     try:
         address = server.stdout.readline().strip().split("http://")[1].rstrip("/")

@@ -16,8 +16,10 @@ pub mod postgres;
 mod sql;
 pub mod sqlite;
 pub mod testing;
+pub mod watch;
 
 pub use cache::CachedStore;
+pub use watch::Watched;
 
 use async_trait::async_trait;
 use std::sync::Arc;
@@ -197,18 +199,19 @@ pub trait Tx: Send {
 
 /// Opens the store a URL names, running migrations: `sqlite://PATH` (created if missing; with
 /// the read cache, since one process owns the file) or `postgres://…` / `postgresql://…`
-/// (uncached: other nodes may write it).
-pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
-    if let Some(path) = url
+/// (uncached: other nodes may write it). Commits through it are published ([`Watched`]).
+pub async fn open(url: &str) -> Result<Arc<Watched>, StoreError> {
+    let store: Box<dyn Store> = if let Some(path) = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))
     {
         // This process is the SQLite file's only writer, so reads may be served from memory.
         let store = sqlite::open(std::path::Path::new(path)).await?;
-        Ok(Arc::new(CachedStore::new(Box::new(store))))
+        Box::new(CachedStore::new(Box::new(store)))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::open(url).await?))
+        Box::new(postgres::open(url).await?)
     } else {
-        Err(StoreError::UnsupportedUrl(url.to_owned()))
-    }
+        return Err(StoreError::UnsupportedUrl(url.to_owned()));
+    };
+    Ok(Arc::new(Watched::new(store)))
 }

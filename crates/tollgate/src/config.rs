@@ -9,7 +9,7 @@ use std::path::PathBuf;
 /// Where the store is and where to listen: shared by `serve` and `token`.
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
-    /// A TOML file with any of: data-dir, database-url, management-listen.
+    /// A TOML file with any of: data-dir, database-url, management-listen, gateway-listen, role.
     #[arg(long, env = "TOLLGATE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory for Tollgate's data (the SQLite file by default) [default: ./tollgate-data]
@@ -31,6 +31,36 @@ pub struct ServeArgs {
     /// Address of the management API [default: 127.0.0.1:8281]
     #[arg(long, env = "TOLLGATE_MANAGEMENT_LISTEN", value_name = "ADDR")]
     pub management_listen: Option<SocketAddr>,
+    /// Address of the gateway [default: 127.0.0.1:8280]
+    #[arg(long, env = "TOLLGATE_GATEWAY_LISTEN", value_name = "ADDR")]
+    pub gateway_listen: Option<SocketAddr>,
+    /// Which planes this node runs [default: all]
+    #[arg(long, env = "TOLLGATE_ROLE", value_enum)]
+    pub role: Option<Role>,
+}
+
+/// The planes a node runs.
+#[derive(clap::ValueEnum, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The management API and the gateway.
+    All,
+    /// The management API only.
+    Management,
+    /// The gateway only.
+    Gateway,
+}
+
+impl Role {
+    /// Whether the management API runs.
+    pub fn management(self) -> bool {
+        self != Role::Gateway
+    }
+
+    /// Whether the gateway runs.
+    pub fn gateway(self) -> bool {
+        self != Role::Management
+    }
 }
 
 /// The optional TOML file; unknown keys are refused.
@@ -40,6 +70,8 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     database_url: Option<String>,
     management_listen: Option<String>,
+    gateway_listen: Option<String>,
+    role: Option<Role>,
 }
 
 /// The resolved settings.
@@ -51,6 +83,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// The management listener address.
     pub management_listen: SocketAddr,
+    /// The gateway listener address.
+    pub gateway_listen: SocketAddr,
+    /// The planes this node runs.
+    pub role: Role,
 }
 
 /// Environment variables Tollgate reads; any other `TOLLGATE_*` draws a warning.
@@ -59,6 +95,8 @@ const KNOWN_ENV: &[&str] = &[
     "TOLLGATE_DATA_DIR",
     "TOLLGATE_DATABASE_URL",
     "TOLLGATE_MANAGEMENT_LISTEN",
+    "TOLLGATE_GATEWAY_LISTEN",
+    "TOLLGATE_ROLE",
     "TOLLGATE_PRIMARY_KEY",
     "TOLLGATE_SECONDARY_KEY",
     "TOLLGATE_SECRET",
@@ -69,6 +107,25 @@ const KNOWN_ENV: &[&str] = &[
 
 const DEFAULT_DATA_DIR: &str = "./tollgate-data";
 const DEFAULT_MANAGEMENT_LISTEN: &str = "127.0.0.1:8281";
+const DEFAULT_GATEWAY_LISTEN: &str = "127.0.0.1:8280";
+
+/// An address from the command line, else the file, else the default.
+fn address(
+    given: Option<SocketAddr>,
+    file: &Option<String>,
+    key: &str,
+    default: &str,
+) -> Result<SocketAddr, String> {
+    match (given, file) {
+        (Some(addr), _) => Ok(addr),
+        (None, Some(text)) => text
+            .parse()
+            .map_err(|_| format!("config file: {key} '{text}' is not an address like {default}")),
+        (None, None) => default
+            .parse()
+            .map_err(|_| "bad default address".to_owned()),
+    }
+}
 
 /// Starts logging to stderr; `TOLLGATE_LOG` sets the filter (default `info`).
 pub fn init_logging() {
@@ -132,21 +189,24 @@ impl ServeArgs {
     pub fn settings(&self) -> Result<Settings, String> {
         warn_unknown_env();
         let file = read_file(&self.store.config)?;
-        let management_listen = match (self.management_listen, &file.management_listen) {
-            (Some(addr), _) => addr,
-            (None, Some(text)) => text.parse().map_err(|_| {
-                format!(
-                    "config file: management-listen '{text}' is not an address like 127.0.0.1:8281"
-                )
-            })?,
-            (None, None) => DEFAULT_MANAGEMENT_LISTEN
-                .parse()
-                .map_err(|_| "bad default address".to_owned())?,
-        };
+        let management_listen = address(
+            self.management_listen,
+            &file.management_listen,
+            "management-listen",
+            DEFAULT_MANAGEMENT_LISTEN,
+        )?;
+        let gateway_listen = address(
+            self.gateway_listen,
+            &file.gateway_listen,
+            "gateway-listen",
+            DEFAULT_GATEWAY_LISTEN,
+        )?;
         Ok(Settings {
             database_url: self.store.resolve(&file),
             data_dir: self.store.data_dir(&file),
             management_listen,
+            gateway_listen,
+            role: self.role.or(file.role).unwrap_or(Role::All),
         })
     }
 }

@@ -4,13 +4,16 @@
 use crate::config::ServeArgs;
 use chrono::{Duration, Utc};
 use std::io::Write;
+use std::net::SocketAddr;
 use std::sync::Arc;
+use tokio::net::TcpListener;
 use tollgate_auth::seal::Sealer;
+use tollgate_gateway::Gateway;
 use tollgate_mgmt::{
     AppState, DEFAULT_BODY_LIMIT, InitialKeys, bootstrap_instance, router,
     sealed_under_other_secret,
 };
-use tollgate_store::Store;
+use tollgate_store::{Store, Watched};
 
 /// The instance the direct management API serves.
 pub const DEFAULT_INSTANCE: &str = "default";
@@ -25,7 +28,7 @@ pub fn initial_keys() -> InitialKeys {
 }
 
 /// Opens the store a URL names, with an error message fit for the command line.
-pub async fn open_store(url: &str) -> Result<Arc<dyn Store>, String> {
+pub async fn open_store(url: &str) -> Result<Arc<Watched>, String> {
     tollgate_store::open(url)
         .await
         .map_err(|e| format!("cannot open the store: {e}"))
@@ -60,45 +63,100 @@ fn lock_sqlite_file(database_url: &str) -> Result<Option<std::fs::File>, String>
     }
 }
 
-/// Runs the server.
+/// Binds a listener, with an error naming the plane.
+async fn bind(plane: &str, address: SocketAddr) -> Result<TcpListener, String> {
+    TcpListener::bind(address)
+        .await
+        .map_err(|e| format!("cannot listen on {address} for the {plane}: {e}"))
+}
+
+/// Runs the server: the planes its role names, until SIGTERM/SIGINT.
 pub async fn run(args: ServeArgs) -> Result<(), String> {
     let settings = args.settings()?;
     let _lock = lock_sqlite_file(&settings.database_url)?;
-    let store = open_store(&settings.database_url).await?;
+    let watched = open_store(&settings.database_url).await?;
+    let store: Arc<dyn Store> = watched.clone();
     let samples = !args.store.no_samples;
     let access = bootstrap_instance(&store, DEFAULT_INSTANCE, &initial_keys(), samples)
         .await
         .map_err(|e| format!("cannot prepare the instance: {e}"))?;
-    let sealer = server_sealer(&settings.data_dir, store.as_ref()).await?;
-    let listener = tokio::net::TcpListener::bind(settings.management_listen)
-        .await
-        .map_err(|e| format!("cannot listen on {}: {e}", settings.management_listen))?;
-    let address = listener.local_addr().map_err(|e| e.to_string())?;
-    tracing::info!(engine = store.engine(), %address, "management API ready");
-    let header = tollgate_auth::sign(
-        &access.id,
-        &access.primary_key,
-        Utc::now() + Duration::hours(1),
-    );
-    // The banner goes to stdout; scripts and tests read the URL from its first line. A closed
+    let role = settings.role;
+    let management = match role.management() {
+        true => {
+            let listener = bind("management API", settings.management_listen).await?;
+            Some((
+                listener,
+                server_sealer(&settings.data_dir, store.as_ref()).await?,
+            ))
+        }
+        false => None,
+    };
+    let gateway = match role.gateway() {
+        true => {
+            let listener = bind("gateway", settings.gateway_listen).await?;
+            let gateway = Gateway::start(store.clone(), DEFAULT_INSTANCE, watched.subscribe())
+                .await
+                .map_err(|e| format!("cannot load the gateway's configuration: {e}"))?;
+            Some((listener, gateway))
+        }
+        false => None,
+    };
+    // Signal handlers first, then the banner: a signal sent right after it is not lost.
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let signal = shutdown_signal();
+    tokio::spawn(async move {
+        signal.await;
+        let _ = stop.send(true);
+    });
+    let until_stopped = move || {
+        let mut stopping = stopping.clone();
+        async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        }
+    };
+    // The banner goes to stdout; scripts and tests read the URLs from its first lines. A closed
     // stdout is no reason to stop serving, so write errors are ignored.
-    let shutdown = shutdown_signal();
     let mut out = std::io::stdout().lock();
-    let _ = writeln!(out, "Tollgate management API: http://{address}/");
-    let _ = writeln!(out, "Authorization header (valid for one hour): {header}");
+    let mut servers = tokio::task::JoinSet::new();
+    if let Some((listener, sealer)) = management {
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        tracing::info!(engine = store.engine(), %address, "management API ready");
+        let _ = writeln!(out, "Tollgate management API: http://{address}/");
+        let state = AppState::new(
+            store.clone(),
+            DEFAULT_INSTANCE,
+            access.clone(),
+            DEFAULT_BODY_LIMIT,
+            sealer,
+        );
+        let server = axum::serve(listener, router(state)).with_graceful_shutdown(until_stopped());
+        servers.spawn(async move { server.await });
+    }
+    if let Some((listener, gateway)) = gateway {
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        tracing::info!(%address, "gateway ready");
+        let _ = writeln!(out, "Tollgate gateway: http://{address}/");
+        let service = gateway
+            .router()
+            .into_make_service_with_connect_info::<SocketAddr>();
+        let server = axum::serve(listener, service).with_graceful_shutdown(until_stopped());
+        servers.spawn(async move { server.await });
+    }
+    if role.management() {
+        let header = tollgate_auth::sign(
+            &access.id,
+            &access.primary_key,
+            Utc::now() + Duration::hours(1),
+        );
+        let _ = writeln!(out, "Authorization header (valid for one hour): {header}");
+    }
     let _ = out.flush();
     drop(out);
-    let state = AppState::new(
-        store.clone(),
-        DEFAULT_INSTANCE,
-        access,
-        DEFAULT_BODY_LIMIT,
-        sealer,
-    );
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
-        .map_err(|e| format!("server error: {e}"))?;
+    while let Some(finished) = servers.join_next().await {
+        finished
+            .map_err(|e| format!("server task failed: {e}"))?
+            .map_err(|e| format!("server error: {e}"))?;
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -65,7 +65,8 @@ pub async fn run(args: TokenArgs) -> Result<(), String> {
     if expiry <= Utc::now() {
         return Err(format!("the expiry {expiry} is in the past"));
     }
-    let store = open_store(&args.store.database_url()?).await?;
+    let store: std::sync::Arc<dyn tollgate_store::Store> =
+        open_store(&args.store.database_url()?).await?;
     let samples = !args.store.no_samples;
     let access = bootstrap_instance(&store, DEFAULT_INSTANCE, &initial_keys(), samples)
         .await

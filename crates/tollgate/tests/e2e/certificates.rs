@@ -6,6 +6,7 @@ use crate::common::{Engine, KEY, SECONDARY_KEY, Server, V17};
 use crate::on_both_engines;
 use crate::pfx::{self, Key, Pfx, Protection, Spec};
 use serde_json::{Value, json};
+use tollgate_store::Store;
 
 on_both_engines!(
     uploads_modern_and_legacy_rsa_and_ec_files,

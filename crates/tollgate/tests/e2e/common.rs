@@ -41,8 +41,10 @@ macro_rules! on_both_engines {
 /// A running `tollgate serve`.
 pub struct Server {
     child: Option<Child>,
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`: the management API.
     pub base: String,
+    /// `http://127.0.0.1:PORT`: the gateway.
+    pub gateway: String,
     /// The data directory (kept for the server's lifetime).
     pub data: tempfile::TempDir,
     /// The database URL the server uses.
@@ -152,6 +154,7 @@ impl Server {
         let mut server = Server {
             child: None,
             base: String::new(),
+            gateway: String::new(),
             data,
             database_url,
             client: reqwest::Client::new(),
@@ -170,6 +173,7 @@ impl Server {
         let mut node = Server {
             child: None,
             base: String::new(),
+            gateway: String::new(),
             data: tempfile::tempdir().unwrap(),
             database_url: self.database_url.clone(),
             client: reqwest::Client::new(),
@@ -186,6 +190,8 @@ impl Server {
             .args([
                 "serve",
                 "--management-listen",
+                "127.0.0.1:0",
+                "--gateway-listen",
                 "127.0.0.1:0",
                 "--database-url",
                 &self.database_url,
@@ -204,26 +210,34 @@ impl Server {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
-            let mut line = String::new();
-            let _ = reader.read_line(&mut line);
-            let _ = tx.send(line);
+            // The banner: the management API's URL, then the gateway's.
+            let mut banner = String::new();
+            for _ in 0..2 {
+                let _ = reader.read_line(&mut banner);
+            }
+            let _ = tx.send(banner);
             // Keep draining, so that the server never writes to a closed pipe.
             let _ = std::io::copy(&mut reader, &mut std::io::sink());
         });
-        let line = rx
+        let banner = rx
             .recv_timeout(std::time::Duration::from_secs(30))
             .unwrap_or_default();
-        let base = line
-            .trim()
-            .strip_prefix("Tollgate management API: ")
-            .map(|u| u.trim_end_matches('/').to_owned());
-        match base {
-            Some(base) => self.base = base,
-            None => {
+        let url = |prefix: &str| {
+            banner
+                .lines()
+                .find_map(|line| line.strip_prefix(prefix))
+                .map(|u| u.trim().trim_end_matches('/').to_owned())
+        };
+        match (url("Tollgate management API: "), url("Tollgate gateway: ")) {
+            (Some(base), Some(gateway)) => {
+                self.base = base;
+                self.gateway = gateway;
+            }
+            _ => {
                 let _ = child.kill();
                 let log = std::fs::read_to_string(self.data.path().join("stderr.log"))
                     .unwrap_or_default();
-                panic!("tollgate did not start; stdout {line:?}; stderr:\n{log}");
+                panic!("tollgate did not start; stdout {banner:?}; stderr:\n{log}");
             }
         }
         self.child = Some(child);

@@ -5,6 +5,7 @@ use crate::common::{Engine, Server, V17};
 use crate::on_both_engines;
 use serde_json::json;
 use tollgate_store::QuotaCounter;
+use tollgate_store::Store;
 
 on_both_engines!(counters_are_read_and_reset);
 

@@ -9,6 +9,7 @@ use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use tollgate_store::Store;
 
 /// The operationIds Tollgate implements; their examples are replayed and must pass.
 const IMPLEMENTED: &[&str] = &[

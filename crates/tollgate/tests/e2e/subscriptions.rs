@@ -5,6 +5,7 @@ use crate::integrity::orphans;
 use crate::on_both_engines;
 use serde_json::json;
 use tollgate_store::Key;
+use tollgate_store::Store;
 use tollgate_store::testing::dump;
 
 on_both_engines!(

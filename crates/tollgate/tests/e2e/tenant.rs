@@ -4,6 +4,7 @@ use crate::common::{Engine, Server, V17};
 use crate::on_both_engines;
 use serde_json::json;
 use tollgate_store::Key;
+use tollgate_store::Store;
 
 on_both_engines!(git_access_keys, older_stores_get_what_new_ones_have);
 

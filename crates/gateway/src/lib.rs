@@ -1,0 +1,131 @@
+//! The data plane: serves API calls from an immutable [`Snapshot`] of one instance's
+//! configuration, swapped atomically when the configuration changes.
+//!
+//! The request path never queries the database. It reads the latest committed revision that the
+//! store has published (a watch channel, see `tollgate_store::watch`) and, when the snapshot is
+//! older, waits for one rebuild (shared by every request that notices it) before routing; requests
+//! already in flight keep the snapshot they started with. So a management write is visible to the
+//! next gateway call on the same node.
+
+mod echo;
+mod proxy;
+pub mod snapshot;
+mod template;
+
+pub use snapshot::Snapshot;
+
+use arc_swap::ArcSwap;
+use axum::Router;
+use axum::body::Body;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Mutex, watch};
+use tollgate_store::watch::Revisions;
+use tollgate_store::{Store, StoreError};
+
+/// How long the gateway waits to connect to a backend.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long the gateway waits for a backend's response headers.
+pub const RESPONSE_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The gateway of one instance. Cheap to clone.
+#[derive(Clone)]
+pub struct Gateway {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    store: Arc<dyn Store>,
+    instance: String,
+    snapshot: ArcSwap<Snapshot>,
+    revisions: watch::Receiver<Revisions>,
+    /// Held while a snapshot is rebuilt, so that one rebuild serves every waiting request.
+    rebuild: Mutex<()>,
+    client: Client<HttpConnector, Body>,
+}
+
+impl Gateway {
+    /// Builds the first snapshot of `instance`; `revisions` publishes later commits.
+    pub async fn start(
+        store: Arc<dyn Store>,
+        instance: &str,
+        revisions: watch::Receiver<Revisions>,
+    ) -> Result<Gateway, StoreError> {
+        let snapshot = Snapshot::build(store.as_ref(), instance).await?;
+        tracing::info!(
+            instance,
+            revision = snapshot.revision,
+            "gateway snapshot loaded"
+        );
+        let mut connector = HttpConnector::new();
+        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .build(connector);
+        Ok(Gateway {
+            inner: Arc::new(Inner {
+                store,
+                instance: instance.to_owned(),
+                snapshot: ArcSwap::from_pointee(snapshot),
+                revisions,
+                rebuild: Mutex::new(()),
+                client,
+            }),
+        })
+    }
+
+    /// The gateway's HTTP service: every path is an API call.
+    pub fn router(&self) -> Router {
+        Router::new()
+            .fallback(proxy::handle)
+            .with_state(self.clone())
+    }
+
+    /// The snapshot to serve the next call from: the current one, or a fresh one when a newer
+    /// revision has been committed. If the store cannot be read, the last snapshot is served.
+    pub async fn snapshot(&self) -> Arc<Snapshot> {
+        let inner = &self.inner;
+        let current = inner.snapshot.load_full();
+        if self.latest() <= current.revision {
+            return current;
+        }
+        let _rebuilding = inner.rebuild.lock().await;
+        let current = inner.snapshot.load_full();
+        let latest = self.latest();
+        if latest <= current.revision {
+            return current;
+        }
+        let started = std::time::Instant::now();
+        match Snapshot::build(inner.store.as_ref(), &inner.instance).await {
+            Ok(fresh) => {
+                let fresh = Arc::new(fresh);
+                inner.snapshot.store(fresh.clone());
+                tracing::debug!(
+                    revision = fresh.revision,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "gateway snapshot rebuilt"
+                );
+                fresh
+            }
+            Err(err) => {
+                tracing::error!(%err, latest, "cannot rebuild the gateway snapshot; serving the previous one");
+                current
+            }
+        }
+    }
+
+    /// The newest committed revision of this instance that was published.
+    fn latest(&self) -> u64 {
+        let inner = &self.inner;
+        inner
+            .revisions
+            .borrow()
+            .get(&inner.instance)
+            .copied()
+            .unwrap_or(0)
+    }
+}

@@ -1,0 +1,274 @@
+//! The snapshot: everything the gateway needs to route and admit a call, built from the store in
+//! one pass and never changed afterwards. A new configuration revision means a new snapshot.
+
+use crate::template::{Params, Score, Template};
+use std::collections::{HashMap, HashSet};
+use tollgate_contract::entity::Entity;
+use tollgate_contract::entity::api::Api;
+use tollgate_contract::entity::operation::Operation;
+use tollgate_contract::entity::product::Product;
+use tollgate_contract::entity::subscription::Subscription;
+use tollgate_contract::url_template::UrlTemplate;
+use tollgate_store::{Record, Store, StoreError};
+
+/// The store kind of product → API links.
+const PRODUCT_API: &str = "productApi";
+
+/// An immutable view of one instance's configuration at one revision.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// The configuration revision it was built from (read before the rows).
+    pub revision: u64,
+    /// APIs, longest path first.
+    apis: Vec<ApiRoute>,
+    /// Subscription keys (primary and secondary) of active subscriptions to published products.
+    keys: HashMap<String, Grant>,
+}
+
+/// What a subscription key grants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// The subscription's id.
+    pub subscription_id: String,
+    /// The product's id (lower case).
+    pub product_id: String,
+    /// The user's id.
+    pub user_id: String,
+}
+
+/// An API, ready for routing.
+#[derive(Debug)]
+pub struct ApiRoute {
+    /// The API's id.
+    pub id: String,
+    /// Path segments, lower case.
+    segments: Vec<String>,
+    /// Whether plain `http` calls are accepted.
+    pub http: bool,
+    /// Whether `https` calls are accepted.
+    pub https: bool,
+    /// Where calls go (`serviceUrl`).
+    pub service_url: Option<String>,
+    /// The subscription key header.
+    pub key_header: String,
+    /// The subscription key query parameter.
+    pub key_query: String,
+    /// Whether a published product without subscriptions contains it (callable without a key).
+    pub open: bool,
+    /// Published products with subscriptions that contain it (lower-case ids).
+    pub products: HashSet<String>,
+    operations: Vec<OperationRoute>,
+}
+
+/// An operation, ready for matching.
+#[derive(Debug)]
+struct OperationRoute {
+    id: String,
+    method: String,
+    template: Template,
+}
+
+/// A routed call: the API, and the operation with its parameters.
+#[derive(Debug)]
+pub struct Route<'a> {
+    /// The API.
+    pub api: &'a ApiRoute,
+    /// The operation's id.
+    pub operation_id: &'a str,
+    /// Template parameter values.
+    pub params: Params,
+    /// The path below the API's path (with a leading `/`, or empty), as the caller wrote it.
+    pub rest: &'a str,
+}
+
+/// Why a call has no route.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NoRoute {
+    /// No API path, protocol, operation or method matches.
+    NotFound,
+}
+
+fn decode<T: serde::de::DeserializeOwned>(record: &Record) -> Result<T, StoreError> {
+    serde_json::from_str(&record.body)
+        .map_err(|e| StoreError::Database(format!("{} does not decode: {e}", record.id)))
+}
+
+/// Lower-case, non-empty path segments.
+fn segments(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter(|s| !s.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+impl Snapshot {
+    /// Reads the instance's configuration. The revision is read first, so the snapshot is at
+    /// least as new as the revision it carries.
+    pub async fn build(store: &dyn Store, instance: &str) -> Result<Snapshot, StoreError> {
+        let revision = store.revision(instance).await?;
+        let mut products = HashMap::new();
+        for record in store.list(instance, Product::KIND, "").await? {
+            let product: Product = decode(&record)?;
+            if product.state == "published" {
+                products.insert(record.id.to_lowercase(), product.subscription_required);
+            }
+        }
+        // API id (lower case) → published products that contain it.
+        let mut api_products: HashMap<String, Vec<(String, bool)>> = HashMap::new();
+        for (product_id, subscription_required) in &products {
+            let parent = format!("products/{product_id}");
+            for link in store.list(instance, PRODUCT_API, &parent).await? {
+                api_products
+                    .entry(link.id.to_lowercase())
+                    .or_default()
+                    .push((product_id.clone(), *subscription_required));
+            }
+        }
+        let mut apis = Vec::new();
+        for record in store.list(instance, Api::KIND, "").await? {
+            let api: Api = decode(&record)?;
+            let linked = api_products
+                .get(&record.id.to_lowercase())
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let parent = format!("apis/{}", record.id);
+            let mut operations = Vec::new();
+            for op in store.list(instance, Operation::KIND, &parent).await? {
+                let operation: Operation = decode(&op)?;
+                let Ok(template) = UrlTemplate::parse(&operation.url_template) else {
+                    tracing::warn!(api = %record.id, operation = %op.id, "skipping an operation whose template no longer parses");
+                    continue;
+                };
+                operations.push(OperationRoute {
+                    id: op.id,
+                    method: operation.method.to_uppercase(),
+                    template: Template::compile(&template),
+                });
+            }
+            let protocols: Vec<String> = api.protocols.iter().map(|p| p.to_lowercase()).collect();
+            apis.push(ApiRoute {
+                segments: segments(&api.path),
+                http: protocols.iter().any(|p| p == "http"),
+                https: protocols.iter().any(|p| p == "https"),
+                service_url: api.service_url.clone(),
+                key_header: api.subscription_key_parameter_names.header.clone(),
+                key_query: api.subscription_key_parameter_names.query.clone(),
+                open: linked.iter().any(|(_, required)| !required),
+                products: linked
+                    .iter()
+                    .filter(|(_, required)| *required)
+                    .map(|(id, _)| id.clone())
+                    .collect(),
+                operations,
+                id: record.id,
+            });
+        }
+        apis.sort_by_key(|api| std::cmp::Reverse(api.segments.len()));
+        let mut keys = HashMap::new();
+        for record in store.list(instance, Subscription::KIND, "").await? {
+            let subscription: Subscription = decode(&record)?;
+            let product_id = subscription.product_id.to_lowercase();
+            if subscription.state != "active" || !products.contains_key(&product_id) {
+                continue;
+            }
+            let grant = Grant {
+                subscription_id: record.id,
+                product_id,
+                user_id: subscription.user_id,
+            };
+            keys.insert(subscription.secondary_key, grant.clone());
+            keys.insert(subscription.primary_key, grant);
+        }
+        Ok(Snapshot {
+            revision,
+            apis,
+            keys,
+        })
+    }
+
+    /// What a subscription key grants, if it is a key of an active subscription to a published
+    /// product.
+    pub fn grant(&self, key: &str) -> Option<&Grant> {
+        self.keys.get(key)
+    }
+
+    /// Routes a call: the API with the longest path that prefixes `path` on a segment boundary and
+    /// accepts the scheme, then the most specific operation for the method.
+    pub fn route<'a>(
+        &'a self,
+        https: bool,
+        method: &str,
+        path: &'a str,
+        query: &[(String, String)],
+    ) -> Result<Route<'a>, NoRoute> {
+        let wanted = segments(path);
+        for api in &self.apis {
+            if wanted.len() < api.segments.len() || wanted[..api.segments.len()] != api.segments[..]
+            {
+                continue;
+            }
+            // The API with the longest matching path owns the call: a scheme it does not accept,
+            // or no matching operation, is a 404 (a shorter API does not take over).
+            if !(if https { api.https } else { api.http }) {
+                return Err(NoRoute::NotFound);
+            }
+            let rest = rest_of(path, api.segments.len());
+            let best: Option<(Score, &OperationRoute, Params)> = api
+                .operations
+                .iter()
+                .filter(|op| op.method.eq_ignore_ascii_case(method))
+                .filter_map(|op| op.template.matches(rest, query).map(|(s, p)| (s, op, p)))
+                .fold(None, |best, (score, op, params)| match best {
+                    Some((top, _, _)) if top >= score => best,
+                    _ => Some((score, op, params)),
+                });
+            if let Some((_, op, params)) = best {
+                return Ok(Route {
+                    api,
+                    operation_id: &op.id,
+                    params,
+                    rest,
+                });
+            }
+            return Err(NoRoute::NotFound);
+        }
+        Err(NoRoute::NotFound)
+    }
+}
+
+/// The part of `path` after its first `count` non-empty segments, from the `/` before the next.
+fn rest_of(path: &str, count: usize) -> &str {
+    let mut seen = 0;
+    let mut in_segment = false;
+    for (i, c) in path.char_indices() {
+        if c == '/' {
+            if in_segment {
+                seen += 1;
+                in_segment = false;
+            }
+            if seen == count {
+                return &path[i..];
+            }
+        } else {
+            in_segment = true;
+        }
+    }
+    if in_segment {
+        seen += 1;
+    }
+    if seen == count { "" } else { path }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_starts_after_the_api_path() {
+        assert_eq!(rest_of("/echo/resource", 1), "/resource");
+        assert_eq!(rest_of("/echo", 1), "");
+        assert_eq!(rest_of("/echo/", 1), "/");
+        assert_eq!(rest_of("/a/b/c", 2), "/c");
+        assert_eq!(rest_of("/a/b/c", 0), "/a/b/c");
+    }
+}
