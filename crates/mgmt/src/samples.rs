@@ -93,9 +93,12 @@ pub fn calls() -> Vec<(&'static str, String, Value)> {
         json!({
             "name": "Echo API",
             "description": "A sample API that echoes the request back.",
+            // Azure's sample names its retired echo service, which Tollgate's gateway answers
+            // itself; http as well as https, so that it can be called on a local plain-HTTP
+            // gateway.
             "serviceUrl": "http://echoapi.cloudapp.net/api",
             "path": "echo",
-            "protocols": ["https"],
+            "protocols": ["http", "https"],
         }),
     )];
     for (id, name, method, template) in ECHO_OPERATIONS {

@@ -12,6 +12,7 @@ mod contract;
 mod durability;
 mod email_templates;
 mod entities;
+mod gateway;
 mod groups;
 mod identity_providers;
 mod import;

@@ -1,0 +1,429 @@
+//! The gateway (issue 6): routing, subscription keys, forwarding to a real HTTP backend started
+//! here, and the visibility of management writes to the next call.
+
+use crate::common::{Engine, Server, V17};
+use crate::on_both_engines;
+use axum::body::{Body, to_bytes};
+use axum::extract::Request;
+use serde_json::{Value, json};
+
+on_both_engines!(
+    calls_reach_the_backend,
+    keys_are_checked_against_the_live_configuration,
+    routing_follows_azure,
+    open_products_need_no_key
+);
+
+/// A backend on an ephemeral port that answers every call with what it received, as JSON.
+async fn backend() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(|request: Request| async move {
+        let (parts, body) = request.into_parts();
+        let headers: serde_json::Map<String, Value> = parts
+            .headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v.to_str().unwrap_or(""))))
+            .collect();
+        let bytes = to_bytes(body, usize::MAX).await.unwrap();
+        let seen = json!({
+            "method": parts.method.as_str(), "path": parts.uri.path(),
+            "query": parts.uri.query().unwrap_or(""), "headers": headers, "bodyLength": bytes.len(),
+        });
+        axum::response::Response::builder()
+            .header("content-type", "application/json")
+            .header("x-backend", "yes")
+            .body(Body::from(seen.to_string()))
+            .unwrap()
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{address}")
+}
+
+/// A gateway call.
+async fn call(
+    s: &Server,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> (u16, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method.parse().unwrap(), format!("{}{path}", s.gateway));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if let Some(body) = body {
+        request = request.body(body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// An API `shop` on `service_url` with three operations, in a published product `gold` with a
+/// user's active subscription; returns its primary key.
+async fn shop(s: &Server, service_url: &str) -> String {
+    let api = json!({"name": "Shop", "path": "shop", "serviceUrl": service_url, "protocols": ["http", "https"]});
+    assert_eq!(s.put(&format!("/apis/shop?{V17}"), &api).await.status, 201);
+    for (id, method, template) in [
+        ("get-item", "GET", "/items/{id}"),
+        ("special", "GET", "/items/special"),
+        ("add", "POST", "/items"),
+    ] {
+        let op = json!({"name": id, "method": method, "urlTemplate": template,
+            "templateParameters": if template.contains("{id}") { json!([{"name": "id", "type": "string", "required": true}]) } else { json!([]) }});
+        let r = s
+            .put(&format!("/apis/shop/operations/{id}?{V17}"), &op)
+            .await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    let product = json!({"name": "Gold", "state": "published", "subscriptionRequired": true});
+    assert_eq!(
+        s.put(&format!("/products/gold?{V17}"), &product)
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        s.put(&format!("/products/gold/apis/shop?{V17}"), &json!({}))
+            .await
+            .status,
+        201
+    );
+    let user = json!({"email": "ann@contoso.com", "firstName": "Ann", "lastName": "Lee"});
+    assert_eq!(s.put(&format!("/users/ann?{V17}"), &user).await.status, 201);
+    let subscription = json!({"userId": "/users/ann", "productId": "/products/gold", "name": "ann-gold", "state": "active"});
+    let created = s
+        .put(&format!("/subscriptions/ann-gold?{V17}"), &subscription)
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    created.json()["primaryKey"].as_str().unwrap().to_owned()
+}
+
+async fn calls_reach_the_backend(engine: Engine) {
+    let s = Server::start(engine).await;
+    let key = shop(&s, &format!("{}/base/", backend().await)).await;
+    let header = ("Ocp-Apim-Subscription-Key", key.as_str());
+    let (status, seen) = call(
+        &s,
+        "GET",
+        "/shop/items/42?color=red",
+        &[header, ("X-Forwarded-For", "10.0.0.1")],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(
+        (&seen["method"], &seen["path"], &seen["query"]),
+        (&json!("GET"), &json!("/base/items/42"), &json!("color=red"))
+    );
+    let headers = &seen["headers"];
+    assert!(
+        headers.get("ocp-apim-subscription-key").is_none(),
+        "the key is not forwarded: {headers}"
+    );
+    assert!(
+        headers["x-forwarded-for"]
+            .as_str()
+            .unwrap()
+            .starts_with("10.0.0.1, 127.0.0.1"),
+        "{headers}"
+    );
+    assert!(
+        headers["x-forwarded-host"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:"),
+        "{headers}"
+    );
+    assert_eq!(headers["x-forwarded-proto"], "http");
+
+    // The key in the query works too, and is removed before forwarding.
+    let (status, seen) = call(
+        &s,
+        "GET",
+        &format!("/shop/items/7?a=1&subscription-key={key}&b=2"),
+        &[],
+        None,
+    )
+    .await;
+    assert_eq!((status, &seen["query"]), (200, &json!("a=1&b=2")));
+
+    // A body goes through as it is (4 MiB here).
+    let body = vec![b'x'; 4 << 20];
+    let (status, seen) = call(&s, "POST", "/shop/items", &[header], Some(body)).await;
+    assert_eq!((status, &seen["bodyLength"]), (200, &json!(4 << 20)));
+}
+
+async fn keys_are_checked_against_the_live_configuration(engine: Engine) {
+    let s = Server::start(engine).await;
+    let key = shop(&s, &backend().await).await;
+    let (status, body) = call(&s, "GET", "/shop/items/1", &[], None).await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        body,
+        json!({"statusCode": 401, "message": "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API."})
+    );
+    let (status, body) = call(
+        &s,
+        "GET",
+        "/shop/items/1",
+        &[("Ocp-Apim-Subscription-Key", "nope")],
+        None,
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_eq!(
+        body["message"],
+        "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription."
+    );
+
+    let subscription = s
+        .get(&format!("/subscriptions/ann-gold?{V17}"))
+        .await
+        .json();
+    let secondary = subscription["secondaryKey"].as_str().unwrap().to_owned();
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/shop/items/1",
+            &[("Ocp-Apim-Subscription-Key", &secondary)],
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    // A regenerated key stops working at once: the next call sees the write.
+    let r = s
+        .send(
+            "POST",
+            &format!("/subscriptions/ann-gold/regeneratePrimaryKey?{V17}"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/shop/items/1",
+            &[("Ocp-Apim-Subscription-Key", &key)],
+            None
+        )
+        .await
+        .0,
+        401
+    );
+    // A suspended subscription is refused; an active one again admitted.
+    for (state, expected) in [("suspended", 401), ("active", 200)] {
+        let etag = s
+            .get(&format!("/subscriptions/ann-gold?{V17}"))
+            .await
+            .etag();
+        let r = s
+            .patch(
+                &format!("/subscriptions/ann-gold?{V17}"),
+                &json!({"state": state}),
+                &etag,
+            )
+            .await;
+        assert_eq!(r.status, 204, "{}", r.text);
+        assert_eq!(
+            call(
+                &s,
+                "GET",
+                "/shop/items/1",
+                &[("Ocp-Apim-Subscription-Key", &secondary)],
+                None
+            )
+            .await
+            .0,
+            expected,
+            "{state}"
+        );
+    }
+    // A key of a product that does not contain the API is invalid for it.
+    let other = json!({"name": "Silver", "state": "published"});
+    assert_eq!(
+        s.put(&format!("/products/silver?{V17}"), &other)
+            .await
+            .status,
+        201
+    );
+    let sub = json!({"userId": "/users/ann", "productId": "/products/silver", "state": "active"});
+    let silver = s
+        .put(&format!("/subscriptions/ann-silver?{V17}"), &sub)
+        .await
+        .json();
+    let silver_key = silver["primaryKey"].as_str().unwrap();
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/shop/items/1",
+            &[("Ocp-Apim-Subscription-Key", silver_key)],
+            None
+        )
+        .await
+        .0,
+        401
+    );
+    // Unpublishing the product closes the API to its subscriptions.
+    let etag = s.get(&format!("/products/gold?{V17}")).await.etag();
+    assert_eq!(
+        s.patch(
+            &format!("/products/gold?{V17}"),
+            &json!({"state": "notPublished"}),
+            &etag
+        )
+        .await
+        .status,
+        204
+    );
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/shop/items/1",
+            &[("Ocp-Apim-Subscription-Key", &secondary)],
+            None
+        )
+        .await
+        .0,
+        401
+    );
+}
+
+async fn routing_follows_azure(engine: Engine) {
+    let s = Server::start(engine).await;
+    let base = backend().await;
+    let key = shop(&s, &base).await;
+    let header = [("Ocp-Apim-Subscription-Key", key.as_str())];
+    // Literal segments win over parameters; literals ignore case; a trailing slash is ignored.
+    let (_, seen) = call(&s, "GET", "/SHOP/Items/Special/", &header, None).await;
+    assert_eq!(seen["path"], "/Items/Special/");
+    let not_found = json!({"statusCode": 404, "message": "Resource not found"});
+    for (method, path) in [
+        ("GET", "/nowhere"),
+        ("DELETE", "/shop/items/1"),
+        ("GET", "/shop/items"),
+        ("GET", "/shopping/items/1"),
+    ] {
+        let (status, body) = call(&s, method, path, &header, None).await;
+        assert_eq!((status, &body), (404, &not_found), "{method} {path}");
+    }
+    // The longest API path wins, on segment boundaries.
+    let nested = json!({"name": "Shop v2", "path": "shop/v2", "serviceUrl": format!("{base}/v2"), "protocols": ["http"]});
+    assert_eq!(
+        s.put(&format!("/apis/shop-v2?{V17}"), &nested).await.status,
+        201
+    );
+    let op = json!({"name": "any", "method": "GET", "urlTemplate": "/items/{id}",
+        "templateParameters": [{"name": "id", "type": "string", "required": true}]});
+    assert_eq!(
+        s.put(&format!("/apis/shop-v2/operations/any?{V17}"), &op)
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        s.put(&format!("/products/gold/apis/shop-v2?{V17}"), &json!({}))
+            .await
+            .status,
+        201
+    );
+    let (status, seen) = call(&s, "GET", "/shop/v2/items/9", &header, None).await;
+    assert_eq!((status, &seen["path"]), (200, &json!("/v2/items/9")));
+    // An https-only API is not served over http.
+    let etag = s.get(&format!("/apis/shop?{V17}")).await.etag();
+    assert_eq!(
+        s.patch(
+            &format!("/apis/shop?{V17}"),
+            &json!({"protocols": ["https"]}),
+            &etag
+        )
+        .await
+        .status,
+        204
+    );
+    assert_eq!(call(&s, "GET", "/shop/items/1", &header, None).await.0, 404);
+}
+
+async fn open_products_need_no_key(engine: Engine) {
+    let s = Server::start(engine).await;
+    let base = backend().await;
+    shop(&s, &base).await;
+    let open = json!({"name": "Free", "state": "published", "subscriptionRequired": false});
+    assert_eq!(
+        s.put(&format!("/products/free?{V17}"), &open).await.status,
+        201
+    );
+    assert_eq!(
+        s.put(&format!("/products/free/apis/shop?{V17}"), &json!({}))
+            .await
+            .status,
+        201
+    );
+    let (status, seen) = call(&s, "GET", "/shop/items/3", &[], None).await;
+    assert_eq!((status, &seen["path"]), (200, &json!("/items/3")));
+    // A key that is given must still be valid.
+    assert_eq!(
+        call(
+            &s,
+            "GET",
+            "/shop/items/3",
+            &[("Ocp-Apim-Subscription-Key", "nope")],
+            None
+        )
+        .await
+        .0,
+        401
+    );
+}
+
+/// The samples' Echo API answers through the built-in echo backend; a backend that is down gives
+/// a JSON 502.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn echo_and_unreachable_backends() {
+    let s = Server::start_with_samples(Engine::Sqlite).await;
+    let subscription = s
+        .get(&format!("/subscriptions/administrator-starter?{V17}"))
+        .await
+        .json();
+    let key = subscription["primaryKey"].as_str().unwrap();
+    let client = reqwest::Client::new();
+    let echoed = client
+        .post(format!("{}/echo/resource", s.gateway))
+        .header("Ocp-Apim-Subscription-Key", key)
+        .header("X-Custom", "hello")
+        .body("ping")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(echoed.status().as_u16(), 200);
+    assert_eq!(echoed.headers()["x-custom"], "hello");
+    assert_eq!(echoed.text().await.unwrap(), "ping");
+
+    // A port that nothing listens on.
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let key = shop(&s, &dead).await;
+    let (status, body) = call(
+        &s,
+        "GET",
+        "/shop/items/1",
+        &[("Ocp-Apim-Subscription-Key", &key)],
+        None,
+    )
+    .await;
+    assert_eq!((status, &body["statusCode"]), (502, &json!(502)), "{body}");
+}
