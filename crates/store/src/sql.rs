@@ -60,6 +60,9 @@ pub(crate) struct Dialect {
     pub migration_lock: Option<&'static str>,
     /// The engine's migrations.
     pub migrations: &'static [Migration],
+    /// A statement run last in every write transaction with the payload `"{instance} {revision}"`,
+    /// to tell other nodes (PostgreSQL `NOTIFY`, delivered on commit).
+    pub notify: Option<&'static str>,
 }
 
 /// A store on either engine.
@@ -249,6 +252,7 @@ impl Store for SqlStore {
             tx,
             instance: instance.to_owned(),
             revision,
+            notify: self.dialect.notify,
         }))
     }
 
@@ -262,6 +266,7 @@ struct SqlTx {
     tx: Transaction<'static, Any>,
     instance: String,
     revision: i64,
+    notify: Option<&'static str>,
 }
 
 #[async_trait]
@@ -325,7 +330,13 @@ impl Tx for SqlTx {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+    async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
+        if let Some(notify) = self.notify {
+            sqlx::query(notify)
+                .bind(format!("{} {}", self.instance, self.revision))
+                .execute(&mut *self.tx)
+                .await?;
+        }
         self.tx.commit().await?;
         Ok(())
     }

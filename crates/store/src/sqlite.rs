@@ -15,6 +15,8 @@ static DIALECT: Dialect = Dialect {
     begin: "BEGIN IMMEDIATE",
     migration_lock: None,
     migrations: SQLITE,
+    // One process owns the file: there is nobody to tell.
+    notify: None,
 };
 
 /// Per-connection settings; `journal_mode` is stored in the file, the others are per connection.

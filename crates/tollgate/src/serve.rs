@@ -15,6 +15,9 @@ use tollgate_mgmt::{
 };
 use tollgate_store::{Store, Watched};
 
+/// How often a gateway on PostgreSQL reads the revision, besides listening for announcements.
+const FOLLOW_EVERY: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// The instance the direct management API serves.
 pub const DEFAULT_INSTANCE: &str = "default";
 
@@ -97,6 +100,16 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             let gateway = Gateway::start(store.clone(), DEFAULT_INSTANCE, watched.subscribe())
                 .await
                 .map_err(|e| format!("cannot load the gateway's configuration: {e}"))?;
+            if store.engine() == "postgres" {
+                // Other nodes write this database: follow their commits.
+                tokio::spawn(tollgate_store::postgres::follow_commits(
+                    settings.database_url.clone(),
+                    store.clone(),
+                    DEFAULT_INSTANCE.to_owned(),
+                    FOLLOW_EVERY,
+                    watched.publisher(),
+                ));
+            }
             Some((listener, gateway))
         }
         false => None,

@@ -427,3 +427,41 @@ async fn echo_and_unreachable_backends() {
     .await;
     assert_eq!((status, &body["statusCode"]), (502, &json!(502)), "{body}");
 }
+
+/// Polls `path` on `s`'s gateway until it answers `expected`; fails after one second.
+async fn within_a_second(s: &Server, path: &str, key: &str, expected: u16) {
+    let started = std::time::Instant::now();
+    loop {
+        let status = call(s, "GET", path, &[("Ocp-Apim-Subscription-Key", key)], None)
+            .await
+            .0;
+        if status == expected {
+            return;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(1),
+            "{path} still answers {status}, not {expected}, a second after the write"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// Two nodes on one PostgreSQL database: writes through one node's management API reach the other
+/// node's gateway within a second.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn other_nodes_see_writes_within_a_second() {
+    let a = Server::start(Engine::Postgres).await;
+    let b = a.second_node();
+    let key = shop(&a, &backend().await).await;
+    within_a_second(&b, "/shop/items/1", &key, 200).await;
+    let r = a
+        .send(
+            "POST",
+            &format!("/subscriptions/ann-gold/regeneratePrimaryKey?{V17}"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 204);
+    within_a_second(&b, "/shop/items/1", &key, 401).await;
+}
