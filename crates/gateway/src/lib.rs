@@ -17,6 +17,10 @@ pub use snapshot::Snapshot;
 use arc_swap::ArcSwap;
 use axum::Router;
 use axum::body::Body;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
@@ -78,9 +82,13 @@ impl Gateway {
         })
     }
 
-    /// The gateway's HTTP service: every path is an API call.
+    /// The gateway's HTTP service: every path is an API call, but the probes `/health`, `/ready`
+    /// and Azure's `/status-0123456789abcdef`, which no API can take.
     pub fn router(&self) -> Router {
         Router::new()
+            .route("/health", get(health))
+            .route("/status-0123456789abcdef", get(health))
+            .route("/ready", get(ready))
             .fallback(proxy::handle)
             .with_state(self.clone())
     }
@@ -128,4 +136,32 @@ impl Gateway {
             .copied()
             .unwrap_or(0)
     }
+}
+
+/// `GET /health`: 200 while the process serves.
+async fn health() -> Response {
+    probe(StatusCode::OK, "ok")
+}
+
+/// `GET /ready`: 200 when the store answers (the snapshot is loaded before the gateway listens),
+/// 503 otherwise.
+async fn ready(State(gateway): State<Gateway>) -> Response {
+    let inner = &gateway.inner;
+    match inner.store.revision(&inner.instance).await {
+        Ok(_) => probe(StatusCode::OK, "ready"),
+        Err(err) => {
+            tracing::warn!(%err, "not ready: the store does not answer");
+            probe(StatusCode::SERVICE_UNAVAILABLE, "the store does not answer")
+        }
+    }
+}
+
+fn probe(code: StatusCode, text: &str) -> Response {
+    let body = serde_json::json!({"status": text});
+    (
+        code,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }

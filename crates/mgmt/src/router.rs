@@ -3,7 +3,7 @@
 use crate::auth::guard;
 use crate::error::error_response;
 use crate::handlers::{
-    api, export, links, policy, portal_settings, quota, regions, snippets, subscription,
+    api, export, health, links, policy, portal_settings, quota, regions, snippets, subscription,
     tenant_access, user, user_token,
 };
 use crate::resource::{self, Resource};
@@ -210,7 +210,10 @@ pub fn router(state: AppState) -> Router {
             "/export/apis/{apiId}/{format}",
             get(export::download_export),
         )
-        .route("/signin-sso", get(user_token::sign_in));
+        .route("/signin-sso", get(user_token::sign_in))
+        // Probes for load balancers: no credentials.
+        .route("/health", get(health::health))
+        .route("/ready", get(health::ready));
     api.fallback(unknown_path)
         .layer(middleware::from_fn(outer))
         .with_state(state)

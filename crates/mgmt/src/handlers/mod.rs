@@ -8,6 +8,7 @@ pub mod email_template;
 pub mod export;
 pub mod fetch;
 pub mod group;
+pub mod health;
 pub mod identity_provider;
 pub mod import;
 pub mod links;

@@ -465,3 +465,38 @@ async fn other_nodes_see_writes_within_a_second() {
     assert_eq!(r.status, 204);
     within_a_second(&b, "/shop/items/1", &key, 401).await;
 }
+
+/// The probes answer without credentials on both planes; an API cannot take their paths.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_and_readiness() {
+    let s = Server::start(Engine::Sqlite).await;
+    let client = reqwest::Client::new();
+    for base in [&s.base, &s.gateway] {
+        for (path, status) in [("/health", "ok"), ("/ready", "ready")] {
+            let response = client.get(format!("{base}{path}")).send().await.unwrap();
+            assert_eq!(response.status().as_u16(), 200, "{base}{path}");
+            let body: Value = response.json().await.unwrap();
+            assert_eq!(body["status"], status);
+        }
+    }
+    let azure = client
+        .get(format!("{}/status-0123456789abcdef", s.gateway))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(azure.status().as_u16(), 200);
+    let api = json!({"name": "Health", "path": "health", "serviceUrl": "http://example.com", "protocols": ["http"]});
+    assert_eq!(
+        s.put(&format!("/apis/health?{V17}"), &api).await.status,
+        201
+    );
+    let probe: Value = client
+        .get(format!("{}/health", s.gateway))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(probe["status"], "ok", "the probe keeps its path");
+}
