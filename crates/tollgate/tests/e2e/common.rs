@@ -262,6 +262,15 @@ impl Server {
         child.wait().unwrap().success()
     }
 
+    /// The server process's peak resident memory (`VmHWM`), in MiB.
+    pub fn peak_memory_mib(&self) -> u64 {
+        let pid = self.child.as_ref().expect("running").id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+        let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+        kib / 1024
+    }
+
     /// The server's stderr so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.data.path().join("stderr.log")).unwrap_or_default()

@@ -500,3 +500,108 @@ async fn health_and_readiness() {
         .unwrap();
     assert_eq!(probe["status"], "ok", "the probe keeps its path");
 }
+
+/// A backend that counts what it receives (`POST /count`) and sends `bytes` of its own
+/// (`GET /download?bytes=N`), both streamed.
+async fn streaming_backend() -> String {
+    use axum::body::Bytes;
+    use http_body_util::BodyExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new()
+        .route(
+            "/count",
+            axum::routing::post(|body: Body| async move {
+                let mut body = body;
+                let mut total = 0usize;
+                while let Some(frame) = body.frame().await {
+                    total += frame.unwrap().data_ref().map_or(0, Bytes::len);
+                }
+                total.to_string()
+            }),
+        )
+        .route(
+            "/download",
+            axum::routing::get(|request: Request| async move {
+                let bytes: usize = request
+                    .uri()
+                    .query()
+                    .unwrap()
+                    .trim_start_matches("bytes=")
+                    .parse()
+                    .unwrap();
+                let chunk = Bytes::from(vec![b'y'; 64 * 1024]);
+                let chunks = bytes / chunk.len();
+                let stream = futures_util::stream::iter(
+                    (0..chunks).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+                );
+                Body::from_stream(stream)
+            }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{address}")
+}
+
+/// 1 GiB up and 1 GiB down pass through the gateway without it holding them in memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gigabytes_stream_through_in_bounded_memory() {
+    const GIB: usize = 1 << 30;
+    let s = Server::start(Engine::Sqlite).await;
+    let api = json!({"name": "Files", "path": "files", "serviceUrl": streaming_backend().await, "protocols": ["http"]});
+    assert_eq!(s.put(&format!("/apis/files?{V17}"), &api).await.status, 201);
+    for (id, method, template) in [
+        ("count", "POST", "/count"),
+        ("download", "GET", "/download"),
+    ] {
+        let op = json!({"name": id, "method": method, "urlTemplate": template});
+        assert_eq!(
+            s.put(&format!("/apis/files/operations/{id}?{V17}"), &op)
+                .await
+                .status,
+            201
+        );
+    }
+    let open = json!({"name": "Open", "state": "published", "subscriptionRequired": false});
+    assert_eq!(
+        s.put(&format!("/products/open?{V17}"), &open).await.status,
+        201
+    );
+    assert_eq!(
+        s.put(&format!("/products/open/apis/files?{V17}"), &json!({}))
+            .await
+            .status,
+        201
+    );
+
+    let chunk = axum::body::Bytes::from(vec![b'x'; 64 * 1024]);
+    let chunks = GIB / chunk.len();
+    let upload = futures_util::stream::iter(
+        (0..chunks).map(move |_| Ok::<_, std::io::Error>(chunk.clone())),
+    );
+    let client = reqwest::Client::new();
+    let counted = client
+        .post(format!("{}/files/count", s.gateway))
+        .body(reqwest::Body::wrap_stream(upload))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(counted.status().as_u16(), 200);
+    assert_eq!(counted.text().await.unwrap(), GIB.to_string());
+
+    let mut download = client
+        .get(format!("{}/files/download?bytes={GIB}", s.gateway))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status().as_u16(), 200);
+    let mut received = 0;
+    while let Some(chunk) = download.chunk().await.unwrap() {
+        received += chunk.len();
+    }
+    assert_eq!(received, GIB);
+    let peak = s.peak_memory_mib();
+    assert!(
+        peak < 256,
+        "the server's memory peaked at {peak} MiB while streaming 2 GiB"
+    );
+}
