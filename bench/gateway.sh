@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Gateway throughput against nginx, on this machine, in one run:
+#   bash bench/gateway.sh
+# Starts a backend (nginx answering a small static body), nginx as a plain reverse proxy to it
+# (2 workers, upstream keep-alive), and Tollgate's gateway to it (with a subscription key), then
+# interleaves ROUNDS rounds of `wrk` against each: the backend directly, the nginx proxy, the
+# gateway. Prints each round and the medians of requests/s and p99 latency, with the ratios to
+# nginx. Installs wrk and nginx from Debian when missing. Only 127.0.0.1 is used; everything
+# started here is stopped on exit.
+#
+# Settings: ROUNDS (default 5), DURATION (wrk seconds per round, default 10), CONNECTIONS
+# (default 50), THREADS (wrk threads, default 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-5}
+DURATION=${DURATION:-10}
+CONNECTIONS=${CONNECTIONS:-50}
+THREADS=${THREADS:-2}
+
+need() {
+    command -v "$1" >/dev/null && return
+    echo "bench/gateway.sh: installing $2"
+    apt-get update -q >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$2" >/dev/null
+}
+need wrk wrk
+need nginx nginx
+
+cargo build --release -q -p tollgate --bin tollgate
+TOLLGATE=target/release/tollgate
+WORK=$(mktemp -d /tmp/tollgate-bench-gateway.XXXXXX)
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [ -f "$WORK/backend.pid" ] && kill "$(cat "$WORK/backend.pid")" 2>/dev/null || true
+    [ -f "$WORK/proxy.pid" ] && kill "$(cat "$WORK/proxy.pid")" 2>/dev/null || true
+    sleep 0.5
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+BACKEND_PORT=$(free_port)
+PROXY_PORT=$(free_port)
+
+# nginx: one config each for the backend and the proxy, both in the foreground-less daemon mode
+# with their files in $WORK.
+nginx_conf() { # name, server block
+    cat >"$WORK/$1.conf" <<EOF
+worker_processes 2;
+pid $WORK/$1.pid;
+error_log $WORK/$1.error.log;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    client_body_temp_path $WORK/$1-body;
+    proxy_temp_path $WORK/$1-proxy;
+    fastcgi_temp_path $WORK/$1-fastcgi;
+    uwsgi_temp_path $WORK/$1-uwsgi;
+    scgi_temp_path $WORK/$1-scgi;
+    $2
+}
+EOF
+    nginx -c "$WORK/$1.conf" -p "$WORK"
+}
+nginx_conf backend "server { listen 127.0.0.1:$BACKEND_PORT; location / { default_type text/plain; return 200 'hello from the backend'; } }"
+nginx_conf proxy "upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 64; }
+    server { listen 127.0.0.1:$PROXY_PORT; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
+
+# Tollgate: an open-by-key API on the backend.
+KEY=bench-gateway-primary-key-0123456789
+"$TOLLGATE" serve --no-samples --data-dir "$WORK/tollgate" --management-listen 127.0.0.1:0 \
+    --gateway-listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
+PIDS+=($!)
+for _ in $(seq 100); do grep -q "Tollgate gateway:" "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
+MGMT=$(sed -n 's/^Tollgate management API: \(.*\)\/$/\1/p' "$WORK/serve.out")
+GATEWAY=$(sed -n 's/^Tollgate gateway: \(.*\)\/$/\1/p' "$WORK/serve.out")
+TOKEN=$("$TOLLGATE" token --data-dir "$WORK/tollgate")
+V="api-version=2017-03-01"
+mgmt() { # method path body
+    curl -sS --fail-with-body -o "$WORK/mgmt.out" -X "$1" "$MGMT$2?$V" -H "Authorization: $TOKEN" \
+        -H "Content-Type: application/json" -d "$3" || { cat "$WORK/mgmt.out" >&2; exit 1; }
+}
+mgmt PUT /apis/bench "{\"name\":\"Bench\",\"path\":\"bench\",\"serviceUrl\":\"http://127.0.0.1:$BACKEND_PORT\",\"protocols\":[\"http\"]}"
+mgmt PUT /apis/bench/operations/any \
+    '{"name":"any","method":"GET","urlTemplate":"/{*rest}","templateParameters":[{"name":"rest","type":"string","required":true}]}'
+mgmt PUT /products/bench '{"name":"Bench","state":"published"}'
+mgmt PUT /products/bench/apis/bench '{}'
+mgmt PUT /users/bench '{"email":"bench@example.com","firstName":"B","lastName":"B"}'
+mgmt PUT /subscriptions/bench "{\"userId\":\"/users/bench\",\"productId\":\"/products/bench\",\"state\":\"active\",\"primaryKey\":\"$KEY\"}"
+curl -sf "$GATEWAY/bench/hello" -H "Ocp-Apim-Subscription-Key: $KEY" >/dev/null
+
+# wrk → "requests/s p99_ms"
+measure() { # url [header]
+    local out
+    if [ $# -gt 1 ]; then
+        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "$2" "$1")
+    else
+        out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$1")
+    fi
+    local rps p99
+    rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+    p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}' <<<"$out")
+    echo "$rps $p99"
+}
+
+echo "machine: $(nproc) CPUs; wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s; $ROUNDS interleaved rounds"
+echo
+echo "| round | target | requests/s | p99 (ms) |"
+echo "|---:|---|---:|---:|"
+declare -A RPS P99
+for round in $(seq "$ROUNDS"); do
+    for target in backend nginx tollgate; do
+        case $target in
+            backend) result=$(measure "http://127.0.0.1:$BACKEND_PORT/bench/hello") ;;
+            nginx) result=$(measure "http://127.0.0.1:$PROXY_PORT/bench/hello") ;;
+            tollgate) result=$(measure "$GATEWAY/bench/hello" "Ocp-Apim-Subscription-Key: $KEY") ;;
+        esac
+        read -r rps p99 <<<"$result"
+        RPS[$target]+="$rps "
+        P99[$target]+="$p99 "
+        echo "| $round | $target | $rps | $p99 |"
+    done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+echo
+echo "| target | median requests/s | median p99 (ms) | requests/s vs nginx | p99 vs nginx |"
+echo "|---|---:|---:|---:|---:|"
+NGINX_RPS=$(median <<<"${RPS[nginx]}")
+NGINX_P99=$(median <<<"${P99[nginx]}")
+for target in backend nginx tollgate; do
+    rps=$(median <<<"${RPS[$target]}")
+    p99=$(median <<<"${P99[$target]}")
+    echo "| $target | $rps | $p99 | $(awk -v a="$rps" -v b="$NGINX_RPS" 'BEGIN {printf "%.2fx", a/b}') | $(awk -v a="$p99" -v b="$NGINX_P99" 'BEGIN {printf "%.2fx", a/b}') |"
+done
