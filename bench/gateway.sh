@@ -4,7 +4,7 @@
 # Starts a backend (nginx answering a small static body), nginx as a plain reverse proxy to it
 # (2 workers, upstream keep-alive), and Tollgate's gateway to it (with a subscription key), then
 # interleaves ROUNDS rounds of `wrk` against each: the backend directly, the nginx proxy, the
-# gateway. Prints each round and the medians of requests/s and p99 latency, with the ratios to
+# gateway, and the gateway while a management client writes once a second. Prints each round and the medians of requests/s and p99 latency, with the ratios to
 # nginx. Installs wrk and nginx from Debian when missing. Only 127.0.0.1 is used; everything
 # started here is stopped on exit.
 #
@@ -109,13 +109,31 @@ echo "machine: $(nproc) CPUs; wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s; $ROU
 echo
 echo "| round | target | requests/s | p99 (ms) |"
 echo "|---:|---|---:|---:|"
+# A management client that writes once a second (each write makes the gateway rebuild its snapshot).
+writes() {
+    local n=0
+    while true; do
+        n=$((n + 1))
+        mgmt PUT /properties/bench-write "{\"name\":\"bench-write\",\"value\":\"$n\"}"
+        sleep 1
+    done
+}
+
 declare -A RPS P99
+TARGETS="backend nginx tollgate tollgate+writes"
 for round in $(seq "$ROUNDS"); do
-    for target in backend nginx tollgate; do
+    for target in $TARGETS; do
         case $target in
             backend) result=$(measure "http://127.0.0.1:$BACKEND_PORT/bench/hello") ;;
             nginx) result=$(measure "http://127.0.0.1:$PROXY_PORT/bench/hello") ;;
             tollgate) result=$(measure "$GATEWAY/bench/hello" "Ocp-Apim-Subscription-Key: $KEY") ;;
+            tollgate+writes)
+                writes &
+                WRITER=$!
+                result=$(measure "$GATEWAY/bench/hello" "Ocp-Apim-Subscription-Key: $KEY")
+                kill "$WRITER"
+                wait "$WRITER" 2>/dev/null || true
+                ;;
         esac
         read -r rps p99 <<<"$result"
         RPS[$target]+="$rps "
@@ -130,7 +148,7 @@ echo "| target | median requests/s | median p99 (ms) | requests/s vs nginx | p99
 echo "|---|---:|---:|---:|---:|"
 NGINX_RPS=$(median <<<"${RPS[nginx]}")
 NGINX_P99=$(median <<<"${P99[nginx]}")
-for target in backend nginx tollgate; do
+for target in $TARGETS; do
     rps=$(median <<<"${RPS[$target]}")
     p99=$(median <<<"${P99[$target]}")
     echo "| $target | $rps | $p99 | $(awk -v a="$rps" -v b="$NGINX_RPS" 'BEGIN {printf "%.2fx", a/b}') | $(awk -v a="$p99" -v b="$NGINX_P99" 'BEGIN {printf "%.2fx", a/b}') |"

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Subscription-scale benchmark: fill a release `tollgate serve` (embedded SQLite) with users and
 subscriptions through the management API, in stages, and at each stage measure the p50 of
-creating one more subscription and of `GET /subscriptions?$filter=…&$top=100`, and the server's
-resident memory. Run: python3 bench/subscriptions.py (builds the release binary first).
+creating one more subscription and of `GET /subscriptions?$filter=…&$top=100`, of a gateway call (to
+the built-in echo backend) and of the first gateway call after a management write (which waits for
+the snapshot to be rebuilt), and the server's resident memory. Run: python3 bench/subscriptions.py (builds the release binary first).
 
 Settings: BENCH_STAGES (subscriptions at each stage, default 2500,5000,10000), BENCH_USERS_PER_SUB
 (users per subscription, default 0.27 = Azure's 20,000 users for 75,000 subscriptions),
@@ -66,27 +67,52 @@ def main():
                                "127.0.0.1:0"], env=env, stdout=subprocess.PIPE, text=True)
     try:
         address = server.stdout.readline().strip().split("http://")[1].rstrip("/")
+        gateway_address = server.stdout.readline().strip().split("http://")[1].rstrip("/")
         token = subprocess.run([BIN, "token", "--data-dir", data], env=env, capture_output=True, text=True,
                                check=True).stdout.strip()
         host, port = address.split(":")
         conn = http.client.HTTPConnection(host, int(port), timeout=120)
         for p in range(PRODUCTS):
             call(conn, "PUT", f"/products/p{p}?{V}", token, {"name": f"Product {p}", "state": "published"})
+        # An API on the gateway's built-in echo backend, in product p0, for the gateway figures.
+        call(conn, "PUT", f"/apis/bench?{V}", token, {"name": "Bench", "path": "bench", "protocols": ["http"],
+                                                      "serviceUrl": "http://echoapi.cloudapp.net/api"})
+        call(conn, "PUT", f"/apis/bench/operations/any?{V}", token,
+             {"name": "any", "method": "GET", "urlTemplate": "/{*rest}",
+              "templateParameters": [{"name": "rest", "type": "string", "required": True}]})
+        call(conn, "PUT", f"/products/p0/apis/bench?{V}", token, {})
+        ghost, gport = gateway_address.split(":")
+        gateway = http.client.HTTPConnection(ghost, int(gport), timeout=120)
         users = 0
         subs = 0
+        gateway_key = None
+
+        def gateway_call():
+            gateway.request("GET", "/bench/x", headers={"Ocp-Apim-Subscription-Key": gateway_key})
+            response = gateway.getresponse()
+            response.read()
+            if response.status != 200:
+                sys.exit(f"the gateway answered {response.status}")
+
+        def write_then_call():
+            call(conn, "PUT", f"/properties/bench-write?{V}", token, {"name": "bench-write", "value": str(subs)})
+            return timed(gateway_call)
 
         def add_subscription():
-            nonlocal subs
+            nonlocal subs, gateway_key
             body = {"userId": f"/users/u{subs % users}", "productId": f"/products/p{subs % PRODUCTS}",
                     "name": f"Sub {subs}", "state": "active"}
-            call(conn, "PUT", f"/subscriptions/s{subs}?{V}", token, body)
+            created = call(conn, "PUT", f"/subscriptions/s{subs}?{V}", token, body)
+            if gateway_key is None:
+                gateway_key = json.loads(created)["primaryKey"]
             subs += 1
 
         flt = urllib.parse.quote("startswith(name, 'Sub 7') and state eq 'active'")
         list_path = f"/subscriptions?{V}&$filter={flt}&$top=100"
         print(f"machine: {os.cpu_count()} CPUs; release build; SQLite; {SAMPLES} timed calls per figure\n")
-        print("| subscriptions | users | create, p50 (ms) | list $filter $top=100, p50 (ms) | server RSS (MiB) |")
-        print("|---:|---:|---:|---:|---:|")
+        print("| subscriptions | users | create, p50 (ms) | list $filter $top=100, p50 (ms) | gateway call, p50 (ms) "
+              "| gateway call after a write (snapshot rebuild), p50 (ms) | server RSS (MiB) |")
+        print("|---:|---:|---:|---:|---:|---:|---:|")
         for stage in STAGES:
             want_users = max(1, int(stage * USERS_PER_SUB))
             while users < want_users:
@@ -97,7 +123,10 @@ def main():
                 add_subscription()
             creates = sorted(timed(add_subscription) for _ in range(SAMPLES))
             lists = sorted(timed(lambda: call(conn, "GET", list_path, token)) for _ in range(SAMPLES))
+            rebuilds = sorted(write_then_call() for _ in range(10))
+            calls = sorted(timed(gateway_call) for _ in range(SAMPLES))
             print(f"| {subs} | {users} | {statistics.median(creates):.2f} | {statistics.median(lists):.2f} "
+                  f"| {statistics.median(calls):.2f} | {statistics.median(rebuilds):.2f} "
                   f"| {rss_mib(server.pid):.0f} |", flush=True)
     finally:
         server.terminate()
