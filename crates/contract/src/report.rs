@@ -118,7 +118,11 @@ impl ReportFilter {
 }
 
 fn bad_filter(target: &str, message: impl Into<String>) -> ApiError {
-    ApiError::invalid_field(target, "InvalidFilter", format!("$filter: {}", message.into()))
+    ApiError::invalid_field(
+        target,
+        "InvalidFilter",
+        format!("$filter: {}", message.into()),
+    )
 }
 
 /// The last path segment of an id given as a URL (`/apis/a/operations/b` → `b`).
@@ -128,7 +132,10 @@ fn bare_id(value: &str) -> &str {
 
 /// Parses a report's `$filter`: terms joined by `and` only; `timestamp` with `ge`/`gt` (required)
 /// and `le`/`lt`; the aggregation's other fields with `eq` only. 400 naming the field otherwise.
-pub fn parse_filter(aggregation: Aggregation, text: Option<&str>) -> Result<ReportFilter, ApiError> {
+pub fn parse_filter(
+    aggregation: Aggregation,
+    text: Option<&str>,
+) -> Result<ReportFilter, ApiError> {
     let text = text.ok_or_else(|| {
         bad_filter(
             "$filter",
@@ -168,10 +175,7 @@ pub fn parse_filter(aggregation: Aggregation, text: Option<&str>) -> Result<Repo
                     filter.to = Some(filter.to.map_or(at, |to| to.min(at)));
                 }
                 _ => {
-                    return Err(bad_filter(
-                        "timestamp",
-                        "timestamp takes ge, gt, le or lt",
-                    ));
+                    return Err(bad_filter("timestamp", "timestamp takes ge, gt, le or lt"));
                 }
             },
             (field, Literal::String(value)) if op == CompareOp::Eq => {
@@ -181,10 +185,7 @@ pub fn parse_filter(aggregation: Aggregation, text: Option<&str>) -> Result<Repo
                 filter.terms.push((field, bare_id(&value).to_owned()));
             }
             (field, _) => {
-                return Err(bad_filter(
-                    field,
-                    format!("{field} takes eq with a string"),
-                ));
+                return Err(bad_filter(field, format!("{field} takes eq with a string")));
             }
         }
     }
@@ -300,25 +301,44 @@ mod tests {
     #[test]
     fn filters_name_the_bad_field() {
         let target = |agg, text: Option<&str>| {
-            parse_filter(agg, text).unwrap_err().target().unwrap().to_owned()
+            parse_filter(agg, text)
+                .unwrap_err()
+                .target()
+                .unwrap()
+                .to_owned()
         };
         assert_eq!(target(Aggregation::ByApi, None), "$filter");
-        assert_eq!(target(Aggregation::ByApi, Some("apiId eq 'a'")), "timestamp");
+        assert_eq!(
+            target(Aggregation::ByApi, Some("apiId eq 'a'")),
+            "timestamp"
+        );
         let start = "timestamp ge datetime'2017-06-01T00:00:00'";
         assert_eq!(
-            target(Aggregation::ByApi, Some(&format!("{start} and operationId eq 'o'"))),
+            target(
+                Aggregation::ByApi,
+                Some(&format!("{start} and operationId eq 'o'"))
+            ),
             "operationId"
         );
         assert_eq!(
-            target(Aggregation::ByApi, Some(&format!("{start} and apiId ne 'a'"))),
+            target(
+                Aggregation::ByApi,
+                Some(&format!("{start} and apiId ne 'a'"))
+            ),
             "apiId"
         );
         assert_eq!(
-            target(Aggregation::ByRequest, Some(&format!("{start} and apiId eq 'a'"))),
+            target(
+                Aggregation::ByRequest,
+                Some(&format!("{start} and apiId eq 'a'"))
+            ),
             "apiId"
         );
         assert_eq!(
-            target(Aggregation::ByApi, Some(&format!("{start} or apiId eq 'a'"))),
+            target(
+                Aggregation::ByApi,
+                Some(&format!("{start} or apiId eq 'a'"))
+            ),
             "$filter"
         );
     }

@@ -371,7 +371,11 @@ async fn request_records_aggregate(store: &dyn Store) {
         request(901_000, "B", 404, None),
     ];
     store.append_records(i, &records).await.unwrap();
-    assert_eq!(store.revision(i).await.unwrap(), 0, "records bump no revision");
+    assert_eq!(
+        store.revision(i).await.unwrap(),
+        0,
+        "records bump no revision"
+    );
     let all = RecordFilter {
         from: 0,
         to: i64::MAX,
@@ -382,7 +386,14 @@ async fn request_records_aggregate(store: &dyn Store) {
     let a = &by_api[0];
     assert_eq!(a.key, vec!["a".to_owned()]);
     assert_eq!(
-        (a.success, a.blocked, a.failed, a.other, a.total, a.bandwidth),
+        (
+            a.success,
+            a.blocked,
+            a.failed,
+            a.other,
+            a.total,
+            a.bandwidth
+        ),
         (1, 1, 1, 0, 3, 330)
     );
     assert_eq!(a.api_time, (2000.0, 1000.0, 3000.0));

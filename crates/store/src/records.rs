@@ -362,10 +362,7 @@ pub(crate) async fn requests(
         .bind(clamp(skip))
         .fetch_all(pool)
         .await?;
-    let records = rows
-        .iter()
-        .map(request_record)
-        .collect::<Result<_, _>>()?;
+    let records = rows.iter().map(request_record).collect::<Result<_, _>>()?;
     Ok((records, u64::try_from(total).unwrap_or(0)))
 }
 

@@ -132,7 +132,9 @@ impl Store for Watched {
         skip: u64,
         top: u64,
     ) -> Result<(Vec<crate::RequestRecord>, u64), StoreError> {
-        self.inner.request_records(instance, filter, skip, top).await
+        self.inner
+            .request_records(instance, filter, skip, top)
+            .await
     }
 
     async fn prune_records(&self, before: i64) -> Result<u64, StoreError> {

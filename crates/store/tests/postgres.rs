@@ -31,7 +31,9 @@ async fn commits_are_announced_to_other_nodes() {
     // Let the first reading of the revision and the LISTEN settle.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let mut tx = writer.begin("default").await.unwrap();
-    tx.put(tollgate_store::Key::top("thing", "a"), "{}").await.unwrap();
+    tx.put(tollgate_store::Key::top("thing", "a"), "{}")
+        .await
+        .unwrap();
     let revision = tx.revision();
     tx.commit().await.unwrap();
     let announced = tokio::time::timeout(

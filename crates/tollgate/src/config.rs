@@ -135,7 +135,9 @@ pub fn retention(text: &str) -> Result<std::time::Duration, String> {
     if n == 0 {
         return Err(bad());
     }
-    Ok(std::time::Duration::from_secs(n.checked_mul(seconds).ok_or_else(bad)?))
+    Ok(std::time::Duration::from_secs(
+        n.checked_mul(seconds).ok_or_else(bad)?,
+    ))
 }
 
 /// An address from the command line, else the file, else the default.

@@ -93,7 +93,10 @@ fn record_filter(filter: &ReportFilter) -> RecordFilter {
 }
 
 /// `$orderby`: a field the aggregation permits and an optional direction; 400 otherwise.
-fn order_by(aggregation: Aggregation, text: Option<&str>) -> Result<Option<(String, bool)>, ApiError> {
+fn order_by(
+    aggregation: Aggregation,
+    text: Option<&str>,
+) -> Result<Option<(String, bool)>, ApiError> {
     let Some(text) = text else { return Ok(None) };
     let mut words = text.split_whitespace();
     let field = words.next().unwrap_or("");
@@ -133,7 +136,11 @@ impl Names {
             .unwrap_or_else(|| (id.to_owned(), String::new()))
     }
 
-    async fn load(state: &AppState, kind: &'static str, parent: &str) -> Result<Names, crate::error::Failure> {
+    async fn load(
+        state: &AppState,
+        kind: &'static str,
+        parent: &str,
+    ) -> Result<Names, crate::error::Failure> {
         let mut names = Names::default();
         names.add(state, kind, parent).await?;
         Ok(names)
@@ -267,7 +274,9 @@ pub async fn list_report(
             apis.dedup();
             for api in apis.into_iter().filter(|a| !a.is_empty()) {
                 let (spelled, _) = names.get(Api::KIND, api);
-                names.add(&state, Operation::KIND, &format!("apis/{spelled}")).await?;
+                names
+                    .add(&state, Operation::KIND, &format!("apis/{spelled}"))
+                    .await?;
             }
             names
         }
@@ -299,7 +308,11 @@ pub async fn list_report(
                 let (api, _) = names.get(Api::KIND, key(0));
                 let (operation, name) =
                     names.get(Operation::KIND, &format!("{}/{}", key(0), key(1)));
-                let operation = if operation.contains('/') { key(1).to_owned() } else { operation };
+                let operation = if operation.contains('/') {
+                    key(1).to_owned()
+                } else {
+                    operation
+                };
                 item.insert("name".into(), json!(name));
                 item.insert("apiId".into(), json!(path("apis", &api)));
                 item.insert(
@@ -342,7 +355,11 @@ pub async fn list_report(
     if let Some((field, descending)) = &order {
         items.sort_by(|a, b| {
             let ordering = compare(&a[field.as_str()], &b[field.as_str()]);
-            if *descending { ordering.reverse() } else { ordering }
+            if *descending {
+                ordering.reverse()
+            } else {
+                ordering
+            }
         });
     }
     let mut columns: Vec<&str> = key_fields(aggregation).to_vec();
@@ -408,7 +425,11 @@ fn to_csv(columns: &[&str], rows: &[Value]) -> String {
 
 fn request_item(r: &RequestRecord, version: ApiVersion) -> Value {
     let mut item = Map::new();
-    let operation = if r.operation_id.is_empty() { "-" } else { &r.operation_id };
+    let operation = if r.operation_id.is_empty() {
+        "-"
+    } else {
+        &r.operation_id
+    };
     let api = if r.api_id.is_empty() { "-" } else { &r.api_id };
     item.insert("apiId".into(), json!(path("apis", &r.api_id)));
     item.insert(
@@ -460,7 +481,12 @@ async fn by_request(
 ) -> Outcome {
     let (page, count) = state
         .store()
-        .request_records(state.instance(), filter, query.skip as u64, query.top as u64)
+        .request_records(
+            state.instance(),
+            filter,
+            query.skip as u64,
+            query.top as u64,
+        )
         .await?;
     let value: Vec<Value> = page.iter().map(|r| request_item(r, version)).collect();
     if csv {
