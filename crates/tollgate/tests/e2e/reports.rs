@@ -323,11 +323,48 @@ async fn every_aggregation_counts_the_traffic(engine: Engine) {
         (json!(10), 2)
     );
 
+    // The records have the fields of the contract's examples, in their order.
+    let shape = |body: &Value, i: usize| -> Vec<String> {
+        body["value"][i]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let example = |name: &str| -> Vec<String> {
+        let path = crate::replay::spec_dir()
+            .join(format!("examples/ApiManagementGetReportsBy{name}.json"));
+        let body = crate::replay::read_json(&path);
+        body["responses"]["200"]["body"]["value"][0]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect()
+    };
+    for (name, body) in [
+        ("Api", &by_api),
+        ("User", &by_user),
+        ("Product", &by_product),
+        ("Subscription", &by_subscription),
+        ("Operation", &by_operation),
+        ("Geo", &by_geo),
+    ] {
+        assert_eq!(shape(body, 0), example(name), "by{name}");
+    }
+    let position = requests
+        .iter()
+        .position(|r| r["responseCode"] == 404)
+        .unwrap();
+    assert_eq!(shape(&by_request, position), example("Request"));
+
     // byTime: buckets on multiples of the interval that add up to every call.
     for (interval, ms) in [("PT15M", 900_000_i64), ("P1D", 86_400_000)] {
         let by_time = report(&s, "byTime", &format!("&interval={interval}"), "").await;
         assert_eq!(by_time.status, 200, "{}", by_time.text);
         let body = by_time.json();
+        assert_eq!(shape(&body, 0), example("Time"));
         let buckets = body["value"].as_array().unwrap();
         let total: i64 = buckets
             .iter()
