@@ -179,6 +179,15 @@ SUPPORTED = {
     "Logger_Delete": "400 ResourceReferenced while a policy's log-to-eventhub uses it",
     # apimanagement.json (global policy scope)
     "Regions_List": "one region, named `local`",
+    # apimreports.json
+    "Reports_ListByApi": "aggregated in SQL from the gateway's request records; $orderby",
+    "Reports_ListByUser": "name is \"First Last\"; $orderby",
+    "Reports_ListByOperation": "apiId and operationId; $orderby",
+    "Reports_ListByProduct": "$orderby",
+    "Reports_ListByGeo": "no GeoIP: loopback is `local`, other clients `unknown`",
+    "Reports_ListBySubscription": "userId, productId, subscriptionId; $orderby incl. callCountTotal",
+    "Reports_ListByTime": "interval: ISO 8601, non-zero multiple of 15 minutes; buckets from the Unix epoch",
+    "Reports_ListByRequest": "backendResponseCode a string from 2017-03-01, an integer before",
     "PolicySnippets_List": "bare array, as the service answers; snippet texts are Tollgate's",
     "Policy_List": "scope=Tenant|Api|Operation|All (Product: empty until products exist)",
     "Policy_Get": "XML by default; JSON or raw XML by Accept; legacy path /tenant/policy before 2017-03-01",

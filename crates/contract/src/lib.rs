@@ -11,6 +11,7 @@ pub mod error;
 pub mod etag;
 pub mod ident;
 pub mod odata;
+pub mod report;
 pub mod url_template;
 pub mod validate;
 pub mod xml;

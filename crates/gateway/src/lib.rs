@@ -9,9 +9,12 @@
 
 mod echo;
 mod proxy;
+mod records;
 pub mod snapshot;
 mod template;
 
+pub use proxy::{REGION, REQUEST_ID_HEADER};
+pub use records::{BATCH, BATCH_WINDOW, BUFFER};
 pub use snapshot::Snapshot;
 
 use arc_swap::ArcSwap;
@@ -49,6 +52,10 @@ struct Inner {
     /// Held while a snapshot is rebuilt, so that one rebuild serves every waiting request.
     rebuild: Mutex<()>,
     client: Client<HttpConnector, Body>,
+    /// Where request records go.
+    recorder: records::Recorder,
+    /// The task that writes them, until [`Gateway::finish_records`] takes it.
+    writer: std::sync::Mutex<Option<records::Writer>>,
 }
 
 impl Gateway {
@@ -70,8 +77,11 @@ impl Gateway {
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .build(connector);
+        let (recorder, writer) = records::Recorder::start(store.clone(), instance.to_owned());
         Ok(Gateway {
             inner: Arc::new(Inner {
+                recorder,
+                writer: std::sync::Mutex::new(Some(writer)),
                 store,
                 instance: instance.to_owned(),
                 snapshot: ArcSwap::from_pointee(snapshot),
@@ -123,6 +133,30 @@ impl Gateway {
                 tracing::error!(%err, latest, "cannot rebuild the gateway snapshot; serving the previous one");
                 current
             }
+        }
+    }
+
+    /// Queues a call's request record (dropped and counted when the buffer is full).
+    fn record(&self, record: tollgate_store::RequestRecord) {
+        self.inner.recorder.record(record);
+    }
+
+    /// Request records dropped so far because the buffer was full or the store refused them.
+    pub fn dropped_records(&self) -> u64 {
+        self.inner.recorder.dropped()
+    }
+
+    /// Writes the request records still buffered and stops the writer; call after the gateway's
+    /// listener has stopped. Records of calls that end later are dropped.
+    pub async fn finish_records(&self) {
+        let writer = self
+            .inner
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(writer) = writer {
+            writer.finish().await;
         }
     }
 

@@ -3,6 +3,7 @@
 
 use crate::Gateway;
 use crate::echo;
+use crate::records::{self, Counted, Finishing};
 use crate::snapshot::{ApiRoute, Grant, Snapshot};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
@@ -11,6 +12,17 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tollgate_store::RequestRecord;
+
+/// The response header that carries the call's request id (also its `requestId` in reports).
+pub const REQUEST_ID_HEADER: &str = "tollgate-request-id";
+/// The region the gateway reports (as `/regions` answers).
+pub const REGION: &str = "local";
+/// The default subscription key query parameter, removed from recorded URLs of unrouted calls.
+const DEFAULT_KEY_QUERY: &str = "subscription-key";
 
 const MISSING_KEY: &str = "Access denied due to missing subscription key. Make sure to include subscription key when making requests to an API.";
 const INVALID_KEY: &str = "Access denied due to invalid subscription key. Make sure to provide a valid key for an active subscription.";
@@ -26,13 +38,127 @@ pub fn failure(status: StatusCode, message: &str) -> Response {
         .into_response()
 }
 
+/// What is known about a call for its request record, filled in as it goes.
+struct Call {
+    started: Instant,
+    record: RequestRecord,
+    /// Request body bytes read so far (forwarded calls).
+    request_bytes: Arc<AtomicU64>,
+}
+
+impl Call {
+    fn new(request: &Request) -> Call {
+        let at = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let ip = request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(addr)| addr.ip().to_string())
+            .unwrap_or_default();
+        // Geography: there is no GeoIP database; loopback is known, anything else is unknown.
+        let (country, region, zip) = if ip == "127.0.0.1" || ip == "::1" {
+            ("local", "local", "")
+        } else {
+            ("unknown", "unknown", "")
+        };
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        Call {
+            started: Instant::now(),
+            record: RequestRecord {
+                timestamp: at,
+                request_id: records::request_id(),
+                method: request.method().as_str().to_owned(),
+                url: String::new(),
+                ip_address: ip,
+                api_id: String::new(),
+                operation_id: String::new(),
+                product_id: String::new(),
+                subscription_id: String::new(),
+                user_id: String::new(),
+                request_size: declared,
+                response_size: 0,
+                response_code: 0,
+                backend_code: None,
+                api_time: 0.0,
+                service_time: None,
+                cache: "none".to_owned(),
+                api_region: REGION.to_owned(),
+                country: country.to_owned(),
+                region: region.to_owned(),
+                zip: zip.to_owned(),
+            },
+            request_bytes: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// Adds the request id header and records the call when the response body ends or is dropped.
+    fn finish(self, gateway: &Gateway, response: Response) -> Response {
+        let Call {
+            started,
+            mut record,
+            request_bytes,
+        } = self;
+        let (mut parts, body) = response.into_parts();
+        if let Ok(value) = HeaderValue::from_str(&record.request_id) {
+            parts.headers.insert(REQUEST_ID_HEADER, value);
+        }
+        record.response_code = i64::from(parts.status.as_u16());
+        let forwarded = record.backend_code.is_some();
+        let gateway = gateway.clone();
+        let done = move |sent: u64| {
+            record.response_size = i64::try_from(sent).unwrap_or(i64::MAX);
+            if forwarded {
+                let read = request_bytes.load(Ordering::Relaxed);
+                record.request_size = i64::try_from(read).unwrap_or(i64::MAX);
+            }
+            record.api_time = started.elapsed().as_secs_f64() * 1000.0;
+            gateway.record(record);
+        };
+        Response::from_parts(parts, Body::new(Finishing::new(body, done)))
+    }
+}
+
+/// The URL as the caller addressed it, without the subscription key query parameter.
+fn recorded_url(request: &Request, key_query: &str) -> String {
+    let uri = request.uri();
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .or_else(|| uri.authority().map(|a| a.as_str()))
+        .unwrap_or("localhost");
+    let mut url = format!("http://{host}{}", uri.path());
+    let kept = without_param(uri.query(), key_query);
+    if !kept.is_empty() {
+        url.push('?');
+        url.push_str(&kept);
+    }
+    url
+}
+
 /// The gateway's only handler.
 pub async fn handle(State(gateway): State<Gateway>, request: Request) -> Response {
+    let mut call = Call::new(&request);
     let snapshot = gateway.snapshot().await;
-    match admit(&snapshot, &request) {
-        Ok(call) => forward(&gateway, call, request).await,
-        Err(refusal) => refusal.response(),
-    }
+    let response = match admit(&snapshot, &request, &mut call.record) {
+        Ok(admitted) => {
+            call.record.url = recorded_url(&request, &admitted.key_query);
+            forward(&gateway, admitted, request, &mut call).await
+        }
+        Err(refusal) => {
+            if call.record.url.is_empty() {
+                call.record.url = recorded_url(&request, DEFAULT_KEY_QUERY);
+            }
+            refusal.response()
+        }
+    };
+    call.finish(&gateway, response)
 }
 
 /// Why a call does not reach its backend.
@@ -68,6 +194,8 @@ struct Admitted {
     target: String,
     /// The subscription key header, removed before forwarding.
     key_header: String,
+    /// The subscription key query parameter.
+    key_query: String,
 }
 
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
@@ -76,7 +204,12 @@ fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
-fn admit(snapshot: &Snapshot, request: &Request) -> Result<Admitted, Refusal> {
+/// Admits a call, noting in `record` what it learns (API, operation, subscription).
+fn admit(
+    snapshot: &Snapshot,
+    request: &Request,
+    record: &mut RequestRecord,
+) -> Result<Admitted, Refusal> {
     let uri = request.uri();
     let query = query_pairs(uri);
     // The gateway listens in plain HTTP until TLS is configured.
@@ -84,6 +217,9 @@ fn admit(snapshot: &Snapshot, request: &Request) -> Result<Admitted, Refusal> {
         .route(false, request.method().as_str(), uri.path(), &query)
         .map_err(|_| Refusal::NotFound)?;
     let api = route.api;
+    record.api_id.clone_from(&api.id);
+    record.operation_id = route.operation_id.to_owned();
+    record.url = recorded_url(request, &api.key_query);
     let key = request
         .headers()
         .get(api.key_header.as_str())
@@ -97,8 +233,15 @@ fn admit(snapshot: &Snapshot, request: &Request) -> Result<Admitted, Refusal> {
         });
     match key {
         Some(key) => match snapshot.grant(&key) {
-            Some(grant) if grants_api(grant, api) => {}
-            _ => return Err(Refusal::InvalidKey),
+            Some(grant) => {
+                record.subscription_id.clone_from(&grant.subscription_id);
+                record.product_id.clone_from(&grant.product_id);
+                record.user_id.clone_from(&grant.user_id);
+                if !grants_api(grant, api) {
+                    return Err(Refusal::InvalidKey);
+                }
+            }
+            None => return Err(Refusal::InvalidKey),
         },
         None if api.open => {}
         None => return Err(Refusal::MissingKey),
@@ -108,6 +251,7 @@ fn admit(snapshot: &Snapshot, request: &Request) -> Result<Admitted, Refusal> {
     Ok(Admitted {
         target,
         key_header: api.key_header.clone(),
+        key_query: api.key_query.clone(),
     })
 }
 
@@ -120,22 +264,28 @@ fn grants_api(grant: &Grant, api: &ApiRoute) -> bool {
 fn backend_url(api: &ApiRoute, rest: &str, query: Option<&str>, key_query: &str) -> Option<String> {
     let base = api.service_url.as_deref()?.trim_end_matches('/');
     let mut url = format!("{base}{rest}");
+    let kept = without_param(query, key_query);
+    if !kept.is_empty() {
+        url.push('?');
+        url.push_str(&kept);
+    }
+    Some(url)
+}
+
+/// A query string without the parameter `name` (compared decoded), otherwise as written.
+fn without_param(query: Option<&str>, name: &str) -> String {
     let kept: Vec<&str> = query
         .unwrap_or("")
         .split('&')
         .filter(|pair| !pair.is_empty())
         .filter(|pair| {
-            let name = pair.split('=').next().unwrap_or("");
+            let param = pair.split('=').next().unwrap_or("");
             let decoded: Vec<(String, String)> =
-                serde_urlencoded::from_str(&format!("{name}=")).unwrap_or_default();
-            decoded.first().is_none_or(|(n, _)| n != key_query)
+                serde_urlencoded::from_str(&format!("{param}=")).unwrap_or_default();
+            decoded.first().is_none_or(|(n, _)| n != name)
         })
         .collect();
-    if !kept.is_empty() {
-        url.push('?');
-        url.push_str(&kept.join("&"));
-    }
-    Some(url)
+    kept.join("&")
 }
 
 /// Headers that describe one connection, not the message (RFC 9110 §7.6.1), never forwarded.
@@ -168,7 +318,12 @@ pub fn strip_hop_by_hop(headers: &mut HeaderMap) {
     }
 }
 
-async fn forward(gateway: &Gateway, call: Admitted, request: Request) -> Response {
+async fn forward(
+    gateway: &Gateway,
+    call: Admitted,
+    request: Request,
+    record: &mut Call,
+) -> Response {
     let client_ip = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -183,8 +338,13 @@ async fn forward(gateway: &Gateway, call: Admitted, request: Request) -> Respons
         }
     };
     let (mut parts, body) = request.into_parts();
+    let body = Body::new(Counted::new(body, record.request_bytes.clone()));
+    let asked = Instant::now();
     if target.host().is_some_and(echo::is_echo_host) {
-        return echo::answer(parts, body);
+        let answer = echo::answer(parts, body);
+        record.record.backend_code = Some(i64::from(answer.status().as_u16()));
+        record.record.service_time = Some(asked.elapsed().as_secs_f64() * 1000.0);
+        return answer;
     }
     if target.scheme_str() != Some("http") {
         return failure(
@@ -222,8 +382,10 @@ async fn forward(gateway: &Gateway, call: Admitted, request: Request) -> Respons
         gateway.inner.client.request(outbound),
     )
     .await;
+    record.record.service_time = Some(asked.elapsed().as_secs_f64() * 1000.0);
     match sent {
         Ok(Ok(response)) => {
+            record.record.backend_code = Some(i64::from(response.status().as_u16()));
             let (mut parts, body) = response.into_parts();
             strip_hop_by_hop(&mut parts.headers);
             Response::from_parts(parts, Body::new(body))

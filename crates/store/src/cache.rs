@@ -140,6 +140,39 @@ impl Store for CachedStore {
             .await
     }
 
+    async fn append_records(
+        &self,
+        instance: &str,
+        records: &[crate::RequestRecord],
+    ) -> Result<(), StoreError> {
+        self.inner.append_records(instance, records).await
+    }
+
+    async fn report(
+        &self,
+        instance: &str,
+        grouping: crate::Grouping,
+        filter: &crate::RecordFilter,
+    ) -> Result<Vec<crate::ReportRow>, StoreError> {
+        self.inner.report(instance, grouping, filter).await
+    }
+
+    async fn request_records(
+        &self,
+        instance: &str,
+        filter: &crate::RecordFilter,
+        skip: u64,
+        top: u64,
+    ) -> Result<(Vec<crate::RequestRecord>, u64), StoreError> {
+        self.inner
+            .request_records(instance, filter, skip, top)
+            .await
+    }
+
+    async fn prune_records(&self, before: i64) -> Result<u64, StoreError> {
+        self.inner.prune_records(before).await
+    }
+
     async fn begin(&self, instance: &str) -> Result<Box<dyn Tx>, StoreError> {
         Ok(Box::new(CachedTx {
             inner: self.inner.begin(instance).await?,

@@ -1,7 +1,7 @@
 //! The conformance suite: the behaviour every engine must have, run against each of them by
 //! `tests/sqlite.rs` and `tests/postgres.rs`. Each check panics with a message on failure.
 
-use crate::{Key, QuotaCounter, Store, StoreError};
+use crate::{Grouping, Key, QuotaCounter, RecordFilter, RequestRecord, Store, StoreError};
 
 const KIND: &str = "thing";
 
@@ -15,6 +15,7 @@ pub async fn run_all(store: &dyn Store) {
     concurrent_conditional_writes_serialize(store).await;
     reads_see_every_commit(store).await;
     quota_counters_keep_exact_keys(store).await;
+    request_records_aggregate(store).await;
 }
 
 /// Quota counters: upserted, listed by period, set per period or for all periods, keys compared
@@ -330,4 +331,98 @@ async fn concurrent_conditional_writes_serialize(store: &dyn Store) {
         .unwrap()
         .body;
     assert_ne!(final_body, r#"{"v":0}"#, "one writer won the first round");
+}
+
+fn request(ts: i64, api: &str, code: i64, backend: Option<(i64, f64)>) -> RequestRecord {
+    RequestRecord {
+        timestamp: ts,
+        request_id: format!("r{ts}"),
+        method: "GET".into(),
+        url: format!("http://gw/{api}"),
+        ip_address: "127.0.0.1".into(),
+        api_id: api.into(),
+        operation_id: "Op".into(),
+        product_id: "P".into(),
+        subscription_id: "S".into(),
+        user_id: "U".into(),
+        request_size: 10,
+        response_size: 100,
+        response_code: code,
+        backend_code: backend.map(|(code, _)| code),
+        api_time: ts as f64,
+        service_time: backend.map(|(_, time)| time),
+        cache: "none".into(),
+        api_region: "local".into(),
+        country: String::new(),
+        region: String::new(),
+        zip: String::new(),
+    }
+}
+
+/// Request records: appended without a revision, aggregated per group and per time bucket with
+/// every count and time, filtered by case-insensitive ids and the time range, listed and pruned.
+async fn request_records_aggregate(store: &dyn Store) {
+    let i = "conf-records";
+    let records = [
+        request(1_000, "A", 200, Some((200, 4.0))),
+        request(2_000, "a", 500, Some((500, 2.0))),
+        request(3_000, "A", 401, None),
+        request(900_000, "B", 304, Some((304, 1.0))),
+        request(901_000, "B", 404, None),
+    ];
+    store.append_records(i, &records).await.unwrap();
+    assert_eq!(
+        store.revision(i).await.unwrap(),
+        0,
+        "records bump no revision"
+    );
+    let all = RecordFilter {
+        from: 0,
+        to: i64::MAX,
+        ..RecordFilter::default()
+    };
+    let by_api = store.report(i, Grouping::Api, &all).await.unwrap();
+    assert_eq!(by_api.len(), 2, "{by_api:?}");
+    let a = &by_api[0];
+    assert_eq!(a.key, vec!["a".to_owned()]);
+    assert_eq!(
+        (
+            a.success,
+            a.blocked,
+            a.failed,
+            a.other,
+            a.total,
+            a.bandwidth
+        ),
+        (1, 1, 1, 0, 3, 330)
+    );
+    assert_eq!(a.api_time, (2000.0, 1000.0, 3000.0));
+    assert_eq!(a.service_time, (3.0, 2.0, 4.0));
+    let b = &by_api[1];
+    assert_eq!((b.success, b.other, b.total), (1, 1, 2));
+    let by_time = store
+        .report(i, Grouping::Time(900_000), &all)
+        .await
+        .unwrap();
+    let buckets: Vec<(Option<i64>, i64)> = by_time.iter().map(|r| (r.bucket, r.total)).collect();
+    assert_eq!(buckets, vec![(Some(0), 3), (Some(900_000), 2)]);
+    let only_a = RecordFilter {
+        api_id: Some("A".into()),
+        from: 1_500,
+        to: 3_000,
+        ..RecordFilter::default()
+    };
+    let by_op = store.report(i, Grouping::Operation, &only_a).await.unwrap();
+    assert_eq!(by_op.len(), 1);
+    assert_eq!(by_op[0].key, vec!["a".to_owned(), "op".to_owned()]);
+    assert_eq!(by_op[0].total, 2);
+    let (page, count) = store.request_records(i, &all, 1, 2).await.unwrap();
+    assert_eq!(count, 5);
+    let ids: Vec<&str> = page.iter().map(|r| r.request_id.as_str()).collect();
+    assert_eq!(ids, vec!["r2000", "r3000"]);
+    assert_eq!(page[1].backend_code, None);
+    assert_eq!(page[0].service_time, Some(2.0));
+    assert!(store.prune_records(900_000).await.unwrap() >= 3);
+    let (_, left) = store.request_records(i, &all, 0, 10).await.unwrap();
+    assert_eq!(left, 2);
 }

@@ -13,12 +13,14 @@ mod cache;
 pub mod conformance;
 mod migrate;
 pub mod postgres;
+mod records;
 mod sql;
 pub mod sqlite;
 pub mod testing;
 pub mod watch;
 
 pub use cache::CachedStore;
+pub use records::{Grouping, RecordFilter, ReportRow, RequestRecord};
 pub use watch::Watched;
 
 use async_trait::async_trait;
@@ -163,6 +165,33 @@ pub trait Store: Send + Sync + 'static {
         calls_count: Option<i64>,
         kb_transferred: Option<f64>,
     ) -> Result<u64, StoreError>;
+
+    /// Appends request records in one transaction. Runtime data: the revision does not change.
+    async fn append_records(
+        &self,
+        instance: &str,
+        records: &[RequestRecord],
+    ) -> Result<(), StoreError>;
+
+    /// Aggregates the records `filter` selects by `grouping`, in SQL; groups ordered by key.
+    async fn report(
+        &self,
+        instance: &str,
+        grouping: Grouping,
+        filter: &RecordFilter,
+    ) -> Result<Vec<ReportRow>, StoreError>;
+
+    /// The records `filter` selects, oldest first (`skip`, then at most `top`), and their count.
+    async fn request_records(
+        &self,
+        instance: &str,
+        filter: &RecordFilter,
+        skip: u64,
+        top: u64,
+    ) -> Result<(Vec<RequestRecord>, u64), StoreError>;
+
+    /// Deletes the records of every instance older than `before` (ms since the epoch).
+    async fn prune_records(&self, before: i64) -> Result<u64, StoreError>;
 
     /// Starts a write transaction on `instance` (creating the instance if needed). It holds the
     /// instance's write lock until committed or dropped; dropping it rolls everything back.

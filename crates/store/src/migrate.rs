@@ -24,6 +24,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "quota_counters",
         sql: include_str!("../migrations/sqlite/0003_quota_counters.sql"),
     },
+    Migration {
+        version: 4,
+        name: "request_records",
+        sql: include_str!("../migrations/sqlite/0004_request_records.sql"),
+    },
 ];
 
 /// PostgreSQL migrations, in order.
@@ -42,6 +47,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 3,
         name: "quota_counters",
         sql: include_str!("../migrations/postgres/0003_quota_counters.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "request_records",
+        sql: include_str!("../migrations/postgres/0004_request_records.sql"),
     },
 ];
 

@@ -241,6 +241,37 @@ impl Store for SqlStore {
         Ok(done.rows_affected())
     }
 
+    async fn append_records(
+        &self,
+        instance: &str,
+        records: &[crate::RequestRecord],
+    ) -> Result<(), StoreError> {
+        crate::records::append(&self.pool, self.dialect.begin, instance, records).await
+    }
+
+    async fn report(
+        &self,
+        instance: &str,
+        grouping: crate::Grouping,
+        filter: &crate::RecordFilter,
+    ) -> Result<Vec<crate::ReportRow>, StoreError> {
+        crate::records::report(&self.pool, instance, grouping, filter).await
+    }
+
+    async fn request_records(
+        &self,
+        instance: &str,
+        filter: &crate::RecordFilter,
+        skip: u64,
+        top: u64,
+    ) -> Result<(Vec<crate::RequestRecord>, u64), StoreError> {
+        crate::records::requests(&self.pool, instance, filter, skip, top).await
+    }
+
+    async fn prune_records(&self, before: i64) -> Result<u64, StoreError> {
+        crate::records::prune(&self.pool, before).await
+    }
+
     async fn begin(&self, instance: &str) -> Result<Box<dyn Tx>, StoreError> {
         let mut tx = self.pool.begin_with(self.dialect.begin).await?;
         let revision: i64 = sqlx::query(BUMP)

@@ -9,7 +9,8 @@ use std::path::PathBuf;
 /// Where the store is and where to listen: shared by `serve` and `token`.
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
-    /// A TOML file with any of: data-dir, database-url, management-listen, gateway-listen, role.
+    /// A TOML file with any of: data-dir, database-url, management-listen, gateway-listen, role,
+    /// records-retention.
     #[arg(long, env = "TOLLGATE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory for Tollgate's data (the SQLite file by default) [default: ./tollgate-data]
@@ -37,6 +38,9 @@ pub struct ServeArgs {
     /// Which planes this node runs [default: all]
     #[arg(long, env = "TOLLGATE_ROLE", value_enum)]
     pub role: Option<Role>,
+    /// How long request records are kept, e.g. 30d, 12h, 90m [default: 30d]
+    #[arg(long, env = "TOLLGATE_RECORDS_RETENTION", value_name = "DURATION")]
+    pub records_retention: Option<String>,
 }
 
 /// The planes a node runs.
@@ -72,6 +76,7 @@ struct FileConfig {
     management_listen: Option<String>,
     gateway_listen: Option<String>,
     role: Option<Role>,
+    records_retention: Option<String>,
 }
 
 /// The resolved settings.
@@ -87,6 +92,8 @@ pub struct Settings {
     pub gateway_listen: SocketAddr,
     /// The planes this node runs.
     pub role: Role,
+    /// How long request records are kept.
+    pub records_retention: std::time::Duration,
 }
 
 /// Environment variables Tollgate reads; any other `TOLLGATE_*` draws a warning.
@@ -97,6 +104,7 @@ const KNOWN_ENV: &[&str] = &[
     "TOLLGATE_MANAGEMENT_LISTEN",
     "TOLLGATE_GATEWAY_LISTEN",
     "TOLLGATE_ROLE",
+    "TOLLGATE_RECORDS_RETENTION",
     "TOLLGATE_PRIMARY_KEY",
     "TOLLGATE_SECONDARY_KEY",
     "TOLLGATE_SECRET",
@@ -108,6 +116,29 @@ const KNOWN_ENV: &[&str] = &[
 const DEFAULT_DATA_DIR: &str = "./tollgate-data";
 const DEFAULT_MANAGEMENT_LISTEN: &str = "127.0.0.1:8281";
 const DEFAULT_GATEWAY_LISTEN: &str = "127.0.0.1:8280";
+const DEFAULT_RECORDS_RETENTION: &str = "30d";
+
+/// A retention period: a whole number followed by `d`, `h`, `m` or `s` (`30d`, `12h`).
+pub fn retention(text: &str) -> Result<std::time::Duration, String> {
+    let text = text.trim();
+    let bad = || format!("records-retention '{text}' is not a duration like 30d, 12h, 90m or 45s");
+    let split = text.len().checked_sub(1).ok_or_else(bad)?;
+    let (number, unit) = text.split_at(split);
+    let n: u64 = number.parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        "s" => 1,
+        _ => return Err(bad()),
+    };
+    if n == 0 {
+        return Err(bad());
+    }
+    Ok(std::time::Duration::from_secs(
+        n.checked_mul(seconds).ok_or_else(bad)?,
+    ))
+}
 
 /// An address from the command line, else the file, else the default.
 fn address(
@@ -207,6 +238,12 @@ impl ServeArgs {
             management_listen,
             gateway_listen,
             role: self.role.or(file.role).unwrap_or(Role::All),
+            records_retention: retention(
+                self.records_retention
+                    .as_deref()
+                    .or(file.records_retention.as_deref())
+                    .unwrap_or(DEFAULT_RECORDS_RETENTION),
+            )?,
         })
     }
 }
@@ -247,6 +284,16 @@ mod tests {
             args(Some("/x"), Some("postgres://h/db")).resolve(&file),
             "postgres://h/db"
         );
+    }
+
+    #[test]
+    fn retention_takes_a_number_and_a_unit() {
+        assert_eq!(retention("30d").unwrap().as_secs(), 30 * 86_400);
+        assert_eq!(retention("12h").unwrap().as_secs(), 12 * 3_600);
+        assert_eq!(retention("90m").unwrap().as_secs(), 90 * 60);
+        for bad in ["", "d", "30", "0d", "1w", "-1d", "x1h"] {
+            assert!(retention(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -145,6 +145,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         let server = axum::serve(listener, router(state)).with_graceful_shutdown(until_stopped());
         servers.spawn(async move { server.await });
     }
+    let recording = gateway.as_ref().map(|(_, gateway)| gateway.clone());
     if let Some((listener, gateway)) = gateway {
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         tracing::info!(%address, "gateway ready");
@@ -165,14 +166,43 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     }
     let _ = out.flush();
     drop(out);
+    let pruning = tokio::spawn(prune_records(store.clone(), settings.records_retention));
     while let Some(finished) = servers.join_next().await {
         finished
             .map_err(|e| format!("server task failed: {e}"))?
             .map_err(|e| format!("server error: {e}"))?;
     }
+    pruning.abort();
+    if let Some(gateway) = &recording {
+        gateway.finish_records().await;
+        let dropped = gateway.dropped_records();
+        if dropped > 0 {
+            tracing::warn!(dropped, "request records were dropped while serving");
+        }
+    }
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often request records older than the retention period are deleted.
+const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Deletes request records older than `retention`, at start and then hourly.
+async fn prune_records(store: Arc<dyn Store>, retention: std::time::Duration) {
+    let mut ticks = tokio::time::interval(PRUNE_EVERY);
+    loop {
+        ticks.tick().await;
+        let keep = chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+        let before = Utc::now()
+            .checked_sub_signed(keep)
+            .map_or(0, |t| t.timestamp_millis());
+        match store.prune_records(before).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "pruned request records past retention"),
+            Err(err) => tracing::warn!(%err, "cannot prune request records"),
+        }
+    }
 }
 
 /// The sealer of the server secret (`TOLLGATE_SECRET`, or the data directory's file); says which

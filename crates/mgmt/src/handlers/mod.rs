@@ -22,6 +22,7 @@ pub mod product;
 pub mod property;
 pub mod quota;
 pub mod regions;
+pub mod reports;
 pub mod schema;
 pub mod snippets;
 pub mod subscription;

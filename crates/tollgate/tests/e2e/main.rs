@@ -27,6 +27,7 @@ mod portal_settings;
 mod products;
 mod quotas;
 mod replay;
+mod reports;
 mod samples;
 mod schemas;
 mod subscriptions;

@@ -58,6 +58,14 @@ const IMPLEMENTED: &[&str] = &[
     "ApiOperationPolicy_CreateOrUpdate",
     "ApiOperationPolicy_Delete",
     "Regions_List",
+    "Reports_ListByApi",
+    "Reports_ListByUser",
+    "Reports_ListByOperation",
+    "Reports_ListByProduct",
+    "Reports_ListByGeo",
+    "Reports_ListBySubscription",
+    "Reports_ListByTime",
+    "Reports_ListByRequest",
     "PolicySnippets_List",
     "Group_List",
     "Group_Get",
@@ -147,7 +155,44 @@ const IMPLEMENTED: &[&str] = &[
 /// Example response fields where Tollgate knowingly differs: (example file name without `.json`,
 /// field path as printed by the comparison, e.g. `value[0].tags`, reason). The field and
 /// everything under it is skipped. Every entry needs a reason.
+/// Why the report examples' records are not compared here.
+const REPORT_TRAFFIC: &str = "the recording reports calls of June 2017 to its own APIs; a fresh \
+    instance has no such records. The envelope is compared here, and the records' field names \
+    against these examples in reports.rs, which drives real traffic";
+
 const KNOWN_DIFFERENCES: &[(&str, &str, &str)] = &[
+    ("ApiManagementGetReportsByApi", "value", REPORT_TRAFFIC),
+    ("ApiManagementGetReportsByApi", "count", REPORT_TRAFFIC),
+    ("ApiManagementGetReportsByUser", "value", REPORT_TRAFFIC),
+    ("ApiManagementGetReportsByUser", "count", REPORT_TRAFFIC),
+    (
+        "ApiManagementGetReportsByOperation",
+        "value",
+        REPORT_TRAFFIC,
+    ),
+    (
+        "ApiManagementGetReportsByOperation",
+        "count",
+        REPORT_TRAFFIC,
+    ),
+    ("ApiManagementGetReportsByProduct", "value", REPORT_TRAFFIC),
+    ("ApiManagementGetReportsByProduct", "count", REPORT_TRAFFIC),
+    ("ApiManagementGetReportsByGeo", "value", REPORT_TRAFFIC),
+    ("ApiManagementGetReportsByGeo", "count", REPORT_TRAFFIC),
+    (
+        "ApiManagementGetReportsBySubscription",
+        "value",
+        REPORT_TRAFFIC,
+    ),
+    (
+        "ApiManagementGetReportsBySubscription",
+        "count",
+        REPORT_TRAFFIC,
+    ),
+    ("ApiManagementGetReportsByTime", "value", REPORT_TRAFFIC),
+    ("ApiManagementGetReportsByTime", "count", REPORT_TRAFFIC),
+    ("ApiManagementGetReportsByRequest", "value", REPORT_TRAFFIC),
+    ("ApiManagementGetReportsByRequest", "count", REPORT_TRAFFIC),
     (
         "ApiManagementListTenantGit",
         "id",
@@ -541,7 +586,7 @@ impl Operation {
 }
 
 /// The contract folder: `shared/` beside the repository.
-fn spec_dir() -> PathBuf {
+pub(crate) fn spec_dir() -> PathBuf {
     let dir =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/spec/azure-apim-2017-03-01");
     assert!(
@@ -553,7 +598,7 @@ fn spec_dir() -> PathBuf {
     dir
 }
 
-fn read_json(path: &Path) -> Value {
+pub(crate) fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path)
         .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
