@@ -346,12 +346,6 @@ async fn forward(
         record.record.service_time = Some(asked.elapsed().as_secs_f64() * 1000.0);
         return answer;
     }
-    if target.scheme_str() != Some("http") {
-        return failure(
-            StatusCode::BAD_GATEWAY,
-            "Backends over HTTPS are not supported by this Tollgate yet.",
-        );
-    }
     let original_host = parts.headers.get(header::HOST).cloned();
     strip_hop_by_hop(&mut parts.headers);
     parts.headers.remove(header::HOST);
@@ -391,8 +385,10 @@ async fn forward(
             Response::from_parts(parts, Body::new(body))
         }
         Ok(Err(err)) => {
-            tracing::warn!(error = %err, "backend call failed");
-            let message = if err.is_connect() {
+            tracing::warn!(error = ?err, "backend call failed");
+            let message = if is_tls_failure(&err) {
+                "The backend's TLS certificate could not be verified, or the TLS handshake failed."
+            } else if err.is_connect() {
                 "The backend could not be reached."
             } else {
                 "The backend connection failed before a response arrived."
@@ -404,4 +400,18 @@ async fn forward(
             "The backend did not answer in time.",
         ),
     }
+}
+
+/// Whether a backend call failed in the TLS handshake (an untrusted or mismatched certificate).
+/// The rustls error sits under the connector's `io::Error`s, which `source()` skips over.
+fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
+    if err.is::<rustls::Error>() {
+        return true;
+    }
+    if let Some(io) = err.downcast_ref::<std::io::Error>()
+        && let Some(inner) = io.get_ref()
+    {
+        return is_tls_failure(inner);
+    }
+    err.source().is_some_and(is_tls_failure)
 }

@@ -605,3 +605,93 @@ async fn gigabytes_stream_through_in_bounded_memory() {
         "the server's memory peaked at {peak} MiB while streaming 2 GiB"
     );
 }
+
+/// An HTTPS backend whose certificate is self-signed (made with the openssl command line): the
+/// gateway verifies backends against public roots, so it refuses this one with a 502 that says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn untrusted_https_backends_are_refused() {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("the tests need the openssl command line");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-outform",
+        "DER",
+        "-out",
+        "cert.der",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    run(&[
+        "pkcs8", "-topk8", "-nocrypt", "-in", "key.pem", "-outform", "DER", "-out", "key.der",
+    ]);
+    let cert = CertificateDer::from(std::fs::read(dir.path().join("cert.der")).unwrap());
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
+        std::fs::read(dir.path().join("key.der")).unwrap(),
+    ));
+    let config = rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert], key)
+    .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (handshakes_tx, mut handshakes) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            let handshakes_tx = handshakes_tx.clone();
+            tokio::spawn(async move {
+                let _ = handshakes_tx.send(acceptor.accept(stream).await.is_ok());
+            });
+        }
+    });
+
+    let s = Server::start(Engine::Sqlite).await;
+    let key = shop(&s, &format!("https://localhost:{port}")).await;
+    let (status, body) = call(
+        &s,
+        "GET",
+        "/shop/items/1",
+        &[("Ocp-Apim-Subscription-Key", &key)],
+        None,
+    )
+    .await;
+    assert_eq!(status, 502, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("TLS"),
+        "{body} {}",
+        s.log()
+    );
+    let completed = handshakes
+        .recv()
+        .await
+        .expect("the gateway tried a TLS handshake");
+    assert!(
+        !completed,
+        "the gateway must not complete a handshake with an untrusted certificate"
+    );
+}
