@@ -12,6 +12,7 @@ mod proxy;
 mod records;
 pub mod snapshot;
 mod template;
+pub mod tls;
 
 pub use proxy::{REGION, REQUEST_ID_HEADER};
 pub use records::{BATCH, BATCH_WINDOW, BUFFER};

@@ -212,9 +212,9 @@ fn admit(
 ) -> Result<Admitted, Refusal> {
     let uri = request.uri();
     let query = query_pairs(uri);
-    // The gateway listens in plain HTTP until TLS is configured.
+    let https = request.extensions().get::<crate::tls::Https>().is_some();
     let route = snapshot
-        .route(false, request.method().as_str(), uri.path(), &query)
+        .route(https, request.method().as_str(), uri.path(), &query)
         .map_err(|_| Refusal::NotFound)?;
     let api = route.api;
     record.api_id.clone_from(&api.id);
@@ -337,6 +337,10 @@ async fn forward(
             );
         }
     };
+    let scheme = match request.extensions().get::<crate::tls::Https>() {
+        Some(_) => "https",
+        None => "http",
+    };
     let (mut parts, body) = request.into_parts();
     let body = Body::new(Counted::new(body, record.request_bytes.clone()));
     let asked = Instant::now();
@@ -346,7 +350,11 @@ async fn forward(
         record.record.service_time = Some(asked.elapsed().as_secs_f64() * 1000.0);
         return answer;
     }
-    let original_host = parts.headers.get(header::HOST).cloned();
+    // HTTP/2 callers name the host in the URI's authority rather than a Host header.
+    let original_host = parts.headers.get(header::HOST).cloned().or_else(|| {
+        let authority = parts.uri.authority()?;
+        HeaderValue::from_str(authority.as_str()).ok()
+    });
     strip_hop_by_hop(&mut parts.headers);
     parts.headers.remove(header::HOST);
     parts.headers.remove(call.key_header.as_str());
@@ -365,11 +373,13 @@ async fn forward(
     }
     parts
         .headers
-        .insert("x-forwarded-proto", HeaderValue::from_static("http"));
+        .insert("x-forwarded-proto", HeaderValue::from_static(scheme));
     if let Some(host) = original_host {
         parts.headers.insert("x-forwarded-host", host);
     }
     parts.uri = target;
+    // Backends are spoken to in HTTP/1.1, whatever the caller used.
+    parts.version = axum::http::Version::HTTP_11;
     let outbound = axum::http::Request::from_parts(parts, body);
     let sent = tokio::time::timeout(
         crate::RESPONSE_TIMEOUT,

@@ -35,6 +35,12 @@ pub struct ServeArgs {
     /// Address of the gateway [default: 127.0.0.1:8280]
     #[arg(long, env = "TOLLGATE_GATEWAY_LISTEN", value_name = "ADDR")]
     pub gateway_listen: Option<SocketAddr>,
+    /// PEM certificate chain: the gateway then speaks HTTPS (with --gateway-tls-key)
+    #[arg(long, env = "TOLLGATE_GATEWAY_TLS_CERT", value_name = "FILE")]
+    pub gateway_tls_cert: Option<PathBuf>,
+    /// PEM private key of --gateway-tls-cert
+    #[arg(long, env = "TOLLGATE_GATEWAY_TLS_KEY", value_name = "FILE")]
+    pub gateway_tls_key: Option<PathBuf>,
     /// Which planes this node runs [default: all]
     #[arg(long, env = "TOLLGATE_ROLE", value_enum)]
     pub role: Option<Role>,
@@ -75,6 +81,8 @@ struct FileConfig {
     database_url: Option<String>,
     management_listen: Option<String>,
     gateway_listen: Option<String>,
+    gateway_tls_cert: Option<PathBuf>,
+    gateway_tls_key: Option<PathBuf>,
     role: Option<Role>,
     records_retention: Option<String>,
 }
@@ -92,6 +100,8 @@ pub struct Settings {
     pub gateway_listen: SocketAddr,
     /// The planes this node runs.
     pub role: Role,
+    /// The gateway's TLS certificate chain and key (PEM files), when it speaks HTTPS.
+    pub gateway_tls: Option<(PathBuf, PathBuf)>,
     /// How long request records are kept.
     pub records_retention: std::time::Duration,
 }
@@ -103,6 +113,8 @@ const KNOWN_ENV: &[&str] = &[
     "TOLLGATE_DATABASE_URL",
     "TOLLGATE_MANAGEMENT_LISTEN",
     "TOLLGATE_GATEWAY_LISTEN",
+    "TOLLGATE_GATEWAY_TLS_CERT",
+    "TOLLGATE_GATEWAY_TLS_KEY",
     "TOLLGATE_ROLE",
     "TOLLGATE_RECORDS_RETENTION",
     "TOLLGATE_PRIMARY_KEY",
@@ -238,6 +250,18 @@ impl ServeArgs {
             management_listen,
             gateway_listen,
             role: self.role.or(file.role).unwrap_or(Role::All),
+            gateway_tls: match (
+                self.gateway_tls_cert.clone().or(file.gateway_tls_cert),
+                self.gateway_tls_key.clone().or(file.gateway_tls_key),
+            ) {
+                (Some(cert), Some(key)) => Some((cert, key)),
+                (None, None) => None,
+                _ => {
+                    return Err(
+                        "give both --gateway-tls-cert and --gateway-tls-key, or neither".to_owned(),
+                    );
+                }
+            },
             records_retention: retention(
                 self.records_retention
                     .as_deref()

@@ -97,6 +97,10 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     let gateway = match role.gateway() {
         true => {
             let listener = bind("gateway", settings.gateway_listen).await?;
+            let tls = match &settings.gateway_tls {
+                Some((cert, key)) => Some(tollgate_gateway::tls::acceptor(cert, key)?),
+                None => None,
+            };
             let gateway = Gateway::start(store.clone(), DEFAULT_INSTANCE, watched.subscribe())
                 .await
                 .map_err(|e| format!("cannot load the gateway's configuration: {e}"))?;
@@ -110,7 +114,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
                     watched.publisher(),
                 ));
             }
-            Some((listener, gateway))
+            Some((listener, tls, gateway))
         }
         false => None,
     };
@@ -145,16 +149,26 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         let server = axum::serve(listener, router(state)).with_graceful_shutdown(until_stopped());
         servers.spawn(async move { server.await });
     }
-    let recording = gateway.as_ref().map(|(_, gateway)| gateway.clone());
-    if let Some((listener, gateway)) = gateway {
+    let recording = gateway.as_ref().map(|(_, _, gateway)| gateway.clone());
+    if let Some((listener, tls, gateway)) = gateway {
         let address = listener.local_addr().map_err(|e| e.to_string())?;
-        tracing::info!(%address, "gateway ready");
-        let _ = writeln!(out, "Tollgate gateway: http://{address}/");
-        let service = gateway
-            .router()
-            .into_make_service_with_connect_info::<SocketAddr>();
-        let server = axum::serve(listener, service).with_graceful_shutdown(until_stopped());
-        servers.spawn(async move { server.await });
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(%address, scheme, "gateway ready");
+        let _ = writeln!(out, "Tollgate gateway: {scheme}://{address}/");
+        match tls {
+            Some(acceptor) => {
+                let server =
+                    tollgate_gateway::tls::serve(listener, acceptor, gateway, until_stopped());
+                servers.spawn(server);
+            }
+            None => {
+                let service = gateway
+                    .router()
+                    .into_make_service_with_connect_info::<SocketAddr>();
+                let server = axum::serve(listener, service).with_graceful_shutdown(until_stopped());
+                servers.spawn(async move { server.await });
+            }
+        }
     }
     if role.management() {
         let header = tollgate_auth::sign(

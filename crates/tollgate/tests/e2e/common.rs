@@ -52,6 +52,8 @@ pub struct Server {
     client: reqwest::Client,
     /// Whether a new store gets the samples.
     samples: bool,
+    /// More `serve` options.
+    extra_args: Vec<String>,
 }
 
 /// A response, fully read.
@@ -159,6 +161,25 @@ impl Server {
             database_url,
             client: reqwest::Client::new(),
             samples,
+            extra_args: Vec::new(),
+        };
+        server.spawn();
+        server
+    }
+
+    /// Starts a server on a fresh SQLite store with more `serve` options.
+    pub async fn start_with_options(options: &[&str]) -> Server {
+        let data = tempfile::tempdir().unwrap();
+        let database_url = format!("sqlite://{}/tollgate.db", data.path().display());
+        let mut server = Server {
+            child: None,
+            base: String::new(),
+            gateway: String::new(),
+            data,
+            database_url,
+            client: reqwest::Client::new(),
+            samples: false,
+            extra_args: options.iter().map(|o| (*o).to_owned()).collect(),
         };
         server.spawn();
         server
@@ -178,6 +199,7 @@ impl Server {
             database_url: self.database_url.clone(),
             client: reqwest::Client::new(),
             samples: self.samples,
+            extra_args: self.extra_args.clone(),
         };
         node.spawn();
         node
@@ -199,6 +221,7 @@ impl Server {
             .arg("--data-dir")
             .arg(self.data.path())
             .args((!self.samples).then_some("--no-samples"))
+            .args(&self.extra_args)
             .env("TOLLGATE_PRIMARY_KEY", KEY)
             .env("TOLLGATE_SECONDARY_KEY", SECONDARY_KEY)
             .env("TOLLGATE_LOG", "info")

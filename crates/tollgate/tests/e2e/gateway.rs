@@ -695,3 +695,167 @@ async fn untrusted_https_backends_are_refused() {
         "the gateway must not complete a handshake with an untrusted certificate"
     );
 }
+
+/// With a certificate and key the gateway speaks HTTPS (HTTP/2 by ALPN): https-only APIs are
+/// served, http-only ones are not, and the backend learns the scheme.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_speaks_https_when_given_a_certificate() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("the tests need the openssl command line");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    // A test CA, and a server certificate for localhost and 127.0.0.1 that it signs.
+    run(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+        "-days",
+        "1",
+        "-subj",
+        "/CN=Tollgate test CA",
+    ]);
+    run(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "key.pem",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=localhost",
+    ]);
+    std::fs::write(
+        dir.path().join("ext.cnf"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "cert.pem",
+        "-days",
+        "1",
+        "-extfile",
+        "ext.cnf",
+    ]);
+    let cert = dir.path().join("cert.pem");
+    let key = dir.path().join("key.pem");
+    let s = Server::start_with_options(&[
+        "--gateway-tls-cert",
+        cert.to_str().unwrap(),
+        "--gateway-tls-key",
+        key.to_str().unwrap(),
+    ])
+    .await;
+    assert!(s.gateway.starts_with("https://"), "{}", s.gateway);
+    let base = backend().await;
+    let key = shop(&s, &base).await;
+    let client = reqwest::Client::builder()
+        .add_root_certificate(
+            reqwest::Certificate::from_pem(&std::fs::read(dir.path().join("ca.pem")).unwrap())
+                .unwrap(),
+        )
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{}/shop/items/5", s.gateway))
+        .header("Ocp-Apim-Subscription-Key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(response.version(), reqwest::Version::HTTP_2);
+    let seen: Value = response.json().await.unwrap();
+    assert_eq!(
+        (&seen["path"], &seen["headers"]["x-forwarded-proto"]),
+        (&json!("/items/5"), &json!("https"))
+    );
+
+    let http_only =
+        json!({"name": "Plain", "path": "plain", "serviceUrl": base, "protocols": ["http"]});
+    assert_eq!(
+        s.put(&format!("/apis/plain?{V17}"), &http_only)
+            .await
+            .status,
+        201
+    );
+    let op = json!({"name": "any", "method": "GET", "urlTemplate": "/x"});
+    assert_eq!(
+        s.put(&format!("/apis/plain/operations/any?{V17}"), &op)
+            .await
+            .status,
+        201
+    );
+    assert_eq!(
+        s.put(&format!("/products/gold/apis/plain?{V17}"), &json!({}))
+            .await
+            .status,
+        201
+    );
+    let refused = client
+        .get(format!("{}/plain/x", s.gateway))
+        .header("Ocp-Apim-Subscription-Key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused.status().as_u16(),
+        404,
+        "an http-only API is not served over https"
+    );
+}
+
+/// Without TLS the gateway also speaks HTTP/2 to callers who start with it (h2c).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http2_callers_are_served() {
+    let s = Server::start(Engine::Sqlite).await;
+    let key = shop(&s, &backend().await).await;
+    let client = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let response = client
+        .get(format!("{}/shop/items/8", s.gateway))
+        .header("Ocp-Apim-Subscription-Key", &key)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (response.status().as_u16(), response.version()),
+        (200, reqwest::Version::HTTP_2)
+    );
+    let seen: Value = response.json().await.unwrap();
+    assert_eq!(seen["path"], "/items/8");
+    assert!(
+        seen["headers"]["x-forwarded-host"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:"),
+        "{seen}"
+    );
+}
