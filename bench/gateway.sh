@@ -70,7 +70,7 @@ nginx_conf proxy "upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 6
 
 # Tollgate: an open-by-key API on the backend.
 KEY=bench-gateway-primary-key-0123456789
-"$TOLLGATE" serve --no-samples --data-dir "$WORK/tollgate" --management-listen 127.0.0.1:0 \
+TOLLGATE_LOG=warn "$TOLLGATE" serve --no-samples --data-dir "$WORK/tollgate" --management-listen 127.0.0.1:0 \
     --gateway-listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
 PIDS+=($!)
 for _ in $(seq 100); do grep -q "Tollgate gateway:" "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done

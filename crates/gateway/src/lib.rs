@@ -8,6 +8,7 @@
 //! next gateway call on the same node.
 
 mod echo;
+mod metrics;
 mod proxy;
 mod records;
 pub mod snapshot;
@@ -56,6 +57,8 @@ struct Inner {
     client: Client<HttpsConnector<HttpConnector>, Body>,
     /// Where request records go.
     recorder: records::Recorder,
+    /// Counters for `/metrics`.
+    metrics: metrics::Metrics,
     /// The task that writes them, until [`Gateway::finish_records`] takes it.
     writer: std::sync::Mutex<Option<records::Writer>>,
 }
@@ -90,6 +93,7 @@ impl Gateway {
         Ok(Gateway {
             inner: Arc::new(Inner {
                 recorder,
+                metrics: metrics::Metrics::default(),
                 writer: std::sync::Mutex::new(Some(writer)),
                 store,
                 instance: instance.to_owned(),
@@ -131,6 +135,11 @@ impl Gateway {
             Ok(fresh) => {
                 let fresh = Arc::new(fresh);
                 inner.snapshot.store(fresh.clone());
+                let micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                inner
+                    .metrics
+                    .last_rebuild_micros
+                    .store(micros, std::sync::atomic::Ordering::Relaxed);
                 tracing::debug!(
                     revision = fresh.revision,
                     elapsed_ms = started.elapsed().as_millis() as u64,
@@ -148,6 +157,31 @@ impl Gateway {
     /// Queues a call's request record (dropped and counted when the buffer is full).
     fn record(&self, record: tollgate_store::RequestRecord) {
         self.inner.recorder.record(record);
+    }
+
+    /// The Prometheus text exposition of the gateway's metrics.
+    pub fn metrics_text(&self) -> String {
+        let revision = self.inner.snapshot.load().revision;
+        self.inner.metrics.render(revision, self.dropped_records())
+    }
+
+    /// Counts a finished call and writes its access-log line (no query, no headers: they may
+    /// carry keys).
+    fn observe(&self, record: &tollgate_store::RequestRecord, path: &str) {
+        let status = u16::try_from(record.response_code).unwrap_or(0);
+        self.inner
+            .metrics
+            .observe(&record.api_id, status, record.api_time / 1000.0);
+        tracing::info!(
+            target: "tollgate::access",
+            method = %record.method,
+            path,
+            status,
+            api = %record.api_id,
+            ms = record.api_time,
+            request_id = %record.request_id,
+            "call"
+        );
     }
 
     /// Request records dropped so far because the buffer was full or the store refused them.

@@ -44,6 +44,8 @@ struct Call {
     record: RequestRecord,
     /// Request body bytes read so far (forwarded calls).
     request_bytes: Arc<AtomicU64>,
+    /// The path called, for the access log.
+    path: String,
 }
 
 impl Call {
@@ -94,6 +96,7 @@ impl Call {
                 zip: zip.to_owned(),
             },
             request_bytes: Arc::new(AtomicU64::new(0)),
+            path: request.uri().path().to_owned(),
         }
     }
 
@@ -103,6 +106,7 @@ impl Call {
             started,
             mut record,
             request_bytes,
+            path,
         } = self;
         let (mut parts, body) = response.into_parts();
         if let Ok(value) = HeaderValue::from_str(&record.request_id) {
@@ -118,6 +122,7 @@ impl Call {
                 record.request_size = i64::try_from(read).unwrap_or(i64::MAX);
             }
             record.api_time = started.elapsed().as_secs_f64() * 1000.0;
+            gateway.observe(&record, &path);
             gateway.record(record);
         };
         Response::from_parts(parts, Body::new(Finishing::new(body, done)))
@@ -133,7 +138,11 @@ fn recorded_url(request: &Request, key_query: &str) -> String {
         .and_then(|v| v.to_str().ok())
         .or_else(|| uri.authority().map(|a| a.as_str()))
         .unwrap_or("localhost");
-    let mut url = format!("http://{host}{}", uri.path());
+    let scheme = match request.extensions().get::<crate::tls::Https>() {
+        Some(_) => "https",
+        None => "http",
+    };
+    let mut url = format!("{scheme}://{host}{}", uri.path());
     let kept = without_param(uri.query(), key_query);
     if !kept.is_empty() {
         url.push('?');

@@ -146,7 +146,27 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             DEFAULT_BODY_LIMIT,
             sealer,
         );
-        let server = axum::serve(listener, router(state)).with_graceful_shutdown(until_stopped());
+        let mut app = router(state);
+        if let Some((_, _, gateway)) = &gateway {
+            // Prometheus scrapes without credentials; the management listener is private.
+            let gateway = gateway.clone();
+            app = app.route(
+                "/metrics",
+                axum::routing::get(move || {
+                    let text = gateway.metrics_text();
+                    async move {
+                        (
+                            [(
+                                axum::http::header::CONTENT_TYPE,
+                                "text/plain; version=0.0.4",
+                            )],
+                            text,
+                        )
+                    }
+                }),
+            );
+        }
+        let server = axum::serve(listener, app).with_graceful_shutdown(until_stopped());
         servers.spawn(async move { server.await });
     }
     let recording = gateway.as_ref().map(|(_, _, gateway)| gateway.clone());

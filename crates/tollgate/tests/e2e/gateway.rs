@@ -859,3 +859,46 @@ async fn plain_http2_callers_are_served() {
         "{seen}"
     );
 }
+
+/// `/metrics` on the management listener counts the gateway's calls by API and status; every call
+/// has an access-log line without its query (where keys may be).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_and_access_log() {
+    let s = Server::start(Engine::Sqlite).await;
+    let key = shop(&s, &backend().await).await;
+    for _ in 0..3 {
+        assert_eq!(
+            call(
+                &s,
+                "GET",
+                &format!("/shop/items/1?subscription-key={key}"),
+                &[],
+                None
+            )
+            .await
+            .0,
+            200
+        );
+    }
+    assert_eq!(call(&s, "GET", "/shop/items/1", &[], None).await.0, 401);
+    assert_eq!(call(&s, "GET", "/nowhere", &[], None).await.0, 404);
+    // Without credentials, like a Prometheus scrape.
+    let text = reqwest::get(format!("{}/metrics", s.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for line in [
+        "tollgate_gateway_requests_total{api=\"shop\",status=\"200\"} 3",
+        "tollgate_gateway_requests_total{api=\"shop\",status=\"401\"} 1",
+        "tollgate_gateway_requests_total{api=\"-\",status=\"404\"} 1",
+        "tollgate_gateway_request_duration_seconds_count 5",
+        "tollgate_gateway_records_dropped_total 0",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in:\n{text}");
+    }
+    let log = s.log();
+    assert_eq!(log.matches("path=\"/shop/items/1\" status=").count(), 4, "{log}");
+    assert!(!log.contains(&key), "a key reached the log");
+}

@@ -1,0 +1,137 @@
+//! Prometheus metrics of the gateway, in the text exposition format: calls by API and status,
+//! the latency histogram, the snapshot's revision and last rebuild time, dropped records.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Upper bounds of the latency histogram, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
+
+/// The gateway's counters.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    /// Calls by (API id, status); `-` for calls no API took.
+    calls: Mutex<BTreeMap<(String, u16), u64>>,
+    /// Calls at or under each bucket's bound (not cumulative; summed when rendered).
+    buckets: [AtomicU64; BUCKETS.len()],
+    /// Calls over the last bound.
+    over: AtomicU64,
+    /// Sum of latencies, in microseconds.
+    sum_micros: AtomicU64,
+    /// Duration of the last snapshot rebuild, in microseconds.
+    pub(crate) last_rebuild_micros: AtomicU64,
+}
+
+impl Metrics {
+    /// Counts a finished call.
+    pub fn observe(&self, api: &str, status: u16, seconds: f64) {
+        let api = if api.is_empty() { "-" } else { api };
+        *self
+            .calls
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry((api.to_owned(), status))
+            .or_default() += 1;
+        match BUCKETS.iter().position(|bound| seconds <= *bound) {
+            Some(i) => self.buckets[i].fetch_add(1, Ordering::Relaxed),
+            None => self.over.fetch_add(1, Ordering::Relaxed),
+        };
+        self.sum_micros
+            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// The text exposition, with the gauges the gateway passes.
+    pub fn render(&self, revision: u64, dropped_records: u64) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP tollgate_gateway_requests_total Calls the gateway answered, by API and status.\n");
+        out.push_str("# TYPE tollgate_gateway_requests_total counter\n");
+        for ((api, status), count) in self.calls.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+            let api = api.replace('\\', "\\\\").replace('"', "\\\"");
+            let _ = writeln!(
+                out,
+                "tollgate_gateway_requests_total{{api=\"{api}\",status=\"{status}\"}} {count}"
+            );
+        }
+        out.push_str("# HELP tollgate_gateway_request_duration_seconds Time from a call's arrival to the end of its response.\n");
+        out.push_str("# TYPE tollgate_gateway_request_duration_seconds histogram\n");
+        let mut cumulative = 0;
+        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            cumulative += bucket.load(Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "tollgate_gateway_request_duration_seconds_bucket{{le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        cumulative += self.over.load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "tollgate_gateway_request_duration_seconds_bucket{{le=\"+Inf\"}} {cumulative}"
+        );
+        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "tollgate_gateway_request_duration_seconds_sum {sum}");
+        let _ = writeln!(
+            out,
+            "tollgate_gateway_request_duration_seconds_count {cumulative}"
+        );
+        out.push_str("# HELP tollgate_gateway_snapshot_revision The configuration revision the gateway serves.\n");
+        out.push_str("# TYPE tollgate_gateway_snapshot_revision gauge\n");
+        let _ = writeln!(out, "tollgate_gateway_snapshot_revision {revision}");
+        out.push_str("# HELP tollgate_gateway_snapshot_rebuild_seconds How long the last snapshot rebuild took.\n");
+        out.push_str("# TYPE tollgate_gateway_snapshot_rebuild_seconds gauge\n");
+        let rebuild = self.last_rebuild_micros.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(out, "tollgate_gateway_snapshot_rebuild_seconds {rebuild}");
+        out.push_str("# HELP tollgate_gateway_records_dropped_total Request records dropped (buffer full or store refused).\n");
+        out.push_str("# TYPE tollgate_gateway_records_dropped_total counter\n");
+        let _ = writeln!(
+            out,
+            "tollgate_gateway_records_dropped_total {dropped_records}"
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_and_a_cumulative_histogram() {
+        let metrics = Metrics::default();
+        metrics.observe("echo", 200, 0.002);
+        metrics.observe("echo", 200, 0.02);
+        metrics.observe("", 404, 20.0);
+        let text = metrics.render(7, 1);
+        assert!(
+            text.contains("tollgate_gateway_requests_total{api=\"echo\",status=\"200\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tollgate_gateway_requests_total{api=\"-\",status=\"404\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tollgate_gateway_request_duration_seconds_bucket{le=\"0.0025\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tollgate_gateway_request_duration_seconds_bucket{le=\"0.025\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tollgate_gateway_request_duration_seconds_bucket{le=\"+Inf\"} 3"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tollgate_gateway_snapshot_revision 7"),
+            "{text}"
+        );
+        assert!(
+            text.contains("tollgate_gateway_records_dropped_total 1"),
+            "{text}"
+        );
+    }
+}
