@@ -899,6 +899,10 @@ async fn metrics_and_access_log() {
         assert!(text.contains(line), "missing {line:?} in:\n{text}");
     }
     let log = s.log();
-    assert_eq!(log.matches("path=\"/shop/items/1\" status=").count(), 4, "{log}");
+    assert_eq!(
+        log.matches("path=\"/shop/items/1\" status=").count(),
+        4,
+        "{log}"
+    );
     assert!(!log.contains(&key), "a key reached the log");
 }
