@@ -606,24 +606,27 @@ async fn gigabytes_stream_through_in_bounded_memory() {
     );
 }
 
+/// Runs the openssl command line in `dir` (the tests make their own keys and certificates).
+fn openssl(dir: &std::path::Path, args: &[&str]) {
+    let out = std::process::Command::new("openssl")
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .expect("the tests need the openssl command line");
+    assert!(
+        out.status.success(),
+        "openssl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// An HTTPS backend whose certificate is self-signed (made with the openssl command line): the
 /// gateway verifies backends against public roots, so it refuses this one with a 502 that says so.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn untrusted_https_backends_are_refused() {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new("openssl")
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .expect("the tests need the openssl command line");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let run = |args: &[&str]| openssl(dir.path(), args);
     run(&[
         "req",
         "-x509",
@@ -701,18 +704,7 @@ async fn untrusted_https_backends_are_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_gateway_speaks_https_when_given_a_certificate() {
     let dir = tempfile::tempdir().unwrap();
-    let run = |args: &[&str]| {
-        let out = std::process::Command::new("openssl")
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .expect("the tests need the openssl command line");
-        assert!(
-            out.status.success(),
-            "openssl {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
+    let run = |args: &[&str]| openssl(dir.path(), args);
     // A test CA, and a server certificate for localhost and 127.0.0.1 that it signs.
     run(&[
         "req",
