@@ -55,6 +55,8 @@ struct Inner {
     /// Held while a snapshot is rebuilt, so that one rebuild serves every waiting request.
     rebuild: Mutex<()>,
     client: Client<HttpsConnector<HttpConnector>, Body>,
+    /// For backends whose entity turns certificate validation off.
+    unverified_client: Client<HttpsConnector<HttpConnector>, Body>,
     /// Where request records go.
     recorder: records::Recorder,
     /// Counters for `/metrics`.
@@ -76,19 +78,17 @@ impl Gateway {
             revision = snapshot.revision,
             "gateway snapshot loaded"
         );
-        let mut connector = HttpConnector::new();
-        connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-        connector.set_nodelay(true);
-        // `https` backends are verified against the Mozilla root certificates (webpki-roots).
-        connector.enforce_http(false);
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+        let verified = hyper_rustls::HttpsConnectorBuilder::new()
+            // `https` backends are verified against the Mozilla root certificates.
             .with_webpki_roots()
             .https_or_http()
             .enable_http1()
-            .wrap_connector(connector);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .build(connector);
+            .wrap_connector(http_connector());
+        let unverified = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(tls::unverified_client_config())
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http_connector());
         let (recorder, writer) = records::Recorder::start(store.clone(), instance.to_owned());
         Ok(Gateway {
             inner: Arc::new(Inner {
@@ -100,9 +100,19 @@ impl Gateway {
                 snapshot: ArcSwap::from_pointee(snapshot),
                 revisions,
                 rebuild: Mutex::new(()),
-                client,
+                client: pooled(verified),
+                unverified_client: pooled(unverified),
             }),
         })
+    }
+
+    /// The backend client: verifying TLS certificates, or not (a backend entity's `tls` switches).
+    fn client(&self, verify_tls: bool) -> &Client<HttpsConnector<HttpConnector>, Body> {
+        if verify_tls {
+            &self.inner.client
+        } else {
+            &self.inner.unverified_client
+        }
     }
 
     /// The gateway's HTTP service: every path is an API call, but the probes `/health`, `/ready`
@@ -241,4 +251,20 @@ fn probe(code: StatusCode, text: &str) -> Response {
         body.to_string(),
     )
         .into_response()
+}
+
+/// The TCP side of the backend clients.
+fn http_connector() -> HttpConnector {
+    let mut connector = HttpConnector::new();
+    connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
+    connector.set_nodelay(true);
+    connector.enforce_http(false);
+    connector
+}
+
+/// A pooled keep-alive client.
+fn pooled(connector: HttpsConnector<HttpConnector>) -> Client<HttpsConnector<HttpConnector>, Body> {
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .build(connector)
 }

@@ -4,7 +4,7 @@
 use crate::Gateway;
 use crate::echo;
 use crate::records::{self, Counted, Finishing};
-use crate::snapshot::{ApiRoute, Grant, Snapshot};
+use crate::snapshot::{ApiRoute, BackendRoute, Grant, Snapshot};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -205,6 +205,8 @@ struct Admitted {
     key_header: String,
     /// The subscription key query parameter.
     key_query: String,
+    /// What the API's backend entity adds.
+    backend: Option<BackendRoute>,
 }
 
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
@@ -257,10 +259,18 @@ fn admit(
     }
     let target =
         backend_url(api, route.rest, uri.query(), &api.key_query).ok_or(Refusal::NoBackend)?;
+    let target = match api.backend.as_ref().filter(|b| !b.query.is_empty()) {
+        Some(backend) => {
+            let joint = if target.contains('?') { '&' } else { '?' };
+            format!("{target}{joint}{}", backend.query)
+        }
+        None => target,
+    };
     Ok(Admitted {
         target,
         key_header: api.key_header.clone(),
         key_query: api.key_query.clone(),
+        backend: api.backend.clone(),
     })
 }
 
@@ -386,13 +396,32 @@ async fn forward(
     if let Some(host) = original_host {
         parts.headers.insert("x-forwarded-host", host);
     }
+    let mut verify_tls = true;
+    if let Some(backend) = &call.backend {
+        for (name, value) in &backend.headers {
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::from_bytes(name.as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                parts.headers.append(name, value);
+            }
+        }
+        if let Some(value) = backend
+            .authorization
+            .as_deref()
+            .and_then(|a| HeaderValue::from_str(a).ok())
+        {
+            parts.headers.insert(header::AUTHORIZATION, value);
+        }
+        verify_tls = backend.verify_tls;
+    }
     parts.uri = target;
     // Backends are spoken to in HTTP/1.1, whatever the caller used.
     parts.version = axum::http::Version::HTTP_11;
     let outbound = axum::http::Request::from_parts(parts, body);
     let sent = tokio::time::timeout(
         crate::RESPONSE_TIMEOUT,
-        gateway.inner.client.request(outbound),
+        gateway.client(verify_tls).request(outbound),
     )
     .await;
     record.record.service_time = Some(asked.elapsed().as_secs_f64() * 1000.0);

@@ -5,6 +5,7 @@ use crate::template::{Params, Score, Template};
 use std::collections::{HashMap, HashSet};
 use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::api::Api;
+use tollgate_contract::entity::backend::Backend;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::subscription::Subscription;
@@ -57,7 +58,60 @@ pub struct ApiRoute {
     pub open: bool,
     /// Published products with subscriptions that contain it (lower-case ids).
     pub products: HashSet<String>,
+    /// The backend entity whose `url` is the API's `serviceUrl`, if any.
+    pub backend: Option<BackendRoute>,
     operations: Vec<OperationRoute>,
+}
+
+/// What a backend entity adds to the calls it receives.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BackendRoute {
+    /// Headers to add (`credentials.header`).
+    pub headers: Vec<(String, String)>,
+    /// Query parameters to add, already URL-encoded (`credentials.query`).
+    pub query: String,
+    /// The `Authorization` header (`credentials.authorization`: scheme and parameter).
+    pub authorization: Option<String>,
+    /// Whether the backend's TLS certificate is verified (`tls.validateCertificateChain` and
+    /// `validateCertificateName`, both true unless set false).
+    pub verify_tls: bool,
+}
+
+impl BackendRoute {
+    fn of(backend: &Backend) -> BackendRoute {
+        let credentials = backend.credentials.as_ref();
+        let pairs = |map: Option<&std::collections::BTreeMap<String, Vec<String>>>| {
+            map.into_iter()
+                .flatten()
+                .flat_map(|(name, values)| values.iter().map(move |v| (name.clone(), v.clone())))
+                .collect::<Vec<_>>()
+        };
+        let query = serde_urlencoded::to_string(pairs(credentials.and_then(|c| c.query.as_ref())))
+            .unwrap_or_default();
+        let tls = backend.tls.as_ref();
+        BackendRoute {
+            headers: pairs(credentials.and_then(|c| c.header.as_ref())),
+            query,
+            authorization: credentials
+                .and_then(|c| c.authorization.as_ref())
+                .and_then(|a| {
+                    Some(format!(
+                        "{} {}",
+                        a.scheme.as_deref()?,
+                        a.parameter.as_deref()?
+                    ))
+                }),
+            verify_tls: tls.is_none_or(|t| {
+                t.validate_certificate_chain != Some(false)
+                    && t.validate_certificate_name != Some(false)
+            }),
+        }
+    }
+}
+
+/// A URL as backends and APIs are matched: lower case, without a trailing slash.
+fn url_key(url: &str) -> String {
+    url.trim_end_matches('/').to_lowercase()
 }
 
 /// An operation, ready for matching.
@@ -136,6 +190,11 @@ impl Snapshot {
                     .push((product_id.clone(), *subscription_required));
             }
         }
+        let mut backends = HashMap::new();
+        for record in store.list(instance, Backend::KIND, "").await? {
+            let backend: Backend = decode(&record)?;
+            backends.insert(url_key(&backend.url), BackendRoute::of(&backend));
+        }
         let mut apis = Vec::new();
         for record in store.list(instance, Api::KIND, "").await? {
             let api: Api = decode(&record)?;
@@ -162,6 +221,10 @@ impl Snapshot {
                 segments: segments(&api.path),
                 http: protocols.iter().any(|p| p == "http"),
                 https: protocols.iter().any(|p| p == "https"),
+                backend: api
+                    .service_url
+                    .as_deref()
+                    .and_then(|url| backends.get(&url_key(url)).cloned()),
                 service_url: api.service_url.clone(),
                 key_header: api.subscription_key_parameter_names.header.clone(),
                 key_query: api.subscription_key_parameter_names.query.clone(),

@@ -668,7 +668,18 @@ async fn untrusted_https_backends_are_refused() {
             let acceptor = acceptor.clone();
             let handshakes_tx = handshakes_tx.clone();
             tokio::spawn(async move {
-                let _ = handshakes_tx.send(acceptor.accept(stream).await.is_ok());
+                use tokio::io::{AsyncReadExt, AsyncWriteExt};
+                let accepted = acceptor.accept(stream).await;
+                let _ = handshakes_tx.send(accepted.is_ok());
+                // A minimal HTTP/1.1 answer for whoever completes the handshake.
+                if let Ok(mut tls) = accepted {
+                    let mut request = [0u8; 4096];
+                    let _ = tls.read(&mut request).await;
+                    let answer =
+                        "HTTP/1.1 200 OK\r\ncontent-length: 6\r\nconnection: close\r\n\r\nsecret";
+                    let _ = tls.write_all(answer.as_bytes()).await;
+                    let _ = tls.shutdown().await;
+                }
             });
         }
     });
@@ -696,6 +707,60 @@ async fn untrusted_https_backends_are_refused() {
     assert!(
         !completed,
         "the gateway must not complete a handshake with an untrusted certificate"
+    );
+
+    // A backend entity for that URL that turns validation off: now it is accepted.
+    let backend = json!({"url": format!("https://localhost:{port}"), "protocol": "http",
+        "tls": {"validateCertificateChain": false, "validateCertificateName": false}});
+    assert_eq!(
+        s.put(&format!("/backends/selfsigned?{V17}"), &backend)
+            .await
+            .status,
+        201
+    );
+    let (status, body) = call(
+        &s,
+        "GET",
+        "/shop/items/1",
+        &[("Ocp-Apim-Subscription-Key", &key)],
+        None,
+    )
+    .await;
+    assert_eq!((status, body), (200, json!("secret")));
+    assert!(handshakes.recv().await.unwrap(), "the handshake completed");
+}
+
+/// A backend entity whose `url` is an API's `serviceUrl` adds its credentials to every call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn backend_entities_add_their_credentials() {
+    let s = Server::start(Engine::Sqlite).await;
+    let base = backend().await;
+    let key = shop(&s, &base).await;
+    let entity = json!({"url": format!("{base}/"), "protocol": "http", "credentials": {
+        "header": {"x-backend-key": ["s3cret"]}, "query": {"code": ["42"]},
+        "authorization": {"scheme": "Basic", "parameter": "dXNlcjpwYXNz"}}});
+    assert_eq!(
+        s.put(&format!("/backends/shop-backend?{V17}"), &entity)
+            .await
+            .status,
+        201
+    );
+    let (status, seen) = call(
+        &s,
+        "GET",
+        "/shop/items/3?a=1",
+        &[("Ocp-Apim-Subscription-Key", &key)],
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(seen["query"], "a=1&code=42");
+    assert_eq!(
+        (
+            &seen["headers"]["x-backend-key"],
+            &seen["headers"]["authorization"]
+        ),
+        (&json!("s3cret"), &json!("Basic dXNlcjpwYXNz"))
     );
 }
 
