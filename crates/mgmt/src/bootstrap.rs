@@ -34,6 +34,13 @@ pub fn random_key() -> String {
     BASE64.encode(bytes)
 }
 
+/// `count` random bytes as lowercase hex (`2 * count` characters).
+pub fn random_hex(count: usize) -> String {
+    let mut bytes = vec![0u8; count];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Returns the instance's access record, creating what a new instance has when it is missing:
 /// the access record and the default global policy (once, when the instance is created), and the
 /// built-in groups and the administrator `/users/1`, a member of Administrators (at every start,

@@ -3,11 +3,11 @@
 //! the `{{reference}}`; a reference given by the client must name an existing property; a logger
 //! that a policy's `log-to-eventhub` uses cannot be deleted (400, naming the policy).
 
+use crate::bootstrap::random_hex;
 use crate::error::Failure;
 use crate::extract::ListQuery;
 use crate::handlers::policy::{policies_where, referencing_policies};
 use crate::resource::{Place, Resource, decode_record};
-use rand::RngCore;
 use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::logger::{CONNECTION_STRING, Logger, named_value_reference};
 use tollgate_contract::entity::property::Property;
@@ -99,9 +99,7 @@ async fn property_named(
 
 /// Stores a connection string as a new secret property; returns its `{{reference}}`.
 async fn store_secret(tx: &mut dyn Tx, value: String) -> Result<String, Failure> {
-    let mut bytes = [0u8; 12];
-    rand::rng().fill_bytes(&mut bytes);
-    let id: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let id = random_hex(12);
     let name = format!("{GENERATED_PREFIX}{id}");
     let property = Property {
         name: name.clone(),

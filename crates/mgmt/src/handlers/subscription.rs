@@ -9,7 +9,7 @@
 //! reading every subscription: key → subscription and user → subscriptions ([`KEY_INDEX`],
 //! [`USER_INDEX`]).
 
-use crate::bootstrap::{feature_built, mark_built};
+use crate::bootstrap::{feature_built, mark_built, random_hex};
 use crate::collection;
 use crate::error::{Failure, Outcome};
 use crate::extract::{ListQuery, Version};
@@ -18,7 +18,6 @@ use crate::respond;
 use crate::state::AppState;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use rand::RngCore;
 use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::subscription::{Subscription, is_live, transition_allowed};
 use tollgate_contract::entity::user::User;
@@ -28,9 +27,7 @@ use tollgate_store::{Key, StoreError, Tx};
 
 /// A new subscription key: 16 random bytes as 32 lowercase hex characters.
 pub fn new_key() -> String {
-    let mut bytes = [0u8; 16];
-    rand::rng().fill_bytes(&mut bytes);
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    random_hex(16)
 }
 
 impl Resource for Subscription {
