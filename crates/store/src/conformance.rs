@@ -16,6 +16,7 @@ pub async fn run_all(store: &dyn Store) {
     reads_see_every_commit(store).await;
     quota_counters_keep_exact_keys(store).await;
     request_records_aggregate(store).await;
+    request_records_large_batch(store).await;
 }
 
 /// Quota counters: upserted, listed by period, set per period or for all periods, keys compared
@@ -425,4 +426,33 @@ async fn request_records_aggregate(store: &dyn Store) {
     assert!(store.prune_records(900_000).await.unwrap() >= 3);
     let (_, left) = store.request_records(i, &all, 0, 10).await.unwrap();
     assert_eq!(left, 2);
+}
+
+/// A batch larger than one `INSERT` statement holds is written whole, every field intact.
+async fn request_records_large_batch(store: &dyn Store) {
+    let i = "conf-records-batch";
+    let records: Vec<RequestRecord> = (0..103)
+        .map(|n| {
+            let mut record = request(10_000 + n, "Batch", 200, Some((201, n as f64 / 2.0)));
+            record.zip = format!("z{n}");
+            record
+        })
+        .collect();
+    store.append_records(i, &records).await.unwrap();
+    let all = RecordFilter {
+        from: 0,
+        to: i64::MAX,
+        ..RecordFilter::default()
+    };
+    let (page, count) = store.request_records(i, &all, 0, 200).await.unwrap();
+    assert_eq!(count, 103);
+    for (n, (read, written)) in page.iter().zip(&records).enumerate() {
+        let mut expected = written.clone();
+        expected.api_id = expected.api_id.to_lowercase();
+        expected.operation_id = expected.operation_id.to_lowercase();
+        expected.product_id = expected.product_id.to_lowercase();
+        expected.subscription_id = expected.subscription_id.to_lowercase();
+        expected.user_id = expected.user_id.to_lowercase();
+        assert_eq!(read, &expected, "record {n}");
+    }
 }

@@ -14,6 +14,7 @@ static DIALECT: Dialect = Dialect {
     migration_lock: Some("SELECT pg_advisory_xact_lock(7261001)"),
     migrations: POSTGRES,
     notify: Some("SELECT pg_notify('tollgate_revisions', $1)"),
+    parameters: crate::records::Parameters::Numbered,
 };
 
 /// Connects and migrates.

@@ -140,12 +140,61 @@ pub struct ReportRow {
     pub service_time: (f64, f64, f64),
 }
 
-const INSERT: &str = "INSERT INTO request_records (instance, ts, request_id, method, url,
-    ip_address, api_id, operation_id, product_id, subscription_id, user_id, request_size,
-    response_size, response_code, backend_code, api_time, service_time, cache, api_region,
-    country, region, zip)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-    $20, $21, $22)";
+/// The columns of a request record row, in the order `append` binds them.
+const INSERT_COLUMNS: &str =
+    "instance, ts, request_id, method, url, ip_address, api_id, operation_id,
+    product_id, subscription_id, user_id, request_size, response_size, response_code, backend_code,
+    api_time, service_time, cache, api_region, country, region, zip";
+const COLUMN_COUNT: usize = 22;
+/// Rows per `INSERT` statement: 45 × 22 = 990 parameters, under SQLite's oldest limit (999).
+const ROWS_PER_INSERT: usize = 45;
+
+/// How a statement writes its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Parameters {
+    /// `$1, $2, …`
+    Numbered,
+    /// `?, ?, …`, bound in order.
+    Anonymous,
+}
+
+/// The statements for 1 to [`ROWS_PER_INSERT`] rows, made once.
+fn inserts(parameters: Parameters) -> &'static [String] {
+    use std::sync::LazyLock;
+    static NUMBERED: LazyLock<Vec<String>> = LazyLock::new(|| statements(Parameters::Numbered));
+    static ANONYMOUS: LazyLock<Vec<String>> = LazyLock::new(|| statements(Parameters::Anonymous));
+    fn statements(parameters: Parameters) -> Vec<String> {
+        (1..=ROWS_PER_INSERT)
+            .map(|rows| insert_statement(rows, parameters))
+            .collect()
+    }
+    match parameters {
+        Parameters::Numbered => &NUMBERED,
+        Parameters::Anonymous => &ANONYMOUS,
+    }
+}
+
+/// `INSERT INTO request_records (…) VALUES ($1, …), (…), …` for `rows` rows.
+fn insert_statement(rows: usize, parameters: Parameters) -> String {
+    use std::fmt::Write;
+    let mut sql = format!("INSERT INTO request_records ({INSERT_COLUMNS}) VALUES ");
+    for row in 0..rows {
+        sql.push_str(if row == 0 { "(" } else { ", (" });
+        for column in 0..COLUMN_COUNT {
+            if column > 0 {
+                sql.push_str(", ");
+            }
+            match parameters {
+                Parameters::Numbered => {
+                    let _ = write!(sql, "${}", row * COLUMN_COUNT + column + 1);
+                }
+                Parameters::Anonymous => sql.push('?'),
+            }
+        }
+        sql.push(')');
+    }
+    sql
+}
 
 const AGGREGATES: &str = "COUNT(*) AS total,
     SUM(CASE WHEN response_code <= 301 OR response_code IN (304, 307) THEN 1 ELSE 0 END) AS success,
@@ -190,37 +239,41 @@ fn where_clause(filter: &RecordFilter) -> (String, Vec<String>) {
 /// Appends records in one transaction begun with `begin`.
 pub(crate) async fn append(
     pool: &AnyPool,
-    begin: &'static str,
+    dialect: &crate::sql::Dialect,
     instance: &str,
     records: &[RequestRecord],
 ) -> Result<(), StoreError> {
-    let mut tx = pool.begin_with(begin).await?;
-    for r in records {
-        sqlx::query(INSERT)
-            .bind(instance)
-            .bind(r.timestamp)
-            .bind(&r.request_id)
-            .bind(&r.method)
-            .bind(&r.url)
-            .bind(&r.ip_address)
-            .bind(r.api_id.to_lowercase())
-            .bind(r.operation_id.to_lowercase())
-            .bind(r.product_id.to_lowercase())
-            .bind(r.subscription_id.to_lowercase())
-            .bind(r.user_id.to_lowercase())
-            .bind(r.request_size)
-            .bind(r.response_size)
-            .bind(r.response_code)
-            .bind(r.backend_code)
-            .bind(r.api_time)
-            .bind(r.service_time)
-            .bind(&r.cache)
-            .bind(&r.api_region)
-            .bind(&r.country)
-            .bind(&r.region)
-            .bind(&r.zip)
-            .execute(&mut *tx)
-            .await?;
+    // One statement per chunk: a batch costs a few round trips to the database, not one per row.
+    let mut tx = pool.begin_with(dialect.begin).await?;
+    for chunk in records.chunks(ROWS_PER_INSERT) {
+        let sql: &'static str = &inserts(dialect.parameters)[chunk.len() - 1];
+        let mut query = sqlx::query(sql);
+        for r in chunk {
+            query = query
+                .bind(instance)
+                .bind(r.timestamp)
+                .bind(&r.request_id)
+                .bind(&r.method)
+                .bind(&r.url)
+                .bind(&r.ip_address)
+                .bind(r.api_id.to_lowercase())
+                .bind(r.operation_id.to_lowercase())
+                .bind(r.product_id.to_lowercase())
+                .bind(r.subscription_id.to_lowercase())
+                .bind(r.user_id.to_lowercase())
+                .bind(r.request_size)
+                .bind(r.response_size)
+                .bind(r.response_code)
+                .bind(r.backend_code)
+                .bind(r.api_time)
+                .bind(r.service_time)
+                .bind(&r.cache)
+                .bind(&r.api_region)
+                .bind(&r.country)
+                .bind(&r.region)
+                .bind(&r.zip);
+        }
+        query.execute(&mut *tx).await?;
     }
     tx.commit().await?;
     Ok(())

@@ -63,6 +63,9 @@ pub(crate) struct Dialect {
     /// A statement run last in every write transaction with the payload `"{instance} {revision}"`,
     /// to tell other nodes (PostgreSQL `NOTIFY`, delivered on commit).
     pub notify: Option<&'static str>,
+    /// How the engine numbers parameters: `$1, $2, …` (PostgreSQL), or anonymous `?` (SQLite,
+    /// whose named parameters cost a linear search each when bound).
+    pub parameters: crate::records::Parameters,
 }
 
 /// A store on either engine.
@@ -246,7 +249,7 @@ impl Store for SqlStore {
         instance: &str,
         records: &[crate::RequestRecord],
     ) -> Result<(), StoreError> {
-        crate::records::append(&self.pool, self.dialect.begin, instance, records).await
+        crate::records::append(&self.pool, &self.dialect, instance, records).await
     }
 
     async fn report(

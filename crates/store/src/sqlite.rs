@@ -17,6 +17,7 @@ static DIALECT: Dialect = Dialect {
     migrations: SQLITE,
     // One process owns the file: there is nobody to tell.
     notify: None,
+    parameters: crate::records::Parameters::Anonymous,
 };
 
 /// Per-connection settings; `journal_mode` is stored in the file, the others are per connection.
