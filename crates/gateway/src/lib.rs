@@ -7,6 +7,7 @@
 //! already in flight keep the snapshot they started with. So a management write is visible to the
 //! next gateway call on the same node.
 
+mod connector;
 mod echo;
 mod metrics;
 mod proxy;
@@ -14,6 +15,7 @@ mod records;
 pub mod snapshot;
 mod template;
 pub mod tls;
+pub mod transport;
 
 pub use proxy::{REGION, REQUEST_ID_HEADER};
 pub use records::{BATCH, BATCH_WINDOW, BUFFER};
@@ -21,18 +23,14 @@ pub use snapshot::Snapshot;
 
 use arc_swap::ArcSwap;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Mutex, watch};
+use tollgate_auth::seal::Sealer;
 use tollgate_store::watch::Revisions;
 use tollgate_store::{Store, StoreError};
 
@@ -54,9 +52,8 @@ struct Inner {
     revisions: watch::Receiver<Revisions>,
     /// Held while a snapshot is rebuilt, so that one rebuild serves every waiting request.
     rebuild: Mutex<()>,
-    client: Client<HttpsConnector<HttpConnector>, Body>,
-    /// For backends whose entity turns certificate validation off.
-    unverified_client: Client<HttpsConnector<HttpConnector>, Body>,
+    /// The backend clients, kept across snapshots.
+    transports: Arc<transport::Transports>,
     /// Where request records go.
     recorder: records::Recorder,
     /// Counters for `/metrics`.
@@ -66,29 +63,21 @@ struct Inner {
 }
 
 impl Gateway {
-    /// Builds the first snapshot of `instance`; `revisions` publishes later commits.
+    /// Builds the first snapshot of `instance`; `revisions` publishes later commits; `sealer`
+    /// opens the key material of the client certificates that backends present.
     pub async fn start(
         store: Arc<dyn Store>,
         instance: &str,
         revisions: watch::Receiver<Revisions>,
+        sealer: Sealer,
     ) -> Result<Gateway, StoreError> {
-        let snapshot = Snapshot::build(store.as_ref(), instance).await?;
+        let transports = Arc::new(transport::Transports::new(sealer));
+        let snapshot = Snapshot::build(store.as_ref(), instance, &transports).await?;
         tracing::info!(
             instance,
             revision = snapshot.revision,
             "gateway snapshot loaded"
         );
-        let verified = hyper_rustls::HttpsConnectorBuilder::new()
-            // `https` backends are verified against the Mozilla root certificates.
-            .with_webpki_roots()
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http_connector());
-        let unverified = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_tls_config(tls::unverified_client_config())
-            .https_or_http()
-            .enable_http1()
-            .wrap_connector(http_connector());
         let (recorder, writer) = records::Recorder::start(store.clone(), instance.to_owned());
         Ok(Gateway {
             inner: Arc::new(Inner {
@@ -100,19 +89,14 @@ impl Gateway {
                 snapshot: ArcSwap::from_pointee(snapshot),
                 revisions,
                 rebuild: Mutex::new(()),
-                client: pooled(verified),
-                unverified_client: pooled(unverified),
+                transports,
             }),
         })
     }
 
-    /// The backend client: verifying TLS certificates, or not (a backend entity's `tls` switches).
-    fn client(&self, verify_tls: bool) -> &Client<HttpsConnector<HttpConnector>, Body> {
-        if verify_tls {
-            &self.inner.client
-        } else {
-            &self.inner.unverified_client
-        }
+    /// How calls without a backend entity reach their backend.
+    fn default_link(&self) -> &transport::Link {
+        self.inner.transports.default_link()
     }
 
     /// The gateway's HTTP service: every path is an API call, but the probes `/health`, `/ready`
@@ -141,7 +125,7 @@ impl Gateway {
             return current;
         }
         let started = std::time::Instant::now();
-        match Snapshot::build(inner.store.as_ref(), &inner.instance).await {
+        match Snapshot::build(inner.store.as_ref(), &inner.instance, &inner.transports).await {
             Ok(fresh) => {
                 let fresh = Arc::new(fresh);
                 inner.snapshot.store(fresh.clone());
@@ -251,20 +235,4 @@ fn probe(code: StatusCode, text: &str) -> Response {
         body.to_string(),
     )
         .into_response()
-}
-
-/// The TCP side of the backend clients.
-fn http_connector() -> HttpConnector {
-    let mut connector = HttpConnector::new();
-    connector.set_connect_timeout(Some(CONNECT_TIMEOUT));
-    connector.set_nodelay(true);
-    connector.enforce_http(false);
-    connector
-}
-
-/// A pooled keep-alive client.
-fn pooled(connector: HttpsConnector<HttpConnector>) -> Client<HttpsConnector<HttpConnector>, Body> {
-    Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .build(connector)
 }

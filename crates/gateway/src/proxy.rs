@@ -2,9 +2,11 @@
 //! answer back. Bodies are never buffered: request and response bodies flow through as they come.
 
 use crate::Gateway;
+use crate::connector::ProxyFailure;
 use crate::echo;
 use crate::records::{self, Counted, Finishing};
 use crate::snapshot::{ApiRoute, BackendRoute, Grant, Snapshot};
+use crate::transport::{Link, Unusable};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -206,7 +208,7 @@ struct Admitted {
     /// The subscription key query parameter.
     key_query: String,
     /// What the API's backend entity adds.
-    backend: Option<BackendRoute>,
+    backend: Option<Arc<BackendRoute>>,
 }
 
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
@@ -396,7 +398,14 @@ async fn forward(
     if let Some(host) = original_host {
         parts.headers.insert("x-forwarded-host", host);
     }
-    let mut verify_tls = true;
+    let link: &Link = match call.backend.as_deref().map(|b| &b.link) {
+        Some(Ok(link)) => link,
+        Some(Err(Unusable(message))) => {
+            return failure(StatusCode::INTERNAL_SERVER_ERROR, message);
+        }
+        None => gateway.default_link(),
+    };
+    let through_proxy = link.proxied && target.scheme() != Some(&axum::http::uri::Scheme::HTTPS);
     if let Some(backend) = &call.backend {
         for (name, value) in &backend.headers {
             if let (Ok(name), Ok(value)) = (
@@ -413,19 +422,27 @@ async fn forward(
         {
             parts.headers.insert(header::AUTHORIZATION, value);
         }
-        verify_tls = backend.verify_tls;
+    }
+    if let Some(value) = link.proxy_authorization.clone().filter(|_| through_proxy) {
+        parts.headers.insert(header::PROXY_AUTHORIZATION, value);
     }
     parts.uri = target;
     // Backends are spoken to in HTTP/1.1, whatever the caller used.
     parts.version = axum::http::Version::HTTP_11;
     let outbound = axum::http::Request::from_parts(parts, body);
-    let sent = tokio::time::timeout(
-        crate::RESPONSE_TIMEOUT,
-        gateway.client(verify_tls).request(outbound),
-    )
-    .await;
+    let sent = tokio::time::timeout(crate::RESPONSE_TIMEOUT, link.client.request(outbound)).await;
     record.record.service_time = Some(asked.elapsed().as_secs_f64() * 1000.0);
     match sent {
+        // A plain-HTTP call through a proxy: a 407 is the proxy's, not the backend's.
+        Ok(Ok(response))
+            if through_proxy && response.status() == StatusCode::PROXY_AUTHENTICATION_REQUIRED =>
+        {
+            tracing::warn!("the backend's proxy refused the gateway's credentials (407)");
+            failure(
+                StatusCode::BAD_GATEWAY,
+                &ProxyFailure::Refused(407).message(),
+            )
+        }
         Ok(Ok(response)) => {
             record.record.backend_code = Some(i64::from(response.status().as_u16()));
             let (mut parts, body) = response.into_parts();
@@ -434,14 +451,16 @@ async fn forward(
         }
         Ok(Err(err)) => {
             tracing::warn!(error = ?err, "backend call failed");
-            let message = if is_tls_failure(&err) {
-                "The backend's TLS certificate could not be verified, or the TLS handshake failed."
+            let message = if let Some(proxy) = cause::<ProxyFailure>(&err) {
+                proxy.message()
+            } else if cause::<rustls::Error>(&err).is_some() {
+                TLS_FAILURE.to_owned()
             } else if err.is_connect() {
-                "The backend could not be reached."
+                "The backend could not be reached.".to_owned()
             } else {
-                "The backend connection failed before a response arrived."
+                "The backend connection failed before a response arrived.".to_owned()
             };
-            failure(StatusCode::BAD_GATEWAY, message)
+            failure(StatusCode::BAD_GATEWAY, &message)
         }
         Err(_) => failure(
             StatusCode::GATEWAY_TIMEOUT,
@@ -450,16 +469,22 @@ async fn forward(
     }
 }
 
-/// Whether a backend call failed in the TLS handshake (an untrusted or mismatched certificate).
-/// The rustls error sits under the connector's `io::Error`s, which `source()` skips over.
-fn is_tls_failure(err: &(dyn std::error::Error + 'static)) -> bool {
-    if err.is::<rustls::Error>() {
-        return true;
+/// The message of a backend call that failed in the TLS handshake.
+const TLS_FAILURE: &str =
+    "The backend's TLS certificate could not be verified, or the TLS handshake failed.";
+
+/// The first error of type `T` in `err`'s chain (a rustls error in the TLS handshake, a proxy
+/// failure). Errors may sit under the connector's `io::Error`s, which `source()` skips over.
+fn cause<'a, T: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a T> {
+    if let Some(found) = err.downcast_ref::<T>() {
+        return Some(found);
     }
     if let Some(io) = err.downcast_ref::<std::io::Error>()
         && let Some(inner) = io.get_ref()
     {
-        return is_tls_failure(inner);
+        return cause(inner);
     }
-    err.source().is_some_and(is_tls_failure)
+    err.source().and_then(cause)
 }

@@ -2,10 +2,13 @@
 //! one pass and never changed afterwards. A new configuration revision means a new snapshot.
 
 use crate::template::{Params, Score, Template};
+use crate::transport::{Link, SealedCertificate, Transports, Unusable};
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::backend::Backend;
+use tollgate_contract::entity::certificate::Certificate;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::subscription::Subscription;
@@ -59,12 +62,12 @@ pub struct ApiRoute {
     /// Published products with subscriptions that contain it (lower-case ids).
     pub products: HashSet<String>,
     /// The backend entity whose `url` is the API's `serviceUrl`, if any.
-    pub backend: Option<BackendRoute>,
+    pub backend: Option<Arc<BackendRoute>>,
     operations: Vec<OperationRoute>,
 }
 
-/// What a backend entity adds to the calls it receives.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// What a backend entity adds to the calls it receives, and how they reach it.
+#[derive(Debug)]
 pub struct BackendRoute {
     /// Headers to add (`credentials.header`).
     pub headers: Vec<(String, String)>,
@@ -72,13 +75,14 @@ pub struct BackendRoute {
     pub query: String,
     /// The `Authorization` header (`credentials.authorization`: scheme and parameter).
     pub authorization: Option<String>,
-    /// Whether the backend's TLS certificate is verified (`tls.validateCertificateChain` and
-    /// `validateCertificateName`, both true unless set false).
-    pub verify_tls: bool,
+    /// The pooled client for its TLS switches (`tls.validateCertificateChain` and
+    /// `validateCertificateName`), client certificate (`credentials.certificate`) and `proxy`;
+    /// or why its calls cannot be made.
+    pub link: Result<Link, Unusable>,
 }
 
 impl BackendRoute {
-    fn of(backend: &Backend) -> BackendRoute {
+    fn of(backend: &Backend, link: Result<Link, Unusable>) -> BackendRoute {
         let credentials = backend.credentials.as_ref();
         let pairs = |map: Option<&std::collections::BTreeMap<String, Vec<String>>>| {
             map.into_iter()
@@ -88,7 +92,6 @@ impl BackendRoute {
         };
         let query = serde_urlencoded::to_string(pairs(credentials.and_then(|c| c.query.as_ref())))
             .unwrap_or_default();
-        let tls = backend.tls.as_ref();
         BackendRoute {
             headers: pairs(credentials.and_then(|c| c.header.as_ref())),
             query,
@@ -101,10 +104,7 @@ impl BackendRoute {
                         a.parameter.as_deref()?
                     ))
                 }),
-            verify_tls: tls.is_none_or(|t| {
-                t.validate_certificate_chain != Some(false)
-                    && t.validate_certificate_name != Some(false)
-            }),
+            link,
         }
     }
 }
@@ -169,8 +169,13 @@ fn segments(path: &str) -> Vec<String> {
 
 impl Snapshot {
     /// Reads the instance's configuration. The revision is read first, so the snapshot is at
-    /// least as new as the revision it carries.
-    pub async fn build(store: &dyn Store, instance: &str) -> Result<Snapshot, StoreError> {
+    /// least as new as the revision it carries. Backend entities get their clients from
+    /// `transports`, which then drops the clients no backend uses any more.
+    pub(crate) async fn build(
+        store: &dyn Store,
+        instance: &str,
+        transports: &Transports,
+    ) -> Result<Snapshot, StoreError> {
         let revision = store.revision(instance).await?;
         let mut products = HashMap::new();
         for record in store.list(instance, Product::KIND, "").await? {
@@ -190,10 +195,22 @@ impl Snapshot {
                     .push((product_id.clone(), *subscription_required));
             }
         }
+        let mut certificates = HashMap::new();
+        for record in store.list(instance, Certificate::KIND, "").await? {
+            let certificate: Certificate = decode(&record)?;
+            let sealed = SealedCertificate {
+                id: record.id,
+                key_material: certificate.key_material,
+            };
+            certificates.insert(certificate.thumbprint.to_ascii_uppercase(), sealed);
+        }
         let mut backends = HashMap::new();
+        let mut used = HashSet::new();
         for record in store.list(instance, Backend::KIND, "").await? {
             let backend: Backend = decode(&record)?;
-            backends.insert(url_key(&backend.url), BackendRoute::of(&backend));
+            let link = transports.link(&record.id, &backend, &certificates, &mut used);
+            let route = Arc::new(BackendRoute::of(&backend, link));
+            backends.insert(url_key(&backend.url), route);
         }
         let mut apis = Vec::new();
         for record in store.list(instance, Api::KIND, "").await? {
@@ -254,6 +271,8 @@ impl Snapshot {
             keys.insert(subscription.secondary_key, grant.clone());
             keys.insert(subscription.primary_key, grant);
         }
+        // Only now that every read succeeded: a failed build keeps the cache as it was.
+        transports.keep_only(&used);
         Ok(Snapshot {
             revision,
             apis,

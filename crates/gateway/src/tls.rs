@@ -1,6 +1,6 @@
 //! The gateway over HTTPS: a certificate and key (PEM files) make the gateway's listener speak
 //! TLS, offering HTTP/2 and HTTP/1.1 by ALPN. Calls that arrive this way carry [`Https`], which
-//! routing checks against each API's `protocols`.
+//! routing checks against each API's `protocols`. Also the TLS configurations of backend calls.
 
 use crate::Gateway;
 use axum::extract::ConnectInfo;
@@ -96,17 +96,33 @@ pub async fn serve(
 /// How long connections may go on after the gateway is told to stop.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// A client configuration that accepts any server certificate (for backends whose entity sets
-/// `tls.validateCertificateChain` or `validateCertificateName` to false); the handshake's
-/// signatures are still checked, so the connection is encrypted to whoever holds the key.
-pub(crate) fn unverified_client_config() -> rustls::ClientConfig {
+/// A client certificate chain (leaf first) and its private key, presented to a backend.
+pub(crate) type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);
+
+/// The TLS configuration of backend calls. `verify`: check the backend's certificate against the
+/// Mozilla root certificates (webpki-roots) and its name; otherwise accept any certificate (for
+/// backends whose entity sets `tls.validateCertificateChain` or `validateCertificateName` to
+/// false) — the handshake's signatures are still checked, so the connection is encrypted to
+/// whoever holds the key. `identity`: the client certificate to present (mutual TLS), if any.
+pub(crate) fn client_config(
+    verify: bool,
+    identity: Option<Identity>,
+) -> Result<rustls::ClientConfig, rustls::Error> {
+    use hyper_rustls::ConfigBuilderExt;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .expect("ring supports the default protocol versions")
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
-        .with_no_client_auth()
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()?;
+    let builder = if verify {
+        builder.with_webpki_roots()
+    } else {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+    };
+    match identity {
+        Some((chain, key)) => builder.with_client_auth_cert(chain, key),
+        None => Ok(builder.with_no_client_auth()),
+    }
 }
 
 /// Accepts every certificate; verifies handshake signatures with the provider's algorithms.

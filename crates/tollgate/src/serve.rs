@@ -84,14 +84,11 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot prepare the instance: {e}"))?;
     let role = settings.role;
+    // Both planes need the server secret: the management API seals uploaded certificates' keys,
+    // the gateway opens them to present client certificates to backends.
+    let sealer = server_sealer(&settings.data_dir, store.as_ref()).await?;
     let management = match role.management() {
-        true => {
-            let listener = bind("management API", settings.management_listen).await?;
-            Some((
-                listener,
-                server_sealer(&settings.data_dir, store.as_ref()).await?,
-            ))
-        }
+        true => Some(bind("management API", settings.management_listen).await?),
         false => None,
     };
     let gateway = match role.gateway() {
@@ -101,9 +98,14 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
                 Some((cert, key)) => Some(tollgate_gateway::tls::acceptor(cert, key)?),
                 None => None,
             };
-            let gateway = Gateway::start(store.clone(), DEFAULT_INSTANCE, watched.subscribe())
-                .await
-                .map_err(|e| format!("cannot load the gateway's configuration: {e}"))?;
+            let gateway = Gateway::start(
+                store.clone(),
+                DEFAULT_INSTANCE,
+                watched.subscribe(),
+                sealer.clone(),
+            )
+            .await
+            .map_err(|e| format!("cannot load the gateway's configuration: {e}"))?;
             if store.engine() == "postgres" {
                 // Other nodes write this database: follow their commits.
                 tokio::spawn(tollgate_store::postgres::follow_commits(
@@ -135,7 +137,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     // stdout is no reason to stop serving, so write errors are ignored.
     let mut out = std::io::stdout().lock();
     let mut servers = tokio::task::JoinSet::new();
-    if let Some((listener, sealer)) = management {
+    if let Some(listener) = management {
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         tracing::info!(engine = store.engine(), %address, "management API ready");
         let _ = writeln!(out, "Tollgate management API: http://{address}/");

@@ -15,7 +15,7 @@ on_both_engines!(
 );
 
 /// A backend on an ephemeral port that answers every call with what it received, as JSON.
-async fn backend() -> String {
+pub(crate) async fn backend() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let app = axum::Router::new().fallback(|request: Request| async move {
@@ -41,7 +41,7 @@ async fn backend() -> String {
 }
 
 /// A gateway call.
-async fn call(
+pub(crate) async fn call(
     s: &Server,
     method: &str,
     path: &str,
@@ -67,7 +67,7 @@ async fn call(
 
 /// An API `shop` on `service_url` with three operations, in a published product `gold` with a
 /// user's active subscription; returns its primary key.
-async fn shop(s: &Server, service_url: &str) -> String {
+pub(crate) async fn shop(s: &Server, service_url: &str) -> String {
     let api = json!({"name": "Shop", "path": "shop", "serviceUrl": service_url, "protocols": ["http", "https"]});
     assert_eq!(s.put(&format!("/apis/shop?{V17}"), &api).await.status, 201);
     for (id, method, template) in [
@@ -607,7 +607,7 @@ async fn gigabytes_stream_through_in_bounded_memory() {
 }
 
 /// Runs the openssl command line in `dir` (the tests make their own keys and certificates).
-fn openssl(dir: &std::path::Path, args: &[&str]) {
+pub(crate) fn openssl(dir: &std::path::Path, args: &[&str]) {
     let out = std::process::Command::new("openssl")
         .args(args)
         .current_dir(dir)

@@ -6,6 +6,8 @@ mod common;
 mod apis;
 mod auth;
 mod authorization_servers;
+mod backend_proxy;
+mod backend_tls;
 mod certificates;
 mod cli;
 mod contract;
