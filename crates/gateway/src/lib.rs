@@ -110,6 +110,23 @@ impl Gateway {
             .with_state(self.clone())
     }
 
+    /// `GET /metrics`: the Prometheus text exposition, for a private listener (no credentials).
+    pub fn metrics_router(&self) -> Router {
+        Router::new()
+            .route("/metrics", get(metrics))
+            .with_state(self.clone())
+    }
+
+    /// The operations listener of a node that runs only the gateway: `/health`, `/ready` and
+    /// `/metrics`, and nothing else (404).
+    pub fn operations_router(&self) -> Router {
+        Router::new()
+            .route("/health", get(health))
+            .route("/ready", get(ready))
+            .with_state(self.clone())
+            .merge(self.metrics_router())
+    }
+
     /// The snapshot to serve the next call from: the current one, or a fresh one when a newer
     /// revision has been committed. If the store cannot be read, the last snapshot is served.
     pub async fn snapshot(&self) -> Arc<Snapshot> {
@@ -207,6 +224,12 @@ impl Gateway {
             .copied()
             .unwrap_or(0)
     }
+}
+
+/// `GET /metrics`.
+async fn metrics(State(gateway): State<Gateway>) -> Response {
+    let text = gateway.metrics_text();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 /// `GET /health`: 200 while the process serves.

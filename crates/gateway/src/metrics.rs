@@ -14,8 +14,8 @@ const BUCKETS: [f64; 12] = [
 /// The gateway's counters.
 #[derive(Debug, Default)]
 pub struct Metrics {
-    /// Calls by (API id, status); `-` for calls no API took.
-    calls: Mutex<BTreeMap<(String, u16), u64>>,
+    /// Calls by API id and status; `-` for calls no API took.
+    calls: Mutex<BTreeMap<String, BTreeMap<u16, u64>>>,
     /// Calls at or under each bucket's bound (not cumulative; summed when rendered).
     buckets: [AtomicU64; BUCKETS.len()],
     /// Calls over the last bound.
@@ -30,12 +30,13 @@ impl Metrics {
     /// Counts a finished call.
     pub fn observe(&self, api: &str, status: u16, seconds: f64) {
         let api = if api.is_empty() { "-" } else { api };
-        *self
-            .calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .entry((api.to_owned(), status))
-            .or_default() += 1;
+        let mut calls = self.calls.lock().unwrap_or_else(|e| e.into_inner());
+        // Look up before inserting: the API's id is copied only for its first call.
+        let by_status = match calls.get_mut(api) {
+            Some(by_status) => by_status,
+            None => calls.entry(api.to_owned()).or_default(),
+        };
+        *by_status.entry(status).or_default() += 1;
         match BUCKETS.iter().position(|bound| seconds <= *bound) {
             Some(i) => self.buckets[i].fetch_add(1, Ordering::Relaxed),
             None => self.over.fetch_add(1, Ordering::Relaxed),
@@ -49,12 +50,14 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP tollgate_gateway_requests_total Calls the gateway answered, by API and status.\n");
         out.push_str("# TYPE tollgate_gateway_requests_total counter\n");
-        for ((api, status), count) in self.calls.lock().unwrap_or_else(|e| e.into_inner()).iter() {
+        for (api, by_status) in self.calls.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             let api = api.replace('\\', "\\\\").replace('"', "\\\"");
-            let _ = writeln!(
-                out,
-                "tollgate_gateway_requests_total{{api=\"{api}\",status=\"{status}\"}} {count}"
-            );
+            for (status, count) in by_status {
+                let _ = writeln!(
+                    out,
+                    "tollgate_gateway_requests_total{{api=\"{api}\",status=\"{status}\"}} {count}"
+                );
+            }
         }
         out.push_str("# HELP tollgate_gateway_request_duration_seconds Time from a call's arrival to the end of its response.\n");
         out.push_str("# TYPE tollgate_gateway_request_duration_seconds histogram\n");

@@ -158,10 +158,7 @@ pub async fn handle(State(gateway): State<Gateway>, request: Request) -> Respons
     let mut call = Call::new(&request);
     let snapshot = gateway.snapshot().await;
     let response = match admit(&snapshot, &request, &mut call.record) {
-        Ok(admitted) => {
-            call.record.url = recorded_url(&request, &admitted.key_query);
-            forward(&gateway, admitted, request, &mut call).await
-        }
+        Ok(admitted) => forward(&gateway, admitted, request, &mut call).await,
         Err(refusal) => {
             if call.record.url.is_empty() {
                 call.record.url = recorded_url(&request, DEFAULT_KEY_QUERY);
@@ -205,8 +202,6 @@ struct Admitted {
     target: String,
     /// The subscription key header, removed before forwarding.
     key_header: String,
-    /// The subscription key query parameter.
-    key_query: String,
     /// What the API's backend entity adds.
     backend: Option<Arc<BackendRoute>>,
 }
@@ -271,7 +266,6 @@ fn admit(
     Ok(Admitted {
         target,
         key_header: api.key_header.clone(),
-        key_query: api.key_query.clone(),
         backend: api.backend.clone(),
     })
 }

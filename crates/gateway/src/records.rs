@@ -234,16 +234,34 @@ impl<F: FnOnce(u64) + Send + 'static> Drop for Finishing<F> {
 
 /// A random request id in the UUID v4 text form.
 pub(crate) fn request_id() -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut b: [u8; 16] = rand::random();
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[0..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..32]
-    )
+    let mut id = String::with_capacity(36);
+    for (i, byte) in b.iter().enumerate() {
+        if matches!(i, 4 | 6 | 8 | 10) {
+            id.push('-');
+        }
+        id.push(char::from(HEX[usize::from(byte >> 4)]));
+        id.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    id
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn request_ids_are_uuid_v4_text() {
+        let id = super::request_id();
+        let groups: Vec<usize> = id.split('-').map(str::len).collect();
+        assert_eq!(groups, vec![8, 4, 4, 4, 12], "{id}");
+        assert!(
+            id.chars()
+                .all(|c| c == '-' || c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+        );
+        assert_eq!(&id[14..15], "4", "version");
+        assert!(matches!(&id[19..20], "8" | "9" | "a" | "b"), "variant");
+        assert_ne!(id, super::request_id());
+    }
 }

@@ -249,7 +249,7 @@ impl Store for SqlStore {
         instance: &str,
         records: &[crate::RequestRecord],
     ) -> Result<(), StoreError> {
-        crate::records::append(&self.pool, &self.dialect, instance, records).await
+        crate::records::append(&self.pool, self.dialect, instance, records).await
     }
 
     async fn report(

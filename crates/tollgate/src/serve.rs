@@ -87,9 +87,10 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     // Both planes need the server secret: the management API seals uploaded certificates' keys,
     // the gateway opens them to present client certificates to backends.
     let sealer = server_sealer(&settings.data_dir, store.as_ref()).await?;
+    // A gateway-only node still binds the management address, for its operations endpoints.
     let management = match role.management() {
-        true => Some(bind("management API", settings.management_listen).await?),
-        false => None,
+        true => bind("management API", settings.management_listen).await?,
+        false => bind("operations endpoints", settings.management_listen).await?,
     };
     let gateway = match role.gateway() {
         true => {
@@ -137,40 +138,36 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     // stdout is no reason to stop serving, so write errors are ignored.
     let mut out = std::io::stdout().lock();
     let mut servers = tokio::task::JoinSet::new();
-    if let Some(listener) = management {
-        let address = listener.local_addr().map_err(|e| e.to_string())?;
-        tracing::info!(engine = store.engine(), %address, "management API ready");
-        let _ = writeln!(out, "Tollgate management API: http://{address}/");
-        let state = AppState::new(
-            store.clone(),
-            DEFAULT_INSTANCE,
-            access.clone(),
-            DEFAULT_BODY_LIMIT,
-            sealer,
-        );
-        let mut app = router(state);
-        if let Some((_, _, gateway)) = &gateway {
-            // Prometheus scrapes without credentials; the management listener is private.
-            let gateway = gateway.clone();
-            app = app.route(
-                "/metrics",
-                axum::routing::get(move || {
-                    let text = gateway.metrics_text();
-                    async move {
-                        (
-                            [(
-                                axum::http::header::CONTENT_TYPE,
-                                "text/plain; version=0.0.4",
-                            )],
-                            text,
-                        )
-                    }
-                }),
+    let address = management.local_addr().map_err(|e| e.to_string())?;
+    let app = match (&gateway, role.management()) {
+        // A gateway-only node: its operations endpoints, unauthenticated (a private address).
+        (Some((_, _, gateway)), false) => {
+            tracing::info!(%address, "operations endpoints ready");
+            let _ = writeln!(
+                out,
+                "Tollgate operations (health, ready, metrics): http://{address}/"
             );
+            gateway.operations_router()
         }
-        let server = axum::serve(listener, app).with_graceful_shutdown(until_stopped());
-        servers.spawn(async move { server.await });
-    }
+        (gateway, _) => {
+            tracing::info!(engine = store.engine(), %address, "management API ready");
+            let _ = writeln!(out, "Tollgate management API: http://{address}/");
+            let state = AppState::new(
+                store.clone(),
+                DEFAULT_INSTANCE,
+                access.clone(),
+                DEFAULT_BODY_LIMIT,
+                sealer,
+            );
+            match gateway {
+                // Prometheus scrapes without credentials; the management listener is private.
+                Some((_, _, gateway)) => router(state).merge(gateway.metrics_router()),
+                None => router(state),
+            }
+        }
+    };
+    let server = axum::serve(management, app).with_graceful_shutdown(until_stopped());
+    servers.spawn(async move { server.await });
     let recording = gateway.as_ref().map(|(_, _, gateway)| gateway.clone());
     if let Some((listener, tls, gateway)) = gateway {
         let address = listener.local_addr().map_err(|e| e.to_string())?;

@@ -187,6 +187,12 @@ impl Server {
 
     /// Starts a second node on this server's PostgreSQL database, with its own data directory.
     pub fn second_node(&self) -> Server {
+        self.second_node_with(&[])
+    }
+
+    /// As [`Server::second_node`], with more `serve` options. A node with `--role gateway` has
+    /// its operations endpoints at `base`.
+    pub fn second_node_with(&self, options: &[&str]) -> Server {
         assert!(
             self.database_url.starts_with("postgres"),
             "one SQLite file has one node"
@@ -201,6 +207,8 @@ impl Server {
             samples: self.samples,
             extra_args: self.extra_args.clone(),
         };
+        node.extra_args
+            .extend(options.iter().map(|o| (*o).to_owned()));
         node.spawn();
         node
     }
@@ -233,7 +241,7 @@ impl Server {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             let mut reader = BufReader::new(stdout);
-            // The banner: the management API's URL, then the gateway's.
+            // The banner: the management API's (or operations endpoints') URL, then the gateway's.
             let mut banner = String::new();
             for _ in 0..2 {
                 let _ = reader.read_line(&mut banner);
@@ -251,7 +259,9 @@ impl Server {
                 .find_map(|line| line.strip_prefix(prefix))
                 .map(|u| u.trim().trim_end_matches('/').to_owned())
         };
-        match (url("Tollgate management API: "), url("Tollgate gateway: ")) {
+        let management = url("Tollgate management API: ")
+            .or_else(|| url("Tollgate operations (health, ready, metrics): "));
+        match (management, url("Tollgate gateway: ")) {
             (Some(base), Some(gateway)) => {
                 self.base = base;
                 self.gateway = gateway;

@@ -466,6 +466,44 @@ async fn other_nodes_see_writes_within_a_second() {
     within_a_second(&b, "/shop/items/1", &key, 401).await;
 }
 
+/// A gateway-only node serves calls and, on its management address, only the operations
+/// endpoints: probes and metrics, no management API.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_only_nodes_serve_operations_endpoints() {
+    let a = Server::start(Engine::Postgres).await;
+    let b = a.second_node_with(&["--role", "gateway"]);
+    let key = shop(&a, &backend().await).await;
+    within_a_second(&b, "/shop/items/1", &key, 200).await;
+    let client = reqwest::Client::new();
+    for (path, status) in [("/health", 200), ("/ready", 200), ("/metrics", 200)] {
+        let response = client
+            .get(format!("{}{path}", b.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), status, "{path}");
+    }
+    let metrics = client
+        .get(format!("{}/metrics", b.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("tollgate_gateway_requests_total{api=\"shop\",status=\"200\"}"),
+        "{metrics}"
+    );
+    let management = b
+        .send("GET", &format!("/subscriptions?{V17}"), None, &[])
+        .await;
+    assert_eq!(
+        management.status, 404,
+        "no management API on a gateway node"
+    );
+}
+
 /// The probes answer without credentials on both planes; an API cannot take their paths.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_and_readiness() {
