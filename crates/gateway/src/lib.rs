@@ -16,6 +16,7 @@ pub mod snapshot;
 mod template;
 pub mod tls;
 pub mod transport;
+mod upstream;
 
 pub use proxy::{REGION, REQUEST_ID_HEADER};
 pub use records::{BATCH, BATCH_WINDOW, BUFFER};
@@ -52,8 +53,10 @@ struct Inner {
     revisions: watch::Receiver<Revisions>,
     /// Held while a snapshot is rebuilt, so that one rebuild serves every waiting request.
     rebuild: Mutex<()>,
-    /// The backend clients, kept across snapshots.
+    /// The ways of reaching backends, kept across snapshots.
     transports: Arc<transport::Transports>,
+    /// Idle backend connections.
+    upstreams: Arc<upstream::Pool>,
     /// Where request records go.
     recorder: records::Recorder,
     /// Counters for `/metrics`.
@@ -79,6 +82,8 @@ impl Gateway {
             "gateway snapshot loaded"
         );
         let (recorder, writer) = records::Recorder::start(store.clone(), instance.to_owned());
+        let upstreams = Arc::new(upstream::Pool::default());
+        tokio::spawn(sweep(Arc::downgrade(&upstreams)));
         Ok(Gateway {
             inner: Arc::new(Inner {
                 recorder,
@@ -90,8 +95,14 @@ impl Gateway {
                 revisions,
                 rebuild: Mutex::new(()),
                 transports,
+                upstreams,
             }),
         })
+    }
+
+    /// Idle backend connections.
+    fn upstreams(&self) -> &Arc<upstream::Pool> {
+        &self.inner.upstreams
     }
 
     /// How calls without a backend entity reach their backend.
@@ -223,6 +234,18 @@ impl Gateway {
             .get(&inner.instance)
             .copied()
             .unwrap_or(0)
+    }
+}
+
+/// Closes idle backend connections past their time, twice a minute, while the pool exists.
+async fn sweep(pool: std::sync::Weak<upstream::Pool>) {
+    let mut ticks = tokio::time::interval(upstream::IDLE_TIMEOUT / 3);
+    loop {
+        ticks.tick().await;
+        match pool.upgrade() {
+            Some(pool) => pool.sweep(),
+            None => return,
+        }
     }
 }
 

@@ -7,6 +7,7 @@ use crate::echo;
 use crate::records::{self, Counted, Finishing};
 use crate::snapshot::{ApiRoute, BackendRoute, Grant, Snapshot};
 use crate::transport::{Link, Unusable};
+use crate::upstream::SendError;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -424,7 +425,11 @@ async fn forward(
     // Backends are spoken to in HTTP/1.1, whatever the caller used.
     parts.version = axum::http::Version::HTTP_11;
     let outbound = axum::http::Request::from_parts(parts, body);
-    let sent = tokio::time::timeout(crate::RESPONSE_TIMEOUT, link.client.request(outbound)).await;
+    let sent = tokio::time::timeout(
+        crate::RESPONSE_TIMEOUT,
+        gateway.upstreams().send(link, outbound),
+    )
+    .await;
     record.record.service_time = Some(asked.elapsed().as_secs_f64() * 1000.0);
     match sent {
         // A plain-HTTP call through a proxy: a 407 is the proxy's, not the backend's.
@@ -441,15 +446,20 @@ async fn forward(
             record.record.backend_code = Some(i64::from(response.status().as_u16()));
             let (mut parts, body) = response.into_parts();
             strip_hop_by_hop(&mut parts.headers);
-            Response::from_parts(parts, Body::new(body))
+            Response::from_parts(parts, body)
         }
         Ok(Err(err)) => {
-            tracing::warn!(error = ?err, "backend call failed");
-            let message = if let Some(proxy) = cause::<ProxyFailure>(&err) {
+            tracing::warn!(error = %err, "backend call failed");
+            // With TLS 1.3 a refused client certificate shows only once the exchange starts.
+            let source: &(dyn std::error::Error + 'static) = match &err {
+                SendError::Connect(err) => err.as_ref(),
+                SendError::Exchange(err) => err,
+            };
+            let message = if let Some(proxy) = cause::<ProxyFailure>(source) {
                 proxy.message()
-            } else if cause::<rustls::Error>(&err).is_some() {
+            } else if cause::<rustls::Error>(source).is_some() {
                 TLS_FAILURE.to_owned()
-            } else if err.is_connect() {
+            } else if let SendError::Connect(_) = err {
                 "The backend could not be reached.".to_owned()
             } else {
                 "The backend connection failed before a response arrived.".to_owned()

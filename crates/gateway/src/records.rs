@@ -16,9 +16,9 @@ use tollgate_store::{RequestRecord, Store};
 
 /// Records waiting to be written, at most.
 pub const BUFFER: usize = 10_000;
-/// Records per batch, at most.
+/// Records per write transaction, at most.
 pub const BATCH: usize = 500;
-/// How long the writer gathers a batch after its first record.
+/// How long the writer gathers records after the first of a batch.
 pub const BATCH_WINDOW: Duration = Duration::from_millis(100);
 
 /// The sending side, kept by the gateway.
@@ -103,30 +103,32 @@ async fn write_batches(
     };
     loop {
         let mut batch = Vec::new();
+        let mut stopping = false;
         tokio::select! {
             got = receiver.recv() => match got {
                 Some(record) => batch.push(record),
                 None => return,
             },
-            () = stop.notified() => {
-                while let Ok(record) = receiver.try_recv() {
-                    batch.push(record);
-                    if batch.len() == BATCH {
-                        write(std::mem::take(&mut batch)).await;
-                    }
-                }
-                write(batch).await;
-                return;
+            () = stop.notified() => stopping = true,
+        }
+        // Let a batch gather for a while, then take it whole: the writer wakes once per batch,
+        // not once per call.
+        if !stopping {
+            tokio::select! {
+                () = tokio::time::sleep(BATCH_WINDOW) => {}
+                () = stop.notified() => stopping = true,
             }
         }
-        let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
-        while batch.len() < BATCH {
-            match tokio::time::timeout_at(deadline, receiver.recv()).await {
-                Ok(Some(record)) => batch.push(record),
-                Ok(None) | Err(_) => break,
+        while let Ok(record) = receiver.try_recv() {
+            batch.push(record);
+            if batch.len() == BATCH {
+                write(std::mem::take(&mut batch)).await;
             }
         }
         write(batch).await;
+        if stopping {
+            return;
+        }
     }
 }
 

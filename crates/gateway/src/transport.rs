@@ -1,44 +1,41 @@
-//! Backend clients: one pooled hyper client per distinct way of reaching backends — whether the
-//! backend's TLS certificate is verified, which client certificate is presented (mutual TLS), and
-//! which HTTP proxy the calls go through.
+//! Backend links: one per distinct way of reaching backends — whether the backend's TLS
+//! certificate is verified, which client certificate is presented (mutual TLS), and which HTTP
+//! proxy the calls go through. A link opens connections; `upstream::Pool` keeps them alive
+//! between calls, under the link's id.
 //!
-//! The clients live in a cache that outlives snapshots ([`Transports`]), keyed by those three
+//! The links live in a cache that outlives snapshots ([`Transports`]), keyed by those three
 //! things (the certificate by thumbprint). A management write rebuilds the snapshot, but a backend
-//! whose way of connecting did not change keeps its client, and so its warm pooled connections
+//! whose way of connecting did not change keeps its link, and so its warm pooled connections
 //! (the TLS handshake, with a client certificate, is the expensive part of a call). A rebuild asks
-//! the cache for the clients its backend entities need and then drops the ones no backend needs
-//! any more; calls in flight keep theirs. Sealed key material is opened only when a client is
-//! built: once per certificate and verification switch, at a snapshot build, never per call. A
-//! thumbprint is the SHA-1 of the certificate, so a cached client can only hold the certificate
-//! that the thumbprint names now.
+//! the cache for the links its backend entities need and then drops the ones no backend needs
+//! any more (their idle connections close when the pool sweeps); calls in flight keep theirs.
+//! Sealed key material is opened only when a link is built: once per certificate and
+//! verification switch, at a snapshot build, never per call. A thumbprint is the SHA-1 of the
+//! certificate, so a cached link can only hold the certificate that the thumbprint names now.
 
 use crate::connector::{BackendConnector, Proxy};
 use crate::tls::{Identity, client_config};
-use axum::body::Body;
 use axum::http::uri::Scheme;
 use axum::http::{HeaderValue, Uri};
 use base64::Engine;
 use hyper_rustls::HttpsConnector;
-use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use std::time::Duration;
 use tollgate_auth::pfx::KeyMaterial;
 use tollgate_auth::seal::Sealer;
 use tollgate_contract::entity::backend::Backend;
 use tollgate_contract::entity::certificate::Certificate;
 
-/// A pooled client for backend calls.
-pub type BackendClient = Client<HttpsConnector<BackendConnector>, Body>;
-
-/// How calls reach a backend: its pooled client, and what a call through a proxy adds.
+/// How calls reach a backend: the connector of its connections (pooled by `upstream::Pool` under
+/// the link's id), and what a call through a proxy adds.
 #[derive(Clone, Debug)]
 pub struct Link {
-    /// The pooled client.
-    pub client: BackendClient,
+    /// Tells the connections of different links apart in the pool.
+    pub id: u64,
+    /// Opens connections: TCP, through the proxy if any, then TLS for `https` backends.
+    pub connector: HttpsConnector<BackendConnector>,
     /// Whether calls go through a proxy.
     pub proxied: bool,
     /// The `Proxy-Authorization` header of plain-HTTP calls through the proxy (marked sensitive;
@@ -263,7 +260,7 @@ fn proxy_of(url: &str, user: &Option<String>, password: &Option<String>) -> Opti
     })
 }
 
-/// A link over a pooled client with `config` and, if given, `proxy`.
+/// A new link with TLS `config` and, if given, `proxy`.
 fn link(config: rustls::ClientConfig, proxy: Option<Proxy>) -> Link {
     let proxied = proxy.is_some();
     let proxy_authorization = proxy.as_ref().and_then(|p| p.authorization.clone());
@@ -272,11 +269,10 @@ fn link(config: rustls::ClientConfig, proxy: Option<Proxy>) -> Link {
         .https_or_http()
         .enable_http1()
         .wrap_connector(BackendConnector::new(http_connector(), proxy));
-    let client = Client::builder(TokioExecutor::new())
-        .pool_idle_timeout(Duration::from_secs(90))
-        .build(https);
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     Link {
-        client,
+        id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+        connector: https,
         proxied,
         proxy_authorization,
     }

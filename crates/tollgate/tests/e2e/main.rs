@@ -6,6 +6,7 @@ mod common;
 mod apis;
 mod auth;
 mod authorization_servers;
+mod backend_connections;
 mod backend_proxy;
 mod backend_tls;
 mod certificates;
