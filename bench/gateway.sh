@@ -4,8 +4,9 @@
 # Starts a backend (nginx answering a small static body), nginx as a plain reverse proxy to it
 # (2 workers, upstream keep-alive), and Tollgate's gateway to it (with a subscription key), then
 # interleaves ROUNDS rounds of `wrk` against each: the backend directly, the nginx proxy, the
-# gateway, and the gateway while a management client writes once a second. Prints each round and the medians of requests/s and p99 latency, with the ratios to
-# nginx. Installs wrk and nginx from Debian when missing. Only 127.0.0.1 is used; everything
+# gateway, and the gateway while a management client writes once a second. Prints each round
+# (requests/s, p99 latency, CPU time of the proxying processes per request) and the medians, with
+# the ratios to nginx. Installs wrk and nginx from Debian when missing. Only 127.0.0.1 is used; everything
 # started here is stopped on exit.
 #
 # Settings: ROUNDS (default 5), DURATION (wrk seconds per round, default 10), CONNECTIONS
@@ -91,24 +92,39 @@ mgmt PUT /users/bench '{"email":"bench@example.com","firstName":"B","lastName":"
 mgmt PUT /subscriptions/bench "{\"userId\":\"/users/bench\",\"productId\":\"/products/bench\",\"state\":\"active\",\"primaryKey\":\"$KEY\"}"
 curl -sf "$GATEWAY/bench/hello" -H "Ocp-Apim-Subscription-Key: $KEY" >/dev/null
 
-# wrk → "requests/s p99_ms"
+# CPU time (clock ticks) used so far by processes and their children threads/processes.
+ticks() {
+    local total=0 pid child
+    for pid in "$@"; do
+        for child in "$pid" $(pgrep -P "$pid"); do
+            total=$((total + $(awk '{print $14 + $15}' "/proc/$child/stat")))
+        done
+    done
+    echo "$total"
+}
+CLK_TCK=$(getconf CLK_TCK)
+
+# wrk → "requests/s p99_ms cpu_us_per_request" (CPU of the proxying processes $PROXYING)
 measure() { # url [header]
-    local out
+    local out before after
+    before=$(ticks $PROXYING)
     if [ $# -gt 1 ]; then
         out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "$2" "$1")
     else
         out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency "$1")
     fi
-    local rps p99
+    after=$(ticks $PROXYING)
+    local rps p99 total
     rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v/=1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v*=1000}; print v}' <<<"$out")
-    echo "$rps $p99"
+    total=$(awk '/requests in/ {print $1}' <<<"$out")
+    echo "$rps $p99 $(awk -v t=$((after - before)) -v n="$total" -v hz="$CLK_TCK" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')"
 }
 
 echo "machine: $(nproc) CPUs; wrk -t$THREADS -c$CONNECTIONS -d${DURATION}s; $ROUNDS interleaved rounds"
 echo
-echo "| round | target | requests/s | p99 (ms) |"
-echo "|---:|---|---:|---:|"
+echo "| round | target | requests/s | p99 (ms) | CPU µs per request |"
+echo "|---:|---|---:|---:|---:|"
 # A management client that writes once a second (each write makes the gateway rebuild its snapshot).
 writes() {
     local n=0
@@ -119,37 +135,39 @@ writes() {
     done
 }
 
-declare -A RPS P99
+declare -A RPS P99 CPU
 TARGETS="backend nginx tollgate tollgate+writes"
 for round in $(seq "$ROUNDS"); do
     for target in $TARGETS; do
         case $target in
-            backend) result=$(measure "http://127.0.0.1:$BACKEND_PORT/bench/hello") ;;
-            nginx) result=$(measure "http://127.0.0.1:$PROXY_PORT/bench/hello") ;;
-            tollgate) result=$(measure "$GATEWAY/bench/hello" "Ocp-Apim-Subscription-Key: $KEY") ;;
+            backend) PROXYING=$(cat "$WORK/backend.pid"); result=$(measure "http://127.0.0.1:$BACKEND_PORT/bench/hello") ;;
+            nginx) PROXYING=$(cat "$WORK/proxy.pid"); result=$(measure "http://127.0.0.1:$PROXY_PORT/bench/hello") ;;
+            tollgate) PROXYING=${PIDS[0]}; result=$(measure "$GATEWAY/bench/hello" "Ocp-Apim-Subscription-Key: $KEY") ;;
             tollgate+writes)
                 writes &
                 WRITER=$!
-                result=$(measure "$GATEWAY/bench/hello" "Ocp-Apim-Subscription-Key: $KEY")
+                PROXYING=${PIDS[0]}; result=$(measure "$GATEWAY/bench/hello" "Ocp-Apim-Subscription-Key: $KEY")
                 kill "$WRITER"
                 wait "$WRITER" 2>/dev/null || true
                 ;;
         esac
-        read -r rps p99 <<<"$result"
+        read -r rps p99 cpu <<<"$result"
         RPS[$target]+="$rps "
         P99[$target]+="$p99 "
-        echo "| $round | $target | $rps | $p99 |"
+        CPU[$target]+="$cpu "
+        echo "| $round | $target | $rps | $p99 | $cpu |"
     done
 done
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
 echo
-echo "| target | median requests/s | median p99 (ms) | requests/s vs nginx | p99 vs nginx |"
-echo "|---|---:|---:|---:|---:|"
+echo "| target | median requests/s | median p99 (ms) | median CPU µs per request | requests/s vs nginx | p99 vs nginx |"
+echo "|---|---:|---:|---:|---:|---:|"
 NGINX_RPS=$(median <<<"${RPS[nginx]}")
 NGINX_P99=$(median <<<"${P99[nginx]}")
 for target in $TARGETS; do
     rps=$(median <<<"${RPS[$target]}")
     p99=$(median <<<"${P99[$target]}")
-    echo "| $target | $rps | $p99 | $(awk -v a="$rps" -v b="$NGINX_RPS" 'BEGIN {printf "%.2fx", a/b}') | $(awk -v a="$p99" -v b="$NGINX_P99" 'BEGIN {printf "%.2fx", a/b}') |"
+    cpu=$(median <<<"${CPU[$target]}")
+    echo "| $target | $rps | $p99 | $cpu | $(awk -v a="$rps" -v b="$NGINX_RPS" 'BEGIN {printf "%.2fx", a/b}') | $(awk -v a="$p99" -v b="$NGINX_P99" 'BEGIN {printf "%.2fx", a/b}') |"
 done
