@@ -517,14 +517,13 @@ impl Checker {
             type_args,
             nullable: false,
         } = &target.kind
+            && let ExprKind::Name(ns) = &inner.kind
+            && type_args.is_empty()
+            && self.find(ns).is_none()
+            && ns != "context"
+            && let Some(k) = library::static_type(&format!("{ns}.{name}"))
         {
-            if let ExprKind::Name(ns) = &inner.kind {
-                if type_args.is_empty() && self.find(ns).is_none() && ns != "context" {
-                    if let Some(k) = library::static_type(&format!("{ns}.{name}")) {
-                        return Ok((Ir::Const(Value::Null), Type::Static(k)));
-                    }
-                }
-            }
+            return Ok((Ir::Const(Value::Null), Type::Static(k)));
         }
         self.expr(target)
     }
@@ -644,13 +643,13 @@ impl Checker {
                 );
             }
         };
-        if let (Type::Ctx(Ctx::Body), Some(g)) = (&owner, &gen_ty) {
-            if *g != Type::String {
-                return err(
-                    at,
-                    format!("'IMessageBody.As<{g}>' is not supported yet: only As<string> is"),
-                );
-            }
+        if let (Type::Ctx(Ctx::Body), Some(g)) = (&owner, &gen_ty)
+            && *g != Type::String
+        {
+            return err(
+                at,
+                format!("'IMessageBody.As<{g}>' is not supported yet: only As<string> is"),
+            );
         }
         let elem = owner.element();
         for m in &members {
@@ -937,12 +936,11 @@ impl Checker {
 
     fn unary(&mut self, op: &str, inner: &Expr, at: usize) -> Result<Typed, Error> {
         // `-2147483648` and `-9223372036854775808` are literals in C#.
-        if op == "-" {
-            if let ExprKind::Lit(Lit::Long(v)) = inner.kind {
-                if v == 2_147_483_648 {
-                    return Ok((Ir::Const(Value::Int(i32::MIN)), Type::Int));
-                }
-            }
+        if op == "-"
+            && let ExprKind::Lit(Lit::Long(v)) = inner.kind
+            && v == 2_147_483_648
+        {
+            return Ok((Ir::Const(Value::Int(i32::MIN)), Type::Int));
         }
         let (ir, t) = self.expr(inner)?;
         let bad = || {
@@ -1265,7 +1263,7 @@ fn unify_all(ts: &[Type]) -> Type {
 
 /// Whether every path through the statements returns.
 fn always_returns(body: &[Stmt]) -> bool {
-    body.iter().any(|s| stmt_returns(s))
+    body.iter().any(stmt_returns)
 }
 
 fn stmt_returns(s: &Stmt) -> bool {

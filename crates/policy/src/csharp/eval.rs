@@ -195,12 +195,11 @@ impl<'a> Machine<'a> {
                 let mut first = *body_first;
                 loop {
                     self.step(1)?;
-                    if !first {
-                        if let Some(c) = cond {
-                            if !truthy(&self.eval(c)?) {
-                                break;
-                            }
-                        }
+                    if !first
+                        && let Some(c) = cond
+                        && !truthy(&self.eval(c)?)
+                    {
+                        break;
                     }
                     first = false;
                     match self.block(body)? {

@@ -380,8 +380,6 @@ impl Lexer<'_> {
                 };
                 if suffix.is_empty() && i32::try_from(v).is_ok() {
                     Tok::Int(v)
-                } else if suffix.is_empty() && hex && v <= u32::MAX as i64 {
-                    Tok::Long(v)
                 } else {
                     Tok::Long(v)
                 }

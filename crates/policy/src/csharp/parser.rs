@@ -245,11 +245,8 @@ impl Parser {
             return None;
         }
         let mut args = Vec::new();
-        loop {
-            match self.type_name() {
-                Some(t) => args.push(t),
-                None => break,
-            }
+        while let Some(t) = self.type_name() {
+            args.push(t);
             if self.eat_op(">") {
                 if self.is_op("(") {
                     return Some(args);
@@ -281,16 +278,16 @@ impl Parser {
         const ASSIGN: [&str; 12] = [
             "=", "+=", "-=", "*=", "/=", "%=", "&=", "|=", "^=", "??=", "<<=", ">>=",
         ];
-        if let Tok::Op(op) = self.peek() {
-            if let Some(op) = ASSIGN.iter().find(|a| *a == op) {
-                let at = self.at();
-                self.pos += 1;
-                let rhs = self.expr()?;
-                return Ok(Expr {
-                    kind: ExprKind::Assign(op, Box::new(lhs), Box::new(rhs)),
-                    at,
-                });
-            }
+        if let Tok::Op(op) = self.peek()
+            && let Some(op) = ASSIGN.iter().find(|a| *a == op)
+        {
+            let at = self.at();
+            self.pos += 1;
+            let rhs = self.expr()?;
+            return Ok(Expr {
+                kind: ExprKind::Assign(op, Box::new(lhs), Box::new(rhs)),
+                at,
+            });
         }
         Ok(lhs)
     }
@@ -382,7 +379,7 @@ impl Parser {
         ];
         match self.peek() {
             Tok::Op(">") if matches!(self.peek_at(1), Tok::Op(">")) && self.adjacent() => {
-                return Some((">>", 9, 2));
+                Some((">>", 9, 2))
             }
             Tok::Op(o) => {
                 if matches!(*o, "*" | "/" | "%") {
@@ -435,9 +432,7 @@ impl Parser {
                             .type_name()
                             .map_or_else(|| self.error("a type after 'is'"), Ok)?;
                         let bind = match self.peek() {
-                            Tok::Ident(_) if !matches!(self.binary_op(), Some(_)) => {
-                                Some(self.ident()?)
-                            }
+                            Tok::Ident(_) if self.binary_op().is_none() => Some(self.ident()?),
                             _ => None,
                         };
                         Expr {

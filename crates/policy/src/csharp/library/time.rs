@@ -175,7 +175,7 @@ pub(crate) fn format_timespan(ticks: i64) -> String {
         rest / TICKS_PER_SECOND % 60,
         rest % TICKS_PER_SECOND,
     );
-    let mut out = format!("{sign}");
+    let mut out = sign.to_string();
     if days > 0 {
         out.push_str(&format!("{days}."));
     }
