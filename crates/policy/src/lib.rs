@@ -22,6 +22,7 @@
 #![warn(missing_docs)]
 
 mod ast;
+pub mod csharp;
 mod document;
 mod error;
 mod escape;

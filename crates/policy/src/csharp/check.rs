@@ -1,0 +1,1294 @@
+//! The static type checker: turns the syntax tree into the checked program ([`super::ir`]),
+//! resolving locals to slots and members to their implementations, or refuses it with an
+//! error naming the member and type at fault.
+
+use std::sync::Arc;
+
+use super::Error;
+use super::ast::{
+    Arg, Expr, ExprKind, InterpPart, LambdaBody as SynBody, Lit, Stmt, StmtKind, TypeName,
+};
+use super::eval::{Lambda, LambdaBody, num_of};
+use super::ir::{Bin, Call, Conv, Ir, Num, Slot, St, Un};
+use super::library::{self, Member, P, R};
+use super::types::{Ctx, Type, resolve};
+use super::value::Value;
+
+/// The most locals (and temporaries) a program may have.
+const MAX_SLOTS: usize = 4096;
+
+/// The checker's state.
+#[derive(Default)]
+pub(crate) struct Checker {
+    scopes: Vec<Vec<(String, Slot, Type)>>,
+    slots: usize,
+    /// Result types of the `return`s of the innermost block being checked.
+    returns: Vec<Vec<Type>>,
+    loops: usize,
+}
+
+type Typed = (Ir, Type);
+
+fn err<T>(at: usize, msg: impl Into<String>) -> Result<T, Error> {
+    Err(Error::new(at, msg))
+}
+
+impl Checker {
+    /// The number of local slots the program uses.
+    pub(crate) fn slots(&self) -> usize {
+        self.slots
+    }
+
+    fn new_slot(&mut self, at: usize) -> Result<Slot, Error> {
+        if self.slots >= MAX_SLOTS {
+            return err(at, "too many local variables");
+        }
+        self.slots += 1;
+        Ok((self.slots - 1) as Slot)
+    }
+
+    fn declare(&mut self, name: &str, ty: Type, at: usize) -> Result<Slot, Error> {
+        if self.find(name).is_some() || name == "context" {
+            return err(
+                at,
+                format!("a local variable named '{name}' is already defined in this scope"),
+            );
+        }
+        let slot = self.new_slot(at)?;
+        if self.scopes.is_empty() {
+            self.scopes.push(Vec::new());
+        }
+        if let Some(s) = self.scopes.last_mut() {
+            s.push((name.to_owned(), slot, ty));
+        }
+        Ok(slot)
+    }
+
+    fn find(&self, name: &str) -> Option<(Slot, Type)> {
+        self.scopes
+            .iter()
+            .rev()
+            .flat_map(|s| s.iter().rev())
+            .find(|(n, _, _)| n == name)
+            .map(|(_, s, t)| (*s, t.clone()))
+    }
+
+    fn type_of(&self, t: &TypeName) -> Result<Type, Error> {
+        let mut args = Vec::new();
+        for a in &t.args {
+            args.push(self.type_of(a)?);
+        }
+        resolve(&t.name, &args, t.array, t.nullable).ok_or_else(|| {
+            Error::new(
+                t.at,
+                format!(
+                    "the type '{}' is not supported in policy expressions",
+                    t.name
+                ),
+            )
+        })
+    }
+
+    // ---- statements ----
+
+    /// Checks a `@{ … }` block: every path must return a value.
+    pub(crate) fn program_block(
+        &mut self,
+        body: &[Stmt],
+        end: usize,
+    ) -> Result<(Vec<St>, Type), Error> {
+        self.returns.push(Vec::new());
+        let out = self.stmts(body)?;
+        let returns = self.returns.pop().unwrap_or_default();
+        if !always_returns(body) {
+            return err(end, "not all code paths return a value");
+        }
+        Ok((out, unify_all(&returns)))
+    }
+
+    fn stmts(&mut self, body: &[Stmt]) -> Result<Vec<St>, Error> {
+        self.scopes.push(Vec::new());
+        let mut out = Vec::new();
+        for s in body {
+            self.stmt(s, &mut out)?;
+        }
+        self.scopes.pop();
+        Ok(out)
+    }
+
+    fn sub(&mut self, s: &Stmt) -> Result<Vec<St>, Error> {
+        match &s.kind {
+            StmtKind::Block(b) => self.stmts(b),
+            _ => self.stmts(std::slice::from_ref(s)),
+        }
+    }
+
+    fn stmt(&mut self, s: &Stmt, out: &mut Vec<St>) -> Result<(), Error> {
+        match &s.kind {
+            StmtKind::Decl(ty, vars) => {
+                let declared = ty.as_ref().map(|t| self.type_of(t)).transpose()?;
+                for (name, init, at) in vars {
+                    let (ir, ty) = match (&declared, init) {
+                        (None, None) => {
+                            return err(*at, "implicitly-typed variables must be initialized");
+                        }
+                        (None, Some(e)) => {
+                            let (ir, t) = self.expr(e)?;
+                            if matches!(
+                                t,
+                                Type::Null | Type::Void | Type::Static(_) | Type::Func(..)
+                            ) {
+                                return err(
+                                    e.at,
+                                    format!("cannot assign {t} to an implicitly-typed variable"),
+                                );
+                            }
+                            (ir, t)
+                        }
+                        (Some(t), Some(e)) => (self.expect(e, t)?, t.clone()),
+                        (Some(t), None) => (Ir::Const(default_value(t)), t.clone()),
+                    };
+                    let slot = self.declare(name, ty, *at)?;
+                    out.push(St::Expr(Ir::Assign(slot, Box::new(ir))));
+                }
+            }
+            StmtKind::Expr(e) => {
+                if !matches!(
+                    e.kind,
+                    ExprKind::Assign(..) | ExprKind::IncDec(..) | ExprKind::Call { .. }
+                ) {
+                    return err(
+                        e.at,
+                        "only assignment, call, increment and decrement expressions can be used as a statement",
+                    );
+                }
+                out.push(St::Expr(self.expr(e)?.0));
+            }
+            StmtKind::If(c, a, b) => {
+                let c = self.expect(c, &Type::Bool)?;
+                let a = self.sub(a)?;
+                let b = match b {
+                    Some(b) => self.sub(b)?,
+                    None => Vec::new(),
+                };
+                out.push(St::If(c, a, b));
+            }
+            StmtKind::Return(e) => {
+                let ir = match e {
+                    Some(e) => {
+                        let (ir, t) = self.expr(e)?;
+                        if let Some(r) = self.returns.last_mut() {
+                            r.push(t);
+                        }
+                        Some(ir)
+                    }
+                    None => return err(s.at, "a policy expression block must return a value"),
+                };
+                out.push(St::Return(ir));
+            }
+            StmtKind::Foreach(ty, name, seq, body) => {
+                let (seq_ir, seq_ty) = self.expr(seq)?;
+                let Some(elem) = seq_ty.element() else {
+                    return err(
+                        seq.at,
+                        format!("foreach cannot operate on a value of type '{seq_ty}'"),
+                    );
+                };
+                let elem = match ty {
+                    Some(t) => {
+                        let t = self.type_of(t)?;
+                        if t != elem && t != Type::Object {
+                            return err(s.at, format!("cannot convert '{elem}' to '{t}'"));
+                        }
+                        t
+                    }
+                    None => elem,
+                };
+                self.scopes.push(Vec::new());
+                let slot = self.declare(name, elem, s.at)?;
+                self.loops += 1;
+                let body = self.sub(body);
+                self.loops -= 1;
+                self.scopes.pop();
+                out.push(St::Foreach(slot, seq_ir, body?));
+            }
+            StmtKind::For(init, cond, step, body) => {
+                self.scopes.push(Vec::new());
+                let mut init_out = Vec::new();
+                for i in init {
+                    self.stmt(i, &mut init_out)?;
+                }
+                let cond = cond
+                    .as_ref()
+                    .map(|c| self.expect(c, &Type::Bool))
+                    .transpose()?;
+                let mut steps = Vec::new();
+                for e in step {
+                    steps.push(self.expr(e)?.0);
+                }
+                self.loops += 1;
+                let body = self.sub(body);
+                self.loops -= 1;
+                self.scopes.pop();
+                init_out.push(St::Loop(cond, body?, steps, false));
+                out.push(St::Block(init_out));
+            }
+            StmtKind::While(c, body) | StmtKind::DoWhile(body, c) => {
+                let c = self.expect(c, &Type::Bool)?;
+                self.loops += 1;
+                let body = self.sub(body);
+                self.loops -= 1;
+                out.push(St::Loop(
+                    Some(c),
+                    body?,
+                    Vec::new(),
+                    matches!(s.kind, StmtKind::DoWhile(..)),
+                ));
+            }
+            StmtKind::Break | StmtKind::Continue => {
+                if self.loops == 0 {
+                    return err(s.at, "no enclosing loop out of which to break or continue");
+                }
+                out.push(if matches!(s.kind, StmtKind::Break) {
+                    St::Break
+                } else {
+                    St::Continue
+                });
+            }
+            StmtKind::Block(b) => out.push(St::Block(self.stmts(b)?)),
+            StmtKind::Empty => {}
+        }
+        Ok(())
+    }
+
+    // ---- expressions ----
+
+    /// Checks an expression and converts it to `ty`.
+    pub(crate) fn expect(&mut self, e: &Expr, ty: &Type) -> Result<Ir, Error> {
+        let (ir, t) = self.expr(e)?;
+        coerce(ir, &t, ty).ok_or_else(|| {
+            Error::new(
+                e.at,
+                format!("cannot implicitly convert type '{t}' to '{ty}'"),
+            )
+        })
+    }
+
+    /// Checks an expression.
+    pub(crate) fn expr(&mut self, e: &Expr) -> Result<Typed, Error> {
+        let at = e.at;
+        Ok(match &e.kind {
+            ExprKind::Lit(l) => literal(l),
+            ExprKind::Interp(parts) => {
+                let mut out = Vec::new();
+                for p in parts {
+                    out.push(match p {
+                        InterpPart::Text(t) => Ir::Const(Value::from(t.as_str())),
+                        InterpPart::Hole(e, None) => self.expr(e)?.0,
+                        InterpPart::Hole(e, Some(f)) => {
+                            let recv = self.expr(e)?;
+                            let arg = Expr {
+                                kind: ExprKind::Lit(Lit::Str(f.clone())),
+                                at: e.at,
+                            };
+                            self.invoke(
+                                Some(recv),
+                                None,
+                                "ToString",
+                                &[],
+                                &[Arg::Value(arg)],
+                                e.at,
+                            )?
+                            .0
+                        }
+                    });
+                }
+                (Ir::Interp(out), Type::String)
+            }
+            ExprKind::Name(n) => match self.find(n) {
+                Some((slot, t)) => (Ir::Local(slot), t),
+                None if n == "context" => (Ir::Context, Type::Ctx(Ctx::Context)),
+                None => match library::static_type(n) {
+                    Some(k) => (Ir::Const(Value::Null), Type::Static(k)),
+                    None => {
+                        return err(
+                            at,
+                            format!("the name '{n}' does not exist in the current context"),
+                        );
+                    }
+                },
+            },
+            ExprKind::Member {
+                target,
+                name,
+                type_args,
+                nullable,
+            } => {
+                if !type_args.is_empty() {
+                    return err(at, format!("'{name}' with type arguments must be invoked"));
+                }
+                let recv = self.receiver(target)?;
+                self.member_access(recv, *nullable, at, |c, recv| c.property(recv, name, at))?
+            }
+            ExprKind::Call { target, args } => match &target.kind {
+                ExprKind::Member {
+                    target: inner,
+                    name,
+                    type_args,
+                    nullable,
+                } => {
+                    let recv = self.receiver(inner)?;
+                    self.member_access(recv, *nullable, at, |c, recv| {
+                        c.invoke(Some(recv), None, name, type_args, args, at)
+                    })?
+                }
+                ExprKind::Name(n) | ExprKind::GenericName(n, _) => {
+                    return err(
+                        at,
+                        format!("the name '{n}' does not exist in the current context"),
+                    );
+                }
+                _ => return err(at, "this expression cannot be invoked"),
+            },
+            ExprKind::GenericName(n, _) => {
+                return err(
+                    at,
+                    format!("the name '{n}' does not exist in the current context"),
+                );
+            }
+            ExprKind::Index {
+                target,
+                args,
+                nullable,
+            } => {
+                let recv = self.receiver(target)?;
+                let args: Vec<Arg> = args.iter().cloned().map(Arg::Value).collect();
+                self.member_access(recv, *nullable, at, |c, recv| {
+                    c.invoke(Some(recv), None, "[]", &[], &args, at)
+                })?
+            }
+            ExprKind::Unary(op, inner) => self.unary(op, inner, at)?,
+            ExprKind::IncDec(op, prefix, target) => {
+                let (slot, t) = self.local_target(target)?;
+                let Some(num) = num_of(&t)
+                    .filter(|_| !matches!(t, Type::Nullable(_) | Type::Char | Type::Byte))
+                else {
+                    return err(
+                        at,
+                        format!("operator '{op}' cannot be applied to operand of type '{t}'"),
+                    );
+                };
+                (
+                    Ir::Step(slot, if *op == "++" { 1 } else { -1 }, num, !prefix),
+                    t,
+                )
+            }
+            ExprKind::Binary(op, a, b) => self.binary(op, a, b, at)?,
+            ExprKind::Assign(op, target, value) => {
+                let (slot, t) = self.local_target(target)?;
+                let ir = if *op == "=" {
+                    self.expect(value, &t)?
+                } else {
+                    let bop = &op[..op.len() - 1];
+                    let (ir, rt) = self.binary(bop, target, value, at)?;
+                    coerce(ir.clone(), &rt, &t)
+                        .or_else(|| explicit(ir, &rt, &t))
+                        .ok_or_else(|| Error::new(at, format!("cannot convert '{rt}' to '{t}'")))?
+                };
+                (Ir::Assign(slot, Box::new(ir)), t)
+            }
+            ExprKind::Cond(c, a, b) => {
+                let c = self.expect(c, &Type::Bool)?;
+                let (ai, at_) = self.expr(a)?;
+                let (bi, bt) = self.expr(b)?;
+                let Some(t) = unify(&at_, &bt) else {
+                    return err(
+                        at,
+                        format!("no implicit conversion between '{at_}' and '{bt}'"),
+                    );
+                };
+                let ai =
+                    coerce(ai, &at_, &t).ok_or_else(|| Error::new(a.at, "incompatible branch"))?;
+                let bi =
+                    coerce(bi, &bt, &t).ok_or_else(|| Error::new(b.at, "incompatible branch"))?;
+                (Ir::Cond(Box::new(c), Box::new(ai), Box::new(bi)), t)
+            }
+            ExprKind::Cast(tn, inner) => {
+                let t = self.type_of(tn)?;
+                let (ir, from) = self.expr(inner)?;
+                let ir = coerce(ir.clone(), &from, &t)
+                    .or_else(|| explicit(ir, &from, &t))
+                    .ok_or_else(|| {
+                        Error::new(at, format!("cannot convert type '{from}' to '{t}'"))
+                    })?;
+                (ir, t)
+            }
+            ExprKind::Is(inner, tn, bind) => {
+                let t = self.type_of(tn)?;
+                let (ir, _) = self.expr(inner)?;
+                let slot = bind
+                    .as_ref()
+                    .map(|b| self.declare(b, t.clone(), at))
+                    .transpose()?;
+                (Ir::Is(t, Box::new(ir), slot), Type::Bool)
+            }
+            ExprKind::IsNull(inner, yes) => {
+                let (ir, _) = self.expr(inner)?;
+                let op = if *yes { Bin::Eq } else { Bin::Ne };
+                (
+                    Ir::Binary(op, Box::new(ir), Box::new(Ir::Const(Value::Null))),
+                    Type::Bool,
+                )
+            }
+            ExprKind::As(inner, tn) => {
+                let t = self.type_of(tn)?;
+                if !t.is_reference() {
+                    return err(
+                        at,
+                        format!(
+                            "the 'as' operator must be used with a reference or nullable type ('{t}' is a value type)"
+                        ),
+                    );
+                }
+                let (ir, _) = self.expr(inner)?;
+                (Ir::As(t.clone(), Box::new(ir)), t)
+            }
+            ExprKind::New(tn, args, init) => self.new_object(tn, args, init.as_deref(), at)?,
+            ExprKind::NewArray(elem, size, items) => {
+                let elem_t = elem.as_ref().map(|t| self.type_of(t)).transpose()?;
+                if let Some(size) = size {
+                    let n = self.expect(size, &Type::Int)?;
+                    let t = elem_t.unwrap_or(Type::Object);
+                    if !items.is_empty() {
+                        let irs = self.items(items, &t)?;
+                        return Ok((Ir::Array(irs), Type::Array(Box::new(t))));
+                    }
+                    (
+                        Ir::NewArray(Box::new(n), default_value(&t)),
+                        Type::Array(Box::new(t)),
+                    )
+                } else {
+                    let t = match elem_t {
+                        Some(t) => t,
+                        None => {
+                            let mut ts = Vec::new();
+                            for i in items {
+                                ts.push(self.expr(i)?.1);
+                            }
+                            let t = unify_all(&ts);
+                            if ts.is_empty()
+                                || t == Type::Object && ts.iter().any(|x| *x != Type::Object)
+                            {
+                                return err(
+                                    at,
+                                    "no best type found for the implicitly-typed array",
+                                );
+                            }
+                            t
+                        }
+                    };
+                    (Ir::Array(self.items(items, &t)?), Type::Array(Box::new(t)))
+                }
+            }
+            ExprKind::Lambda(..) => {
+                return err(
+                    at,
+                    "a lambda expression can only be an argument of a method such as Where or Any",
+                );
+            }
+            ExprKind::Default(_) | ExprKind::Typeof(_) => {
+                return err(
+                    at,
+                    "'default' and 'typeof' are not supported in policy expressions",
+                );
+            }
+        })
+    }
+
+    fn items(&mut self, items: &[Expr], t: &Type) -> Result<Vec<Ir>, Error> {
+        items.iter().map(|i| self.expect(i, t)).collect()
+    }
+
+    /// A member target: a static type name, or a value.
+    fn receiver(&mut self, target: &Expr) -> Result<Typed, Error> {
+        if let ExprKind::Member {
+            target: inner,
+            name,
+            type_args,
+            nullable: false,
+        } = &target.kind
+            && let ExprKind::Name(ns) = &inner.kind
+            && type_args.is_empty()
+            && self.find(ns).is_none()
+            && ns != "context"
+            && let Some(k) = library::static_type(&format!("{ns}.{name}"))
+        {
+            return Ok((Ir::Const(Value::Null), Type::Static(k)));
+        }
+        self.expr(target)
+    }
+
+    /// Applies `access` to a receiver, through `?.` when `nullable`.
+    fn member_access(
+        &mut self,
+        recv: Typed,
+        nullable: bool,
+        at: usize,
+        access: impl FnOnce(&mut Checker, Typed) -> Result<Typed, Error>,
+    ) -> Result<Typed, Error> {
+        if !nullable {
+            return access(self, recv);
+        }
+        let (ir, t) = recv;
+        if !t.is_reference() {
+            return err(
+                at,
+                format!("'?.' cannot be applied to a value of type '{t}'"),
+            );
+        }
+        let inner = match &t {
+            Type::Nullable(x) => (**x).clone(),
+            other => other.clone(),
+        };
+        let slot = self.new_slot(at)?;
+        let (rest, rt) = access(self, (Ir::Local(slot), inner))?;
+        let rt = if rt.is_reference() {
+            rt
+        } else {
+            Type::Nullable(Box::new(rt))
+        };
+        Ok((Ir::NullCond(Box::new(ir), slot, Box::new(rest)), rt))
+    }
+
+    fn property(&mut self, (ir, t): Typed, name: &str, at: usize) -> Result<Typed, Error> {
+        let members = library::lookup(&t, name);
+        let Some(m) = members.iter().find(|m| m.property) else {
+            if members.is_empty() {
+                return err(
+                    at,
+                    format!("'{t}' does not contain a definition for '{name}'"),
+                );
+            }
+            return err(at, format!("'{t}.{name}' is a method: call it with '()'"));
+        };
+        let args = if matches!(t, Type::Static(_)) {
+            Vec::new()
+        } else {
+            vec![ir]
+        };
+        // Members of `T?` (HasValue, Value) work on null.
+        let instance = !matches!(t, Type::Static(_) | Type::Nullable(_));
+        let ret = match (&m.ret, &t) {
+            (R::T(r), _) => r.clone(),
+            (_, Type::Pair(v) | Type::Nullable(v)) => (**v).clone(),
+            _ => t.element().unwrap_or(Type::Object),
+        };
+        Ok((
+            Ir::Call(Box::new(Call {
+                f: m.f,
+                name: m.name,
+                args,
+                instance,
+                generic: None,
+                outs: Vec::new(),
+            })),
+            ret,
+        ))
+    }
+
+    /// A method call (or indexer, named `[]`) on a receiver.
+    pub(crate) fn invoke(
+        &mut self,
+        recv: Option<Typed>,
+        owner: Option<Type>,
+        name: &str,
+        type_args: &[TypeName],
+        args: &[Arg],
+        at: usize,
+    ) -> Result<Typed, Error> {
+        let (recv_ir, owner) = match (recv, owner) {
+            (Some((ir, t)), _) => (Some(ir).filter(|_| !matches!(t, Type::Static(_))), t),
+            (None, Some(t)) => (None, t),
+            (None, None) => return err(at, "no receiver"),
+        };
+        let members: Vec<&Member> = library::lookup(&owner, name)
+            .into_iter()
+            .filter(|m| !m.property)
+            .collect();
+        if members.is_empty() {
+            if name == "[]" {
+                return err(
+                    at,
+                    format!("cannot apply indexing with [] to an expression of type '{owner}'"),
+                );
+            }
+            if library::lookup(&owner, name).iter().any(|m| m.property) {
+                return err(at, format!("'{owner}.{name}' is a property, not a method"));
+            }
+            return err(
+                at,
+                format!("'{owner}' does not contain a definition for '{name}'"),
+            );
+        }
+        let gen_ty = match type_args {
+            [] => None,
+            [t] => Some(self.type_of(t)?),
+            _ => {
+                return err(
+                    at,
+                    format!(
+                        "'{owner}.{name}' does not take {} type arguments",
+                        type_args.len()
+                    ),
+                );
+            }
+        };
+        if let (Type::Ctx(Ctx::Body), Some(g)) = (&owner, &gen_ty)
+            && *g != Type::String
+        {
+            return err(
+                at,
+                format!("'IMessageBody.As<{g}>' is not supported yet: only As<string> is"),
+            );
+        }
+        let elem = owner.element();
+        for m in &members {
+            if gen_ty.is_some() && !m.generic {
+                continue;
+            }
+            if let Some((mut irs, ret, outs)) = self.bind(m, elem.as_ref(), gen_ty.clone(), args)? {
+                if let Some(r) = &recv_ir {
+                    irs.insert(0, r.clone());
+                }
+                let offset = usize::from(recv_ir.is_some());
+                let outs = outs.into_iter().map(|(i, s)| (i + offset, s)).collect();
+                let generic = if m.generic {
+                    gen_ty.clone().or_else(|| generic_from(&ret))
+                } else {
+                    None
+                };
+                let instance = recv_ir.is_some() && !matches!(owner, Type::Nullable(_));
+                return Ok((
+                    Ir::Call(Box::new(Call {
+                        f: m.f,
+                        name: m.name,
+                        args: irs,
+                        instance,
+                        generic,
+                        outs,
+                    })),
+                    ret,
+                ));
+            }
+        }
+        let mut shown = Vec::new();
+        for a in args {
+            shown.push(match a {
+                Arg::Value(Expr {
+                    kind: ExprKind::Lambda(..),
+                    ..
+                }) => "lambda".to_owned(),
+                Arg::Value(e) => self
+                    .expr(e)
+                    .map(|(_, t)| t.to_string())
+                    .unwrap_or_else(|_| "?".into()),
+                Arg::Out { .. } => "out".to_owned(),
+            });
+        }
+        let what = if name == "[]" {
+            format!("the indexer of '{owner}'")
+        } else {
+            format!("'{owner}.{name}'")
+        };
+        err(
+            at,
+            format!(
+                "no overload of {what} takes the arguments ({})",
+                shown.join(", ")
+            ),
+        )
+    }
+
+    /// Binds arguments to a member's parameters; `None` when they do not fit.
+    #[allow(clippy::type_complexity)]
+    fn bind(
+        &mut self,
+        m: &Member,
+        elem: Option<&Type>,
+        mut gen_ty: Option<Type>,
+        args: &[Arg],
+    ) -> Result<Option<(Vec<Ir>, Type, Vec<(usize, Slot)>)>, Error> {
+        let params = &m.params;
+        let variadic = matches!(params.last(), Some(P::Params(_)));
+        let fixed = if variadic {
+            params.len() - 1
+        } else {
+            params.len()
+        };
+        if args.len() < fixed || (!variadic && args.len() != fixed) {
+            return Ok(None);
+        }
+        let mut irs = Vec::new();
+        let mut u = None;
+        let mut outs = Vec::new();
+        for (i, arg) in args.iter().enumerate() {
+            let p = params
+                .get(i.min(params.len().saturating_sub(1)))
+                .cloned()
+                .unwrap_or(P::T(Type::Object));
+            match (p, arg) {
+                (P::Out(_), Arg::Out { .. }) => {
+                    outs.push(i);
+                    irs.push(Ir::Const(Value::Null));
+                }
+                (P::Out(_), _) | (_, Arg::Out { .. }) => return Ok(None),
+                (
+                    P::Pred | P::Sel,
+                    Arg::Value(Expr {
+                        kind: ExprKind::Lambda(ps, body),
+                        at,
+                    }),
+                ) => {
+                    let Some(elem) = elem else { return Ok(None) };
+                    let (ir, rt) = self.lambda(ps, body, std::slice::from_ref(elem), *at)?;
+                    if matches!(params.get(i), Some(P::Pred)) {
+                        if rt != Type::Bool {
+                            return Ok(None);
+                        }
+                    } else {
+                        u = Some(rt);
+                    }
+                    irs.push(ir);
+                }
+                (P::Pred | P::Sel, _) => return Ok(None),
+                (P::T(pt) | P::Params(pt), Arg::Value(e)) => {
+                    if let ExprKind::Lambda(..) = e.kind {
+                        return Ok(None);
+                    }
+                    let (ir, t) = self.expr(e)?;
+                    match coerce(ir, &t, &pt) {
+                        Some(ir) => irs.push(ir),
+                        None => return Ok(None),
+                    }
+                }
+                (P::Elem, Arg::Value(e)) => {
+                    let Some(elem) = elem else { return Ok(None) };
+                    let (ir, t) = self.expr(e)?;
+                    match coerce(ir, &t, elem) {
+                        Some(ir) => irs.push(ir),
+                        None => return Ok(None),
+                    }
+                }
+                (P::Gen, Arg::Value(e)) => {
+                    let (ir, t) = self.expr(e)?;
+                    match &gen_ty {
+                        Some(g) => match coerce(ir, &t, g) {
+                            Some(ir) => irs.push(ir),
+                            None => return Ok(None),
+                        },
+                        None if t != Type::Null => {
+                            gen_ty = Some(t);
+                            irs.push(ir);
+                        }
+                        None => return Ok(None),
+                    }
+                }
+            }
+        }
+        if variadic {
+            let packed: Vec<Ir> = irs.split_off(fixed);
+            irs.push(Ir::Array(packed));
+        }
+        let ret = match &m.ret {
+            R::T(t) => t.clone(),
+            R::Elem => elem.cloned().unwrap_or(Type::Object),
+            R::SeqElem => Type::Seq(Box::new(elem.cloned().unwrap_or(Type::Object))),
+            R::ArrElem => Type::Array(Box::new(elem.cloned().unwrap_or(Type::Object))),
+            R::ListElem => Type::List(Box::new(elem.cloned().unwrap_or(Type::Object))),
+            R::U => u.clone().unwrap_or(Type::Object),
+            R::SeqU => Type::Seq(Box::new(u.clone().unwrap_or(Type::Object))),
+            R::Gen => match &gen_ty {
+                Some(g) => g.clone(),
+                None => return Ok(None),
+            },
+        };
+        // `out` arguments are declared once the overload is chosen.
+        let mut out_slots = Vec::new();
+        for i in outs {
+            let (Some(Arg::Out { name, decl, at }), Some(p)) = (args.get(i), params.get(i)) else {
+                continue;
+            };
+            let pt = match p {
+                P::Out(t) => t.clone(),
+                _ => gen_ty.clone().unwrap_or(Type::Object),
+            };
+            let slot = match decl {
+                Some(None) => self.declare(name, pt, *at)?,
+                Some(Some(tn)) => {
+                    let t = self.type_of(tn)?;
+                    if t != pt {
+                        return err(*at, format!("the out argument must be of type '{pt}'"));
+                    }
+                    self.declare(name, pt, *at)?
+                }
+                None => match self.find(name) {
+                    Some((s, t)) if t == pt => s,
+                    Some(_) => return err(*at, format!("the out argument must be of type '{pt}'")),
+                    None => {
+                        return err(
+                            *at,
+                            format!("the name '{name}' does not exist in the current context"),
+                        );
+                    }
+                },
+            };
+            out_slots.push((i, slot));
+        }
+        Ok(Some((irs, ret, out_slots)))
+    }
+
+    /// A lambda whose parameters have the given types.
+    fn lambda(
+        &mut self,
+        params: &[(Option<TypeName>, String)],
+        body: &SynBody,
+        types: &[Type],
+        at: usize,
+    ) -> Result<Typed, Error> {
+        if params.len() != types.len() {
+            return err(
+                at,
+                format!("the lambda must take {} parameter(s)", types.len()),
+            );
+        }
+        self.scopes.push(Vec::new());
+        let mut slots = Vec::new();
+        for ((_, name), t) in params.iter().zip(types) {
+            slots.push(self.declare(name, t.clone(), at)?);
+        }
+        let result = match body {
+            SynBody::Expr(e) => self.expr(e).map(|(ir, t)| (LambdaBody::Expr(ir), t)),
+            SynBody::Block(b) => {
+                let loops = std::mem::take(&mut self.loops);
+                let r = self
+                    .program_block(b, at)
+                    .map(|(st, t)| (LambdaBody::Block(st), t));
+                self.loops = loops;
+                r
+            }
+        };
+        self.scopes.pop();
+        let (body, rt) = result?;
+        let lambda = Lambda {
+            params: slots,
+            body,
+        };
+        Ok((Ir::Lambda(Arc::new(lambda)), rt))
+    }
+
+    fn local_target(&mut self, target: &Expr) -> Result<(Slot, Type), Error> {
+        match &target.kind {
+            ExprKind::Name(n) => self.find(n).ok_or_else(|| {
+                Error::new(
+                    target.at,
+                    format!(
+                        "the name '{n}' does not exist in the current context or cannot be assigned"
+                    ),
+                )
+            }),
+            _ => err(
+                target.at,
+                "only local variables can be assigned in policy expressions",
+            ),
+        }
+    }
+
+    fn new_object(
+        &mut self,
+        tn: &TypeName,
+        args: &[Arg],
+        init: Option<&[Expr]>,
+        at: usize,
+    ) -> Result<Typed, Error> {
+        let t = self.type_of(tn)?;
+        if let Type::List(elem) = &t {
+            if !args.is_empty() {
+                return err(at, "List<T> is created empty or with an initializer");
+            }
+            let items = self.items(init.unwrap_or(&[]), elem)?;
+            return Ok((Ir::Array(items), t));
+        }
+        if init.is_some() {
+            return err(
+                at,
+                format!("object initializers are not supported for '{t}'"),
+            );
+        }
+        let Some(owner) = library::static_type(&tn.name) else {
+            return err(
+                at,
+                format!("'new {t}(…)' is not supported in policy expressions"),
+            );
+        };
+        let (ir, _) = self.invoke(None, Some(Type::Static(owner)), ".ctor", &[], args, at)?;
+        Ok((ir, t))
+    }
+
+    fn unary(&mut self, op: &str, inner: &Expr, at: usize) -> Result<Typed, Error> {
+        // `-2147483648` and `-9223372036854775808` are literals in C#.
+        if op == "-"
+            && let ExprKind::Lit(Lit::Long(v)) = inner.kind
+            && v == 2_147_483_648
+        {
+            return Ok((Ir::Const(Value::Int(i32::MIN)), Type::Int));
+        }
+        let (ir, t) = self.expr(inner)?;
+        let bad = || {
+            Error::new(
+                at,
+                format!("operator '{op}' cannot be applied to operand of type '{t}'"),
+            )
+        };
+        Ok(match op {
+            "!" => match t.strip_nullable() {
+                Type::Bool => (Ir::Unary(Un::Not, Box::new(ir)), t.clone()),
+                _ => return Err(bad()),
+            },
+            "-" | "+" | "~" => {
+                if op == "-" && t == Type::TimeSpan {
+                    return Ok((Ir::Unary(Un::Neg(Num::Ticks), Box::new(ir)), t));
+                }
+                let num = num_of(&t).ok_or_else(bad)?;
+                let target = num_type(num, matches!(t, Type::Nullable(_)));
+                let ir = coerce(ir, &t, &target).ok_or_else(bad)?;
+                match op {
+                    "+" => (ir, target),
+                    "-" => (Ir::Unary(Un::Neg(num), Box::new(ir)), target),
+                    _ if num == Num::Double => return Err(bad()),
+                    _ => (Ir::Unary(Un::Compl(num), Box::new(ir)), target),
+                }
+            }
+            _ => return Err(bad()),
+        })
+    }
+
+    fn binary(&mut self, op: &str, a: &Expr, b: &Expr, at: usize) -> Result<Typed, Error> {
+        let (ai, at_) = self.expr(a)?;
+        let (bi, bt) = self.expr(b)?;
+        let bad = || {
+            Error::new(
+                at,
+                format!("operator '{op}' cannot be applied to operands of type '{at_}' and '{bt}'"),
+            )
+        };
+        let bx = |ir: Ir| Box::new(ir);
+        match op {
+            "&&" | "||" => {
+                let ai = coerce(ai, &at_, &Type::Bool).ok_or_else(bad)?;
+                let bi = coerce(bi, &bt, &Type::Bool).ok_or_else(bad)?;
+                let ir = if op == "&&" {
+                    Ir::AndAlso(bx(ai), bx(bi))
+                } else {
+                    Ir::OrElse(bx(ai), bx(bi))
+                };
+                return Ok((ir, Type::Bool));
+            }
+            "??" => {
+                if !at_.is_reference() || at_ == Type::Null {
+                    return Err(bad());
+                }
+                let target = match (&at_, &bt) {
+                    (Type::Nullable(x), y) if coerce(Ir::Const(Value::Null), y, x).is_some() => {
+                        (**x).clone()
+                    }
+                    _ => unify(&at_, &bt).ok_or_else(bad)?,
+                };
+                let ai = coerce(ai, &at_, &target).unwrap_or(Ir::Const(Value::Null));
+                let bi = coerce(bi, &bt, &target).ok_or_else(bad)?;
+                return Ok((Ir::Coalesce(bx(ai), bx(bi)), target));
+            }
+            "==" | "!=" => {
+                let o = if op == "==" { Bin::Eq } else { Bin::Ne };
+                if let Some(t) = promote(&at_, &bt) {
+                    let ai = coerce(ai, &at_, &t).ok_or_else(bad)?;
+                    let bi = coerce(bi, &bt, &t).ok_or_else(bad)?;
+                    return Ok((Ir::Binary(o, bx(ai), bx(bi)), Type::Bool));
+                }
+                if unify(&at_, &bt).is_none() {
+                    return Err(bad());
+                }
+                return Ok((Ir::Binary(o, bx(ai), bx(bi)), Type::Bool));
+            }
+            _ => {}
+        }
+        let (sa, sb) = (at_.strip_nullable(), bt.strip_nullable());
+        let lifted = matches!(at_, Type::Nullable(_)) || matches!(bt, Type::Nullable(_));
+        // Strings concatenate with anything.
+        if op == "+" && (at_ == Type::String || bt == Type::String) {
+            if matches!(at_, Type::Void | Type::Static(_))
+                || matches!(bt, Type::Void | Type::Static(_))
+            {
+                return Err(bad());
+            }
+            return Ok((Ir::Binary(Bin::Concat, bx(ai), bx(bi)), Type::String));
+        }
+        // Dates and durations.
+        let time = match (op, sa, sb) {
+            ("+", Type::DateTime, Type::TimeSpan) => Some((Bin::TimeAdd, Type::DateTime)),
+            ("+" | "-", Type::TimeSpan, Type::TimeSpan) => Some((
+                if op == "+" {
+                    Bin::TimeAdd
+                } else {
+                    Bin::TimeSub
+                },
+                Type::TimeSpan,
+            )),
+            ("-", Type::DateTime, Type::TimeSpan) => Some((Bin::TimeSub, Type::DateTime)),
+            ("-", Type::DateTime, Type::DateTime) => Some((Bin::DateDiff, Type::TimeSpan)),
+            ("<" | "<=" | ">" | ">=", Type::DateTime, Type::DateTime)
+            | ("<" | "<=" | ">" | ">=", Type::TimeSpan, Type::TimeSpan) => {
+                Some((cmp(op, Num::Ticks), Type::Bool))
+            }
+            _ => None,
+        };
+        if let Some((o, t)) = time {
+            let t = if lifted && t != Type::Bool {
+                Type::Nullable(Box::new(t))
+            } else {
+                t
+            };
+            return Ok((Ir::Binary(o, bx(ai), bx(bi)), t));
+        }
+        if matches!(op, "&" | "|" | "^") && *sa == Type::Bool && *sb == Type::Bool {
+            let o = match op {
+                "&" => Bin::And(Num::Bool),
+                "|" => Bin::Or(Num::Bool),
+                _ => Bin::Xor(Num::Bool),
+            };
+            return Ok((
+                Ir::Binary(o, bx(ai), bx(bi)),
+                if lifted { at_.clone() } else { Type::Bool },
+            ));
+        }
+        if matches!(op, "<<" | ">>") {
+            let num = num_of(&at_).filter(|n| *n != Num::Double).ok_or_else(bad)?;
+            let lt = num_type(num, lifted);
+            let ai = coerce(ai, &at_, &lt).ok_or_else(bad)?;
+            let bi = coerce(bi, &bt, &Type::Int).ok_or_else(bad)?;
+            let o = if op == "<<" {
+                Bin::Shl(num)
+            } else {
+                Bin::Shr(num)
+            };
+            return Ok((Ir::Binary(o, bx(ai), bx(bi)), lt));
+        }
+        let t = promote(&at_, &bt).ok_or_else(bad)?;
+        let num = num_of(&t).ok_or_else(bad)?;
+        let ai = coerce(ai, &at_, &t).ok_or_else(bad)?;
+        let bi = coerce(bi, &bt, &t).ok_or_else(bad)?;
+        let o = match op {
+            "+" => Bin::Add(num),
+            "-" => Bin::Sub(num),
+            "*" => Bin::Mul(num),
+            "/" => Bin::Div(num),
+            "%" => Bin::Rem(num),
+            "&" | "|" | "^" if num == Num::Double => return Err(bad()),
+            "&" => Bin::And(num),
+            "|" => Bin::Or(num),
+            "^" => Bin::Xor(num),
+            "<" | "<=" | ">" | ">=" => {
+                return Ok((Ir::Binary(cmp(op, num), bx(ai), bx(bi)), Type::Bool));
+            }
+            _ => return Err(bad()),
+        };
+        Ok((Ir::Binary(o, bx(ai), bx(bi)), t))
+    }
+}
+
+fn cmp(op: &str, n: Num) -> Bin {
+    match op {
+        "<" => Bin::Lt(n),
+        "<=" => Bin::Le(n),
+        ">" => Bin::Gt(n),
+        _ => Bin::Ge(n),
+    }
+}
+
+fn num_type(n: Num, nullable: bool) -> Type {
+    let t = match n {
+        Num::Long => Type::Long,
+        Num::Double => Type::Double,
+        _ => Type::Int,
+    };
+    if nullable {
+        Type::Nullable(Box::new(t))
+    } else {
+        t
+    }
+}
+
+/// The common numeric type of two operands (int < long < double), lifted when either is `T?`.
+fn promote(a: &Type, b: &Type) -> Option<Type> {
+    let (ra, rb) = (
+        a.strip_nullable().numeric_rank()?,
+        b.strip_nullable().numeric_rank()?,
+    );
+    let n = match ra.max(rb) {
+        0 => Num::Int,
+        1 => Num::Long,
+        _ => Num::Double,
+    };
+    Some(num_type(
+        n,
+        matches!(a, Type::Nullable(_)) || matches!(b, Type::Nullable(_)),
+    ))
+}
+
+fn generic_from(t: &Type) -> Option<Type> {
+    Some(t.clone())
+}
+
+fn literal(l: &Lit) -> Typed {
+    match l {
+        Lit::Null => (Ir::Const(Value::Null), Type::Null),
+        Lit::Bool(b) => (Ir::Const(Value::Bool(*b)), Type::Bool),
+        Lit::Int(i) => (Ir::Const(Value::Int(*i)), Type::Int),
+        Lit::Long(i) => (Ir::Const(Value::Long(*i)), Type::Long),
+        Lit::Double(d) => (Ir::Const(Value::Double(*d)), Type::Double),
+        Lit::Char(c) => (Ir::Const(Value::Char(*c)), Type::Char),
+        Lit::Str(s) => (Ir::Const(Value::from(s.as_str())), Type::String),
+    }
+}
+
+/// The default value of a type.
+pub(crate) fn default_value(t: &Type) -> Value {
+    match t {
+        Type::Bool => Value::Bool(false),
+        Type::Int | Type::Byte => Value::Int(0),
+        Type::Long => Value::Long(0),
+        Type::Double => Value::Double(0.0),
+        Type::Char => Value::Char('\0'),
+        Type::DateTime => Value::DateTime(0),
+        Type::TimeSpan => Value::TimeSpan(0),
+        Type::Guid => Value::Guid(0),
+        _ => Value::Null,
+    }
+}
+
+/// An implicit conversion of `ir` from `from` to `to`, if C# has one.
+pub(crate) fn coerce(ir: Ir, from: &Type, to: &Type) -> Option<Ir> {
+    if from == to
+        || *to == Type::Object
+            && *from != Type::Void
+            && !matches!(from, Type::Static(_) | Type::Func(..))
+    {
+        return Some(ir);
+    }
+    let conv = |c: Conv| Some(Ir::Conv(c, Box::new(ir.clone())));
+    match (from, to) {
+        (Type::Null, t) if t.is_reference() => Some(Ir::Const(Value::Null)),
+        (Type::Char, Type::Int) => conv(Conv::Int),
+        (Type::Byte, Type::Int) => Some(ir),
+        (Type::Int | Type::Char | Type::Byte, Type::Long) => conv(Conv::Long),
+        (Type::Int | Type::Long | Type::Char | Type::Byte, Type::Double) => conv(Conv::Double),
+        (Type::Nullable(a), Type::Nullable(b)) => coerce(ir, a, b),
+        (a, Type::Nullable(b)) => coerce(ir, a, b),
+        (Type::Array(a) | Type::List(a) | Type::Seq(a), Type::Seq(b))
+            if a == b || **b == Type::Object && a.is_reference() =>
+        {
+            Some(ir)
+        }
+        (Type::String, Type::Seq(b)) if **b == Type::Char => Some(ir),
+        (Type::Dict(v), Type::Seq(p)) if **p == Type::Pair(v.clone()) => Some(ir),
+        (Type::Array(a), Type::Array(b)) if **b == Type::Object && a.is_reference() => Some(ir),
+        _ => None,
+    }
+}
+
+/// An explicit conversion (a cast) of `ir` from `from` to `to`.
+fn explicit(ir: Ir, from: &Type, to: &Type) -> Option<Ir> {
+    let num = |t: &Type| {
+        matches!(
+            t,
+            Type::Int | Type::Long | Type::Double | Type::Char | Type::Byte
+        )
+    };
+    let c = match to.strip_nullable() {
+        _ if num(from) && num(to) => match to {
+            Type::Int => Conv::Int,
+            Type::Long => Conv::Long,
+            Type::Double => Conv::Double,
+            Type::Char => Conv::Char,
+            _ => Conv::Byte,
+        },
+        _ if from.is_reference()
+            && (*from == Type::Object || matches!(from, Type::Seq(_) | Type::Nullable(_))) =>
+        {
+            Conv::Cast(to.clone())
+        }
+        _ => return None,
+    };
+    Some(Ir::Conv(c, Box::new(ir)))
+}
+
+/// The common type of two branches.
+fn unify(a: &Type, b: &Type) -> Option<Type> {
+    if a == b {
+        return Some(a.clone());
+    }
+    if let Some(t) = promote(a, b) {
+        return Some(t);
+    }
+    match (a, b) {
+        (Type::Null, t) | (t, Type::Null) if t.is_reference() => Some(t.clone()),
+        (Type::Null, t) | (t, Type::Null) => Some(Type::Nullable(Box::new(t.clone()))),
+        (Type::Nullable(x), y) | (y, Type::Nullable(x)) if **x == *y => {
+            Some(Type::Nullable(x.clone()))
+        }
+        _ if coerce(Ir::Const(Value::Null), a, b).is_some() => Some(b.clone()),
+        _ if coerce(Ir::Const(Value::Null), b, a).is_some() => Some(a.clone()),
+        _ => None,
+    }
+}
+
+/// The result type of a block's returns: their common type, else `object`.
+fn unify_all(ts: &[Type]) -> Type {
+    let mut it = ts.iter();
+    let Some(first) = it.next() else {
+        return Type::Object;
+    };
+    it.try_fold(first.clone(), |acc, t| unify(&acc, t))
+        .unwrap_or(Type::Object)
+}
+
+/// Whether every path through the statements returns.
+fn always_returns(body: &[Stmt]) -> bool {
+    body.iter().any(stmt_returns)
+}
+
+fn stmt_returns(s: &Stmt) -> bool {
+    match &s.kind {
+        StmtKind::Return(_) => true,
+        StmtKind::Block(b) => always_returns(b),
+        StmtKind::If(_, a, Some(b)) => stmt_returns(a) && stmt_returns(b),
+        StmtKind::While(
+            Expr {
+                kind: ExprKind::Lit(Lit::Bool(true)),
+                ..
+            },
+            body,
+        ) => !breaks(body),
+        StmtKind::For(_, None, _, body) => !breaks(body),
+        _ => false,
+    }
+}
+
+/// Whether a loop body has a `break` for that loop.
+fn breaks(s: &Stmt) -> bool {
+    match &s.kind {
+        StmtKind::Break => true,
+        StmtKind::Block(b) => b.iter().any(breaks),
+        StmtKind::If(_, a, b) => breaks(a) || b.as_deref().is_some_and(breaks),
+        _ => false,
+    }
+}

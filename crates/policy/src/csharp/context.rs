@@ -1,0 +1,239 @@
+//! The data behind the `context` variable, filled by the gateway for each call.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::value::Value;
+
+/// Names and values, in order; several values per name (headers, query parameters).
+pub type Multi = Vec<(String, Vec<String>)>;
+
+/// `IUrl`.
+#[derive(Debug, Clone, Default)]
+pub struct Url {
+    /// `http` or `https`.
+    pub scheme: String,
+    /// Host name.
+    pub host: String,
+    /// Port.
+    pub port: i32,
+    /// Path, starting with `/`.
+    pub path: String,
+    /// Query parameters.
+    pub query: Multi,
+}
+
+/// `IRequest`.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    /// HTTP method.
+    pub method: String,
+    /// The URL (after any rewrite).
+    pub url: Url,
+    /// The URL as received.
+    pub original_url: Url,
+    /// Headers (names compared case-insensitively).
+    pub headers: Multi,
+    /// The client's IP address.
+    pub ip_address: String,
+    /// Template parameters matched by the operation.
+    pub matched_parameters: Vec<(String, String)>,
+    /// The body as text, if any.
+    pub body: Option<Arc<str>>,
+}
+
+/// `IResponse`.
+#[derive(Debug, Clone, Default)]
+pub struct Response {
+    /// Status code.
+    pub status_code: i32,
+    /// Reason phrase.
+    pub status_reason: String,
+    /// Headers.
+    pub headers: Multi,
+    /// The body as text, if any.
+    pub body: Option<Arc<str>>,
+}
+
+/// `ISubscription`.
+#[derive(Debug, Clone, Default)]
+pub struct Subscription {
+    /// Identifier.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// The key used on this call.
+    pub key: String,
+    /// Primary key.
+    pub primary_key: String,
+    /// Secondary key.
+    pub secondary_key: String,
+    /// Created, in .NET ticks.
+    pub created_date: i64,
+    /// Start, in ticks.
+    pub start_date: Option<i64>,
+    /// End, in ticks.
+    pub end_date: Option<i64>,
+}
+
+/// `IGroup`.
+#[derive(Debug, Clone, Default)]
+pub struct Group {
+    /// Identifier.
+    pub id: String,
+    /// Name.
+    pub name: String,
+}
+
+/// `IUserIdentity`.
+#[derive(Debug, Clone, Default)]
+pub struct Identity {
+    /// Provider.
+    pub provider: String,
+    /// Identifier at the provider.
+    pub id: String,
+}
+
+/// `IUser`.
+#[derive(Debug, Clone, Default)]
+pub struct User {
+    /// Identifier.
+    pub id: String,
+    /// E-mail.
+    pub email: String,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Note.
+    pub note: String,
+    /// Registered, in ticks.
+    pub registration_date: i64,
+    /// Groups.
+    pub groups: Vec<Group>,
+    /// Identities.
+    pub identities: Vec<Identity>,
+}
+
+/// `IProduct`.
+#[derive(Debug, Clone, Default)]
+pub struct Product {
+    /// Identifier.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `Published` or `NotPublished`.
+    pub state: String,
+    /// Whether subscriptions need approval.
+    pub approval_required: bool,
+    /// Whether a subscription is required.
+    pub subscription_required: bool,
+    /// Subscriptions a user may have, if limited.
+    pub subscription_limit: Option<i32>,
+    /// Groups.
+    pub groups: Vec<Group>,
+}
+
+/// `IApi`.
+#[derive(Debug, Clone, Default)]
+pub struct Api {
+    /// Identifier.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Path suffix.
+    pub path: String,
+    /// Backend URL.
+    pub service_url: Url,
+    /// `http`/`https`.
+    pub protocols: Vec<String>,
+    /// Header carrying the subscription key.
+    pub key_header: String,
+    /// Query parameter carrying the subscription key.
+    pub key_query: String,
+    /// Revision.
+    pub revision: String,
+    /// Whether this is the current revision.
+    pub is_current_revision: bool,
+    /// Version.
+    pub version: String,
+}
+
+/// `IOperation`.
+#[derive(Debug, Clone, Default)]
+pub struct Operation {
+    /// Identifier.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// HTTP method.
+    pub method: String,
+    /// URL template.
+    pub url_template: String,
+}
+
+/// `IDeployment`.
+#[derive(Debug, Clone, Default)]
+pub struct Deployment {
+    /// Region.
+    pub region: String,
+    /// Service name.
+    pub service_name: String,
+    /// Gateway id.
+    pub gateway_id: String,
+}
+
+/// `ILastError`.
+#[derive(Debug, Clone, Default)]
+pub struct LastError {
+    /// Source (the policy element).
+    pub source: String,
+    /// Reason.
+    pub reason: String,
+    /// Message.
+    pub message: String,
+    /// Scope.
+    pub scope: String,
+    /// Section.
+    pub section: String,
+    /// Path within the policy.
+    pub path: String,
+    /// Policy id.
+    pub policy_id: String,
+}
+
+/// The data of the `context` variable for one call. Absent parts are `None`, which
+/// expressions see as `null`.
+#[derive(Debug, Clone, Default)]
+pub struct Context {
+    /// The request.
+    pub request: Request,
+    /// The response (outbound and on-error).
+    pub response: Option<Response>,
+    /// The subscription, if the call used a key.
+    pub subscription: Option<Subscription>,
+    /// The user of the subscription.
+    pub user: Option<User>,
+    /// The product of the subscription.
+    pub product: Option<Product>,
+    /// The API.
+    pub api: Api,
+    /// The operation.
+    pub operation: Operation,
+    /// The deployment.
+    pub deployment: Deployment,
+    /// The last error (on-error).
+    pub last_error: Option<LastError>,
+    /// Variables set by `set-variable`.
+    pub variables: HashMap<String, Value>,
+    /// The request id.
+    pub request_id: u128,
+    /// When the request arrived, in ticks.
+    pub timestamp: i64,
+    /// Time elapsed since then, in ticks.
+    pub elapsed: i64,
+    /// Whether tracing is on.
+    pub tracing: bool,
+    /// The current time, in ticks (`DateTime.UtcNow`); the gateway sets it per call, tests fix it.
+    pub now: i64,
+}

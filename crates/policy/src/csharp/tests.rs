@@ -1,0 +1,566 @@
+//! The table of expressions and their expected values or errors.
+
+use super::*;
+
+/// A context with a request, subscription, user and variables, at a fixed time.
+fn ctx() -> Context {
+    let mut c = Context::default();
+    c.request.method = "POST".into();
+    c.request.ip_address = "10.0.0.1".into();
+    c.request.headers = vec![
+        ("User-Agent".into(), vec!["curl/8".into()]),
+        (
+            "Accept".into(),
+            vec!["text/html".into(), "application/json".into()],
+        ),
+        ("Authorization".into(), vec!["Basic dXNlcjpwYXNz".into()]),
+    ];
+    c.request.url = Url {
+        scheme: "https".into(),
+        host: "api.example.com".into(),
+        port: 443,
+        path: "/shop/orders/42".into(),
+        query: vec![
+            ("q".into(), vec!["x".into()]),
+            ("page".into(), vec!["2".into()]),
+        ],
+    };
+    c.request.matched_parameters = vec![("id".into(), "42".into())];
+    c.request.body = Some("{\"a\":1}".into());
+    c.subscription = Some(Subscription {
+        id: "sub1".into(),
+        key: "k".into(),
+        ..Default::default()
+    });
+    c.user = Some(User {
+        id: "u1".into(),
+        email: "a@b.c".into(),
+        groups: vec![Group {
+            id: "developers".into(),
+            name: "Developers".into(),
+        }],
+        ..Default::default()
+    });
+    c.operation.name = "GetOrder".into();
+    c.deployment.service_name = "contoso".into();
+    c.variables.insert("maxAge".into(), Value::from("120"));
+    c.variables.insert("count".into(), Value::Int(3));
+    c.request_id = 0x0123_4567_89ab_cdef_0123_4567_89ab_cdef;
+    // 2024-01-02T03:04:05Z
+    c.now = 638_397_614_450_000_000;
+    c.timestamp = c.now;
+    c
+}
+
+enum Want {
+    Val(&'static str),
+    Check(&'static str),
+    Run(ErrorKind),
+}
+use Want::*;
+
+const CASES: &[(&str, Want)] = &[
+    // literals and arithmetic
+    ("true", Val("True")),
+    ("(1+1).ToString()", Val("2")),
+    ("1 + 2 * 3", Val("7")),
+    ("(1 + 2) * 3", Val("9")),
+    ("7 / 2", Val("3")),
+    ("7 % 3", Val("1")),
+    ("-7 / 2", Val("-3")),
+    ("7 / 2.0", Val("3.5")),
+    ("1 + 2L", Val("3")),
+    ("int.MaxValue + 1", Val("-2147483648")),
+    ("int.MaxValue + 1L", Val("2147483648")),
+    ("0.1 + 0.2", Val("0.30000000000000004")),
+    ("1e20", Val("1E+20")),
+    ("1.0 / 0", Val("Infinity")),
+    ("1 / 0", Run(ErrorKind::DivideByZero)),
+    ("'a' + 1", Val("98")),
+    ("\"a\" + 1 + 2", Val("a12")),
+    ("1 + 2 + \"a\"", Val("3a")),
+    ("\"x\" + true", Val("xTrue")),
+    ("\"x\" + null", Val("x")),
+    ("1 << 4 | 1", Val("17")),
+    ("~0", Val("-1")),
+    ("5 ^ 3", Val("6")),
+    ("-2147483648", Val("-2147483648")),
+    // comparison and logic
+    ("1 < 2 && 2 <= 2", Val("True")),
+    ("1 == 1.0", Val("True")),
+    ("\"a\" == \"a\"", Val("True")),
+    ("\"a\" != \"b\" || false", Val("True")),
+    ("!true", Val("False")),
+    ("true ? 1 : 2", Val("1")),
+    ("false ? 1 : 2.5", Val("2.5")),
+    ("null ?? \"d\"", Check("")),
+    ("(string)null ?? \"d\"", Val("d")),
+    ("1 < 2 ? \"y\" : \"n\"", Val("y")),
+    ("true & false | true", Val("True")),
+    // strings
+    ("\"Hello\".Length", Val("5")),
+    ("\"Hello\".Substring(1, 3)", Val("ell")),
+    ("\"Hello\".Substring(3)", Val("lo")),
+    ("\"Hello\".Substring(9)", Run(ErrorKind::ArgumentOutOfRange)),
+    ("\"Hello\".IndexOf(\"l\")", Val("2")),
+    ("\"Hello\".LastIndexOf('l')", Val("3")),
+    ("\"Hello\".Contains(\"ell\")", Val("True")),
+    ("\"Hello\".StartsWith(\"He\")", Val("True")),
+    (
+        "\"Hello\".EndsWith(\"LO\", StringComparison.OrdinalIgnoreCase)",
+        Val("True"),
+    ),
+    ("\"Hello\".ToUpper()", Val("HELLO")),
+    ("\"Hello\".ToLowerInvariant()", Val("hello")),
+    ("\"  x  \".Trim()", Val("x")),
+    ("\"--x--\".TrimStart('-')", Val("x--")),
+    ("\"--x--\".TrimEnd('-')", Val("--x")),
+    ("\"a,b,,c\".Split(',').Length", Val("4")),
+    (
+        "\"a,b,,c\".Split(new[] {','}, StringSplitOptions.RemoveEmptyEntries).Length",
+        Val("3"),
+    ),
+    ("\"a-b\".Replace(\"-\", \"+\")", Val("a+b")),
+    ("\"7\".PadLeft(3, '0')", Val("007")),
+    ("\"7\".PadRight(3)", Val("7  ")),
+    ("string.IsNullOrEmpty(\"\")", Val("True")),
+    ("string.IsNullOrWhiteSpace(\" \")", Val("True")),
+    ("String.Join(\"/\", new[] {\"a\", \"b\"})", Val("a/b")),
+    ("string.Join(\",\", 1, true, \"x\")", Val("1,True,x")),
+    ("string.Format(\"{0}-{1}\", \"a\", 2)", Val("a-2")),
+    ("string.Format(\"{0:D3}\", 7)", Val("007")),
+    ("string.Concat(\"a\", 1)", Val("a1")),
+    ("\"abc\"[1]", Val("b")),
+    ("\"abc\"[5]", Run(ErrorKind::IndexOutOfRange)),
+    (
+        "\"a\".Equals(\"A\", StringComparison.OrdinalIgnoreCase)",
+        Val("True"),
+    ),
+    ("new string('x', 3)", Val("xxx")),
+    (
+        "\"x\".Foo()",
+        Check("'string' does not contain a definition for 'Foo'"),
+    ),
+    ("\"x\".Length()", Check("property")),
+    (
+        "\"x\".Substring(\"a\")",
+        Check("no overload of 'string.Substring'"),
+    ),
+    // interpolation, verbatim
+    ("$\"{1 + 1} items\"", Val("2 items")),
+    ("$\"{{x}} {\"y\"}\"", Val("{x} y")),
+    ("$\"{3.14159:F2}\"", Val("3.14")),
+    ("@\"c:\\x\"", Val("c:\\x")),
+    ("$@\"{1}\\n\"", Val("1\\n")),
+    // parsing and conversion
+    ("int.Parse(\"42\") + 1", Val("43")),
+    ("int.Parse(\"x\")", Run(ErrorKind::Format)),
+    ("int.Parse(\"99999999999\")", Run(ErrorKind::Overflow)),
+    ("long.Parse(\"99999999999\")", Val("99999999999")),
+    ("double.Parse(\"1.5\") * 2", Val("3")),
+    ("bool.Parse(\"true\")", Val("True")),
+    ("int.TryParse(\"12\", out var n) ? n : -1", Val("12")),
+    ("int.TryParse(\"x\", out var n) ? n : -1", Val("-1")),
+    ("(int)3.9", Val("3")),
+    ("(long)3", Val("3")),
+    ("(double)1 / 4", Val("0.25")),
+    ("(char)65", Val("A")),
+    ("(int)'A'", Val("65")),
+    ("Convert.ToInt32(\"12\")", Val("12")),
+    ("Convert.ToInt32(2.5)", Val("2")),
+    ("Convert.ToString(12)", Val("12")),
+    (
+        "Convert.ToBase64String(Encoding.UTF8.GetBytes(\"user:pass\"))",
+        Val("dXNlcjpwYXNz"),
+    ),
+    (
+        "Encoding.UTF8.GetString(Convert.FromBase64String(\"dXNlcjpwYXNz\"))",
+        Val("user:pass"),
+    ),
+    ("Convert.FromBase64String(\"***\")", Run(ErrorKind::Format)),
+    (
+        "(string)context.Variables[\"count\"]",
+        Run(ErrorKind::InvalidCast),
+    ),
+    ("(int)context.Variables[\"count\"] + 1", Val("4")),
+    ("context.Variables[\"count\"] is int", Val("True")),
+    ("context.Variables[\"maxAge\"] as string", Val("120")),
+    (
+        "context.Variables[\"count\"] as string ?? \"none\"",
+        Val("none"),
+    ),
+    ("context.Variables[\"nope\"]", Run(ErrorKind::KeyNotFound)),
+    ("(string)1", Check("cannot convert type 'int' to 'string'")),
+    // Math
+    ("Math.Abs(-3)", Val("3")),
+    ("Math.Max(2, 7)", Val("7")),
+    ("Math.Min(2, 1.5)", Val("1.5")),
+    ("Math.Floor(2.7)", Val("2")),
+    ("Math.Ceiling(2.1)", Val("3")),
+    ("Math.Round(2.5)", Val("2")),
+    ("Math.Round(2.345, 2)", Val("2.35")),
+    ("Math.Pow(2, 10)", Val("1024")),
+    ("Math.Sqrt(16)", Val("4")),
+    ("Math.Abs(int.MinValue)", Run(ErrorKind::Overflow)),
+    // dates and times
+    (
+        "DateTime.UtcNow.ToString(\"yyyy-MM-ddTHH:mm:ss\")",
+        Val("2024-01-02T03:04:05"),
+    ),
+    (
+        "DateTime.UtcNow.ToString(\"o\")",
+        Val("2024-01-02T03:04:05.0000000Z"),
+    ),
+    ("DateTime.UtcNow.Year", Val("2024")),
+    ("DateTime.UtcNow.AddDays(30).Month", Val("2")),
+    (
+        "DateTime.UtcNow.AddMonths(1).ToString(\"yyyy-MM-dd\")",
+        Val("2024-02-02"),
+    ),
+    ("(DateTime.UtcNow + TimeSpan.FromHours(1)).Hour", Val("4")),
+    (
+        "(DateTime.UtcNow - DateTime.UtcNow.AddMinutes(-90)).TotalHours",
+        Val("1.5"),
+    ),
+    ("TimeSpan.FromSeconds(90).ToString()", Val("00:01:30")),
+    ("TimeSpan.FromMinutes(1.5).TotalSeconds", Val("90")),
+    (
+        "new DateTime(2020, 2, 29).AddYears(1).ToString(\"yyyy-MM-dd\")",
+        Val("2021-02-28"),
+    ),
+    (
+        "new DateTime(2020, 2, 30)",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    ("DateTime.Parse(\"2024-05-06T07:08:09Z\").Minute", Val("8")),
+    (
+        "DateTime.UtcNow > DateTime.UtcNow.AddSeconds(-1)",
+        Val("True"),
+    ),
+    (
+        "context.Timestamp.ToString(\"r\")",
+        Val("Tue, 02 Jan 2024 03:04:05 GMT"),
+    ),
+    ("context.Elapsed.TotalMilliseconds", Val("0")),
+    ("Guid.NewGuid().ToString().Length", Val("36")),
+    (
+        "Guid.Parse(\"0123456789abcdef0123456789abcdef\").ToString()",
+        Val("01234567-89ab-cdef-0123-456789abcdef"),
+    ),
+    (
+        "context.RequestId.ToString(\"N\")",
+        Val("0123456789abcdef0123456789abcdef"),
+    ),
+    // LINQ and lambdas
+    ("new[] {1, 2, 3}.Where(x => x > 1).Count()", Val("2")),
+    ("new[] {1, 2, 3}.Select(x => x * 2).Sum()", Val("12")),
+    ("new[] {1, 2, 3}.Any(x => x == 2)", Val("True")),
+    ("new[] {1, 2, 3}.All(x => x > 0)", Val("True")),
+    ("new[] {1, 2, 3}.First(x => x > 1)", Val("2")),
+    (
+        "new[] {1, 2, 3}.First(x => x > 5)",
+        Run(ErrorKind::InvalidOperation),
+    ),
+    (
+        "new[] {\"a\"}.FirstOrDefault(x => x == \"b\") ?? \"none\"",
+        Val("none"),
+    ),
+    ("new[] {3, 1, 2}.OrderBy(x => x).First()", Val("1")),
+    ("new[] {3, 1, 2}.OrderByDescending(x => x).Last()", Val("1")),
+    ("new[] {3, 1, 2}.Max()", Val("3")),
+    ("new[] {3, 1, 2}.Min(x => x * 10)", Val("10")),
+    ("new[] {1, 1, 2}.Distinct().Count()", Val("2")),
+    ("new[] {1, 2, 3, 4}.Skip(1).Take(2).Sum()", Val("5")),
+    ("new[] {1, 2, 3}.Contains(2)", Val("True")),
+    ("new[] {1, 2}.ToList().Count", Val("2")),
+    ("new[] {1, 2}.ToArray().Length", Val("2")),
+    (
+        "new string[] {\"b\", \"a\"}.OrderBy(s => s).First()",
+        Val("a"),
+    ),
+    (
+        "string.Join(\",\", new[] {1, 2, 3}.Select(i => i.ToString()))",
+        Val("1,2,3"),
+    ),
+    ("new[] {1, 2}.Where(x => \"s\")", Check("no overload")),
+    ("new[] {1, 2}.Select((x) => x + 0.5).Sum()", Val("4")),
+    ("new List<string> {\"a\", \"b\"}.Count", Val("2")),
+    // context
+    ("context.Request.Method", Val("POST")),
+    ("context.Request.Method == \"POST\" ? 1:2", Val("1")),
+    ("context.Request.IpAddress", Val("10.0.0.1")),
+    ("context.Request.Url.Host", Val("api.example.com")),
+    ("context.Request.Url.Path", Val("/shop/orders/42")),
+    ("context.Request.Url.Port", Val("443")),
+    ("context.Request.Url.Scheme", Val("https")),
+    ("context.Request.Url.QueryString", Val("?q=x&page=2")),
+    (
+        "context.Request.Url.Query.GetValueOrDefault(\"page\", \"1\")",
+        Val("2"),
+    ),
+    (
+        "context.Request.Url.Query.GetValueOrDefault(\"size\", \"10\")",
+        Val("10"),
+    ),
+    (
+        "context.Request.Url.ToString()",
+        Val("https://api.example.com/shop/orders/42?q=x&page=2"),
+    ),
+    (
+        "context.Request.Headers.GetValueOrDefault(\"User-Agent\",\"non-specified\")",
+        Val("curl/8"),
+    ),
+    (
+        "context.Request.Headers.GetValueOrDefault(\"user-agent\")",
+        Val("curl/8"),
+    ),
+    (
+        "context.Request.Headers.GetValueOrDefault(\"Accept\", \"\")",
+        Val("text/html,application/json"),
+    ),
+    (
+        "context.Request.Headers.GetValueOrDefault(\"X-Missing\", \"none\")",
+        Val("none"),
+    ),
+    (
+        "context.Request.Headers.GetValueOrDefault(\"X-Missing\")?.Length ?? -1",
+        Val("-1"),
+    ),
+    (
+        "context.Request.Headers.GetValueOrDefault(\"a\",\"\") != \"\" && 1 < 2 ? \"y\" : \"n\"",
+        Val("n"),
+    ),
+    (
+        "context.Request.Headers.ContainsKey(\"accept\")",
+        Val("True"),
+    ),
+    ("context.Request.Headers[\"Accept\"].Length", Val("2")),
+    ("context.Request.Headers.Count", Val("3")),
+    (
+        "context.Request.Headers.Any(h => h.Key == \"Accept\")",
+        Val("True"),
+    ),
+    (
+        "context.Request.Headers.FirstOrDefault(h => h.Key == \"Via\").Key",
+        Run(ErrorKind::NullReference),
+    ),
+    (
+        "context.Request.Headers.FirstOrDefault(h => h.Ke == \"Via\")",
+        Check("does not contain a definition for 'Ke'"),
+    ),
+    ("context.Request.MatchedParameters[\"id\"]", Val("42")),
+    (
+        "context.Request.MatchedParameters.GetValueOrDefault(\"id\", \"\")",
+        Val("42"),
+    ),
+    ("context.Request.Body.As<string>()", Val("{\"a\":1}")),
+    (
+        "context.Request.Body.As<string>(preserveContent: true)",
+        Check("expected"),
+    ),
+    ("context.Request.Body.As<string>(true).Length", Val("7")),
+    ("context.Request.Body.As<JObject>()", Check("not supported")),
+    ("context.Response", Val("")),
+    ("context.Response?.StatusCode ?? 0", Val("0")),
+    ("context.Response.StatusCode", Run(ErrorKind::NullReference)),
+    ("context.Subscription.Id", Val("sub1")),
+    ("context.Subscription.Key", Val("k")),
+    ("context.Subscription.EndDate.HasValue", Val("False")),
+    ("context.User.Email", Val("a@b.c")),
+    (
+        "context.User.Groups.Any(g => g.Id == \"developers\")",
+        Val("True"),
+    ),
+    (
+        "context.User.Groups.Select(g => g.Name).First()",
+        Val("Developers"),
+    ),
+    ("context.Product == null", Val("True")),
+    ("context.Product?.Name ?? \"none\"", Val("none")),
+    ("context.Operation.Name", Val("GetOrder")),
+    ("context.Deployment.ServiceName", Val("contoso")),
+    ("context.Api.Name", Val("")),
+    ("context.LastError?.Message ?? \"ok\"", Val("ok")),
+    (
+        "context.Variables.ContainsKey(\"maxAge\") ? int.Parse((string)context.Variables[\"maxAge\"]) : 3600",
+        Val("120"),
+    ),
+    (
+        "context.Variables.GetValueOrDefault<string>(\"maxAge\")",
+        Val("120"),
+    ),
+    (
+        "context.Variables.GetValueOrDefault<int>(\"count\", 0) * 2",
+        Val("6"),
+    ),
+    (
+        "context.Variables.GetValueOrDefault<int>(\"nope\", 7)",
+        Val("7"),
+    ),
+    (
+        "context.Variables.GetValueOrDefault<int>(\"maxAge\")",
+        Run(ErrorKind::InvalidCast),
+    ),
+    (
+        "context.Variables.GetValueOrDefault(\"nope\", \"d\")",
+        Val("d"),
+    ),
+    (
+        "context.Variables.TryGetValue(\"count\", out var v) ? v.ToString() : \"\"",
+        Val("3"),
+    ),
+    ("context.Tracing", Val("False")),
+    (
+        "string.Join(\",\", DateTime.UtcNow, context.Deployment.ServiceName, context.RequestId, context.Request.IpAddress, context.Operation.Name)",
+        Val("01/02/2024 03:04:05,contoso,01234567-89ab-cdef-0123-456789abcdef,10.0.0.1,GetOrder"),
+    ),
+    (
+        "context.Request.Foo",
+        Check("'IRequest' does not contain a definition for 'Foo'"),
+    ),
+    (
+        "context.Subscription.Id.Bar()",
+        Check("'string' does not contain a definition for 'Bar'"),
+    ),
+    ("ctx.Request", Check("the name 'ctx' does not exist")),
+    // syntax errors
+    ("1 +", Check("expected an expression")),
+    ("(1", Check("expected ')'")),
+    ("\"abc", Check("unterminated")),
+    ("a b", Check("")),
+    ("1 = 2", Check("only local variables")),
+];
+
+const BLOCKS: &[(&str, Want)] = &[
+    ("return 1;", Val("1")),
+    ("var x = 2; x = x * 3; return x;", Val("6")),
+    ("int x = 1, y = 2; return x + y;", Val("3")),
+    (
+        "var s = \"\"; foreach (var c in \"abc\") { s = c + s; } return s;",
+        Val("cba"),
+    ),
+    (
+        "var n = 0; for (var i = 0; i < 10; i++) { if (i % 2 == 0) continue; n += i; } return n;",
+        Val("25"),
+    ),
+    (
+        "var i = 0; while (true) { i++; if (i == 5) break; } return i;",
+        Val("5"),
+    ),
+    (
+        "var i = 0; do { i += 2; } while (i < 7); return i;",
+        Val("8"),
+    ),
+    (
+        "if (context.Request.Method == \"GET\") { return \"r\"; } else { return \"w\"; }",
+        Val("w"),
+    ),
+    (
+        "if (true) return 1;",
+        Check("not all code paths return a value"),
+    ),
+    ("var x = 1;", Check("not all code paths return a value")),
+    (
+        "string[] parts = \"a/b/c\".Split('/'); return parts[parts.Length - 1];",
+        Val("c"),
+    ),
+    (
+        "var total = 0L; foreach (var x in new[] {1, 2, 3}) total += x; return total;",
+        Val("6"),
+    ),
+    (
+        "var l = new List<int> {1, 2}; return l.Sum(x => x * x);",
+        Val("5"),
+    ),
+    (
+        "var r = new[] {1, 2, 3}.Where(x => { var y = x * 2; return y > 2; }).Count(); return r;",
+        Val("2"),
+    ),
+    (
+        "var h = context.Request.Headers.GetValueOrDefault(\"Authorization\", \"\"); if (h.StartsWith(\"Basic \")) { return Encoding.UTF8.GetString(Convert.FromBase64String(h.Substring(6))).Split(':')[0]; } return null;",
+        Val("user"),
+    ),
+    ("while (true) {}", Run(ErrorKind::StepLimit)),
+    (
+        "var s = \"x\"; while (true) { s = s + s; }",
+        Run(ErrorKind::MemoryLimit),
+    ),
+    ("var x = 1; var x = 2; return x;", Check("already defined")),
+    ("break;", Check("no enclosing loop")),
+    ("return y;", Check("the name 'y' does not exist")),
+    ("var x = null; return x;", Check("implicitly-typed")),
+    ("1 + 1; return 1;", Check("only assignment")),
+    ("var a = 1 return a;", Check("expected ';'")),
+    (
+        "const string Chars = \"ab\"; return Chars.Length;",
+        Val("2"),
+    ),
+    ("context.Trace(\"x\"); return true;", Val("True")),
+    ("int? n = null; return n ?? 5;", Val("5")),
+    (
+        "var d = context.Subscription.EndDate; return d.HasValue ? d.Value.Year : -1;",
+        Val("-1"),
+    ),
+    (
+        "object o = \"s\"; if (o is string str) { return str + \"!\"; } return \"\";",
+        Val("s!"),
+    ),
+];
+
+fn run(program: Result<Program, Error>, src: &str, want: &Want) {
+    let c = ctx();
+    match want {
+        Val(v) => {
+            let p = program.unwrap_or_else(|e| panic!("{src}: {e}"));
+            let got = p
+                .evaluate(&c, &Limits::default())
+                .unwrap_or_else(|e| panic!("{src}: {e}"));
+            assert_eq!(got.to_policy_string(), *v, "{src}");
+        }
+        Check(msg) => match program {
+            Err(e) => assert!(e.message.contains(msg), "{src}: {e}"),
+            Ok(_) => panic!("{src}: accepted, expected a check error containing {msg:?}"),
+        },
+        Run(kind) => {
+            let p = program.unwrap_or_else(|e| panic!("{src}: {e}"));
+            let e = p.evaluate(&c, &Limits::default()).expect_err(src);
+            assert_eq!(e.kind, *kind, "{src}: {e}");
+        }
+    }
+}
+
+fn all(cases: &[(&str, Want)], parse: fn(&str) -> Result<Program, Error>) {
+    let mut failed = Vec::new();
+    for (src, want) in cases {
+        let r = std::panic::catch_unwind(|| run(parse(src), src, want));
+        if let Err(e) = r {
+            let msg = e.downcast_ref::<String>().cloned().unwrap_or_default();
+            failed.push(msg);
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} failed:\n{}",
+        failed.len(),
+        failed.join("\n")
+    );
+}
+
+#[test]
+fn expressions() {
+    all(CASES, parse_expression);
+}
+
+#[test]
+fn blocks() {
+    all(BLOCKS, parse_block);
+}
+
+#[test]
+fn count() {
+    assert!(
+        CASES.len() + BLOCKS.len() >= 200,
+        "{}",
+        CASES.len() + BLOCKS.len()
+    );
+}
