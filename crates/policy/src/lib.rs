@@ -27,6 +27,7 @@ mod document;
 mod error;
 mod escape;
 mod expr;
+mod expressions;
 mod parse;
 mod raw;
 mod structure;

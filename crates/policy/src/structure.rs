@@ -185,9 +185,11 @@ impl PolicyDocument {
         Ok(Policy { sections })
     }
 
-    /// Checks the document's sections and statements for a policy attached at `scope`.
+    /// Checks the document's sections and statements for a policy attached at `scope`, and
+    /// every policy expression in it.
     pub fn check_structure(&self, scope: ScopeKind) -> Result<(), PolicyError> {
-        self.policy(scope).map(|_| ())
+        self.policy(scope)?;
+        self.check_expressions()
     }
 }
 

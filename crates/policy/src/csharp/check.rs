@@ -25,7 +25,13 @@ pub(crate) struct Checker {
     /// Result types of the `return`s of the innermost block being checked.
     returns: Vec<Vec<Type>>,
     loops: usize,
+    /// Expressions checked so far; overload resolution checks arguments once per candidate, so
+    /// nested overloaded calls multiply the work, which this bounds.
+    work: usize,
 }
+
+/// The most expression checks one program may cost (see `Checker::work`).
+const MAX_CHECK_WORK: usize = 200_000;
 
 type Typed = (Ir, Type);
 
@@ -277,6 +283,13 @@ impl Checker {
     /// Checks an expression.
     pub(crate) fn expr(&mut self, e: &Expr) -> Result<Typed, Error> {
         let at = e.at;
+        self.work += 1;
+        if self.work > MAX_CHECK_WORK {
+            return err(
+                at,
+                "the expression is too complex to check (nested overloaded calls): simplify it",
+            );
+        }
         Ok(match &e.kind {
             ExprKind::Lit(l) => literal(l),
             ExprKind::Interp(parts) => {

@@ -564,3 +564,22 @@ fn count() {
         CASES.len() + BLOCKS.len()
     );
 }
+
+#[test]
+fn nested_overloaded_calls_are_checked_in_bounded_time() {
+    let mut source = "1".to_owned();
+    // Within the parser's nesting limit, but 3^18 overload checks without the checker's budget.
+    for _ in 0..18 {
+        source = format!("Math.Max({source}, 2.5)");
+    }
+    let started = std::time::Instant::now();
+    let checked = parse_expression(&source);
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    if let Err(e) = checked {
+        assert!(e.message.contains("too complex"), "{e}");
+    }
+}

@@ -13,7 +13,8 @@ on_both_engines!(
     invalid_documents_are_refused,
     referenced_properties_cannot_be_deleted,
     api_and_operation_policies,
-    structure_is_checked_per_scope
+    structure_is_checked_per_scope,
+    expressions_are_checked_when_stored
 );
 
 async fn api_with_operation(s: &Server) {
@@ -443,4 +444,74 @@ async fn structure_is_checked_per_scope(engine: Engine) {
     let r = s.delete(&format!("/properties/k?{V17}"), "*").await;
     assert_eq!(r.status, 405);
     assert!(r.text.contains("/apis/shop/policies/policy"), "{}", r.text);
+}
+
+/// Every policy expression is parsed and type-checked when a policy is stored, at every scope: a
+/// syntax error or an unknown member is a 400 naming the element, the expression and the place.
+async fn expressions_are_checked_when_stored(engine: Engine) {
+    let s = Server::start(engine).await;
+    api_with_operation(&s).await;
+    let policy = |inbound: &str| {
+        format!(
+            "<policies><inbound><base />{inbound}</inbound><backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>"
+        )
+    };
+    let good = policy(
+        r#"<set-header name="x-method" exists-action="override"><value>@(context.Request.Method.ToLower())</value></set-header><choose><when condition="@(context.Variables.GetValueOrDefault&lt;int&gt;(&quot;n&quot;, 0) &gt; 1)"><set-variable name="y" value="@{ var n = 2; return n * 3; }" /></when></choose>"#,
+    );
+    for path in [
+        "/apis/shop/policies/policy",
+        "/apis/shop/operations/get/policies/policy",
+    ] {
+        let r = s
+            .send(
+                "PUT",
+                &format!("{path}?{V17}"),
+                Some(&good),
+                &[("Content-Type", XML), ("If-Match", "*")],
+            )
+            .await;
+        assert!(r.status == 200 || r.status == 201, "{path}: {}", r.text);
+    }
+    for (inbound, element, problem) in [
+        (
+            r#"<set-variable name="v" value="@(context.Request.Nope)" />"#,
+            "attribute 'value' of <set-variable>",
+            "Nope",
+        ),
+        (
+            r#"<set-body>@{ var x = ; return x; }</set-body>"#,
+            "<set-body>",
+            "line 1, column",
+        ),
+        (
+            r#"<set-header name="h"><value>@(1 + "a".Lenght)</value></set-header>"#,
+            "<value>",
+            "Lenght",
+        ),
+    ] {
+        let path = format!("/apis/shop/policies/policy?{V17}");
+        let before = s.get(&path).await.text;
+        let r = s
+            .send(
+                "PUT",
+                &path,
+                Some(&policy(inbound)),
+                &[("Content-Type", XML), ("If-Match", "*")],
+            )
+            .await;
+        assert_eq!(r.status, 400, "{inbound}: {}", r.text);
+        let message = r.json()["error"]["details"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(message.contains(element), "{message}");
+        assert!(message.contains(problem), "{message}");
+        assert!(message.contains("@"), "the expression is quoted: {message}");
+        assert_eq!(
+            s.get(&path).await.text,
+            before,
+            "a refused PUT changes nothing"
+        );
+    }
 }
