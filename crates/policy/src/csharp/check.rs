@@ -11,7 +11,7 @@ use super::ast::{
 use super::eval::{Lambda, LambdaBody, num_of};
 use super::ir::{Bin, Call, Conv, Ir, Num, Slot, St, Un};
 use super::library::{self, Member, P, R};
-use super::types::{Ctx, Type, resolve};
+use super::types::{Ctx, J, Type, resolve};
 use super::value::Value;
 
 /// The most locals (and temporaries) a program may have.
@@ -28,6 +28,39 @@ pub(crate) struct Checker {
     /// Expressions checked so far; overload resolution checks arguments once per candidate, so
     /// nested overloaded calls multiply the work, which this bounds.
     work: usize,
+    /// What is known of the locals holding JSON values (see [`Own`]).
+    own: std::collections::HashMap<Slot, Own>,
+    /// Lambda bodies being checked.
+    lambdas: usize,
+}
+
+/// JSON mutation: Tollgate's JSON values are copy-on-write where .NET's are shared objects,
+/// so a mutating member (`o["a"] = …`, `o.Add(…)`) updates the local it is called on, and the
+/// checker accepts a mutation only where the two models agree: the local was given a new
+/// value (`new JObject()`, `JObject.Parse(…)`, `Body.As<JObject>()`, …) and has not been
+/// stored anywhere else before (`var b = o;`, `arr.Add(o)`), nor within a loop that also
+/// mutates it, nor in a lambda.
+#[derive(Debug, Clone, Copy, Default)]
+struct Own {
+    /// The local holds a value of its own (not one taken from another variable).
+    owned: bool,
+    /// The local (or part of it) was stored elsewhere.
+    copied: bool,
+    /// The loop depth of its declaration.
+    loops: usize,
+    /// It was mutated within a loop deeper than its declaration.
+    mutated_in_loop: bool,
+}
+
+/// Whether values of a type may hold JSON tokens.
+fn holds_json(t: &Type) -> bool {
+    match t {
+        Type::Json(_) | Type::Object => true,
+        Type::Array(x) | Type::List(x) | Type::Seq(x) | Type::Dict(x) | Type::Pair(x) => {
+            holds_json(x)
+        }
+        _ => false,
+    }
 }
 
 /// The most expression checks one program may cost (see `Checker::work`).
@@ -154,7 +187,22 @@ impl Checker {
                         (Some(t), Some(e)) => (self.expect(e, t)?, t.clone()),
                         (Some(t), None) => (Ir::Const(default_value(t)), t.clone()),
                     };
+                    if let Some(e) = init {
+                        self.store(e, &ty)?;
+                    }
+                    let fresh = init.as_ref().is_some_and(|e| self.fresh(e));
+                    let json = matches!(ty, Type::Json(_));
                     let slot = self.declare(name, ty, *at)?;
+                    if json {
+                        self.own.insert(
+                            slot,
+                            Own {
+                                owned: fresh,
+                                loops: self.loops,
+                                ..Own::default()
+                            },
+                        );
+                    }
                     out.push(St::Expr(Ir::Assign(slot, Box::new(ir))));
                 }
             }
@@ -194,16 +242,30 @@ impl Checker {
             }
             StmtKind::Foreach(ty, name, seq, body) => {
                 let (seq_ir, seq_ty) = self.expr(seq)?;
+                self.store(seq, &seq_ty)?;
                 let Some(elem) = seq_ty.element() else {
                     return err(
                         seq.at,
                         format!("foreach cannot operate on a value of type '{seq_ty}'"),
                     );
                 };
+                let mut seq_ir = seq_ir;
                 let elem = match ty {
                     Some(t) => {
                         let t = self.type_of(t)?;
-                        if t != elem && t != Type::Object {
+                        if let (Type::Json(_), Type::Json(_)) = (&elem, &t)
+                            && t != elem
+                        {
+                            // `foreach (JObject o in array)`: each item is cast.
+                            seq_ir = Ir::Call(Box::new(Call {
+                                f: library::json::cast_items,
+                                name: "foreach",
+                                args: vec![seq_ir],
+                                instance: true,
+                                generic: Some(t.clone()),
+                                outs: Vec::new(),
+                            }));
+                        } else if t != elem && t != Type::Object {
                             return err(s.at, format!("cannot convert '{elem}' to '{t}'"));
                         }
                         t
@@ -351,6 +413,9 @@ impl Checker {
                     nullable,
                 } => {
                     let recv = self.receiver(inner)?;
+                    if library::lookup(&recv.1, name).iter().any(|m| m.mutates) {
+                        return self.mutate(inner, recv, name, args, *nullable, at);
+                    }
                     self.member_access(recv, *nullable, at, |c, recv| {
                         c.invoke(Some(recv), None, name, type_args, args, at)
                     })?
@@ -397,8 +462,27 @@ impl Checker {
                 )
             }
             ExprKind::Binary(op, a, b) => self.binary(op, a, b, at)?,
+            ExprKind::Assign(op, target, value)
+                if matches!(target.kind, ExprKind::Index { .. }) =>
+            {
+                if *op != "=" {
+                    return err(
+                        at,
+                        format!("operator '{op}' cannot be applied to an indexer"),
+                    );
+                }
+                self.index_assign(target, value, at)?
+            }
             ExprKind::Assign(op, target, value) => {
                 let (slot, t) = self.local_target(target)?;
+                if holds_json(&t) {
+                    self.store(value, &t)?;
+                    let fresh = self.fresh(value);
+                    if let Some(o) = self.own.get_mut(&slot) {
+                        o.owned = fresh;
+                        o.copied = false;
+                    }
+                }
                 let ir = if *op == "=" {
                     self.expect(value, &t)?
                 } else {
@@ -657,11 +741,16 @@ impl Checker {
             }
         };
         if let (Type::Ctx(Ctx::Body), Some(g)) = (&owner, &gen_ty)
-            && *g != Type::String
+            && !matches!(
+                g,
+                Type::String | Type::Json(J::Object | J::Array | J::Token)
+            )
         {
             return err(
                 at,
-                format!("'IMessageBody.As<{g}>' is not supported yet: only As<string> is"),
+                format!(
+                    "'IMessageBody.As<{g}>' is not supported yet: As<string>, As<JObject>, As<JArray> and As<JToken> are"
+                ),
             );
         }
         let elem = owner.element();
@@ -874,6 +963,19 @@ impl Checker {
                 format!("the lambda must take {} parameter(s)", types.len()),
             );
         }
+        self.lambdas += 1;
+        let r = self.lambda_inner(params, body, types, at);
+        self.lambdas -= 1;
+        r
+    }
+
+    fn lambda_inner(
+        &mut self,
+        params: &[(Option<TypeName>, String)],
+        body: &SynBody,
+        types: &[Type],
+        at: usize,
+    ) -> Result<Typed, Error> {
         self.scopes.push(Vec::new());
         let mut slots = Vec::new();
         for ((_, name), t) in params.iter().zip(types) {
@@ -897,6 +999,195 @@ impl Checker {
             body,
         };
         Ok((Ir::Lambda(Arc::new(lambda)), rt))
+    }
+
+    // ---- JSON mutation (see `Own`) ----
+
+    /// The JSON locals an expression mentions.
+    fn json_locals(&self, e: &Expr) -> Vec<Slot> {
+        let mut names = Vec::new();
+        names_in(e, &mut names);
+        names
+            .iter()
+            .filter_map(|n| self.find(n))
+            .filter(|(s, _)| self.own.contains_key(s))
+            .map(|(s, _)| s)
+            .collect()
+    }
+
+    /// Records that the value of `e` is stored elsewhere.
+    fn store(&mut self, e: &Expr, t: &Type) -> Result<(), Error> {
+        if !holds_json(t) {
+            return Ok(());
+        }
+        for slot in self.json_locals(e) {
+            let loops = self.loops;
+            if let Some(o) = self.own.get_mut(&slot) {
+                if loops > o.loops && o.mutated_in_loop {
+                    return err(
+                        e.at,
+                        "a JSON value modified in a loop cannot also be stored elsewhere in it: Tollgate copies JSON values where .NET shares them (declare the value inside the loop)",
+                    );
+                }
+                o.copied = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether `e` makes a new value (not one taken from a local).
+    fn fresh(&self, e: &Expr) -> bool {
+        if let ExprKind::New(..) = e.kind {
+            return self.json_locals(e).is_empty();
+        }
+        let mut root = e;
+        loop {
+            root = match &root.kind {
+                ExprKind::Member { target, .. }
+                | ExprKind::Index { target, .. }
+                | ExprKind::Call { target, .. } => target,
+                ExprKind::Cast(_, x) | ExprKind::As(x, _) => x,
+                ExprKind::Name(n) => {
+                    return self.find(n).is_none() && self.json_locals(e).is_empty();
+                }
+                _ => return false,
+            }
+        }
+    }
+
+    /// Checks that a local may be mutated in place.
+    fn mutable_root(&mut self, target: &Expr) -> Result<Slot, Error> {
+        let ExprKind::Name(name) = &target.kind else {
+            return err(
+                target.at,
+                "only a local variable's JSON value can be modified: Tollgate copies JSON values where .NET shares them (modify the variable the value came from, e.g. obj[\"a\"][\"b\"] = …)",
+            );
+        };
+        let Some((slot, _)) = self.find(name) else {
+            return err(
+                target.at,
+                format!("the name '{name}' does not exist in the current context"),
+            );
+        };
+        if self.lambdas > 0 {
+            return err(
+                target.at,
+                "JSON values cannot be modified inside a lambda in policy expressions",
+            );
+        }
+        let loops = self.loops;
+        match self.own.get_mut(&slot) {
+            Some(o) if o.owned && !o.copied => {
+                if loops > o.loops {
+                    o.mutated_in_loop = true;
+                }
+                Ok(slot)
+            }
+            Some(o) if o.owned => err(
+                target.at,
+                format!(
+                    "'{name}' was stored elsewhere above: Tollgate copies JSON values where .NET shares them, so modify it before storing it"
+                ),
+            ),
+            _ => err(
+                target.at,
+                format!(
+                    "'{name}' holds a JSON value taken from another value: Tollgate copies JSON values where .NET shares them, so modify it through the variable it came from (or give '{name}' a new value: new JObject(), JObject.Parse(…))"
+                ),
+            ),
+        }
+    }
+
+    /// `root[k1]…[kn] = value` on a JSON local.
+    fn index_assign(&mut self, target: &Expr, value: &Expr, at: usize) -> Result<Typed, Error> {
+        let mut keys = Vec::new();
+        let mut root = target;
+        while let ExprKind::Index {
+            target: inner,
+            args,
+            nullable,
+        } = &root.kind
+        {
+            if *nullable || args.len() != 1 {
+                return err(at, "this indexer cannot be assigned");
+            }
+            keys.push(&args[0]);
+            root = inner;
+        }
+        keys.reverse();
+        let (root_ir, root_t) = self.expr(root)?;
+        if !matches!(root_t, Type::Json(J::Object | J::Array | J::Token)) {
+            return err(
+                at,
+                format!("the indexer of '{root_t}' is read-only in policy expressions"),
+            );
+        }
+        let (vir, vt) = self.expr(value)?;
+        let vir = coerce(vir, &vt, &Type::Json(J::Token)).ok_or_else(|| {
+            Error::new(
+                value.at,
+                format!("cannot implicitly convert type '{vt}' to 'JToken'"),
+            )
+        })?;
+        self.store(value, &vt)?;
+        let slot = self.mutable_root(root)?;
+        let mut args = vec![root_ir, vir];
+        for k in keys {
+            let (kir, kt) = self.expr(k)?;
+            let kir = match kt {
+                Type::String | Type::Int => kir,
+                Type::Char | Type::Byte => {
+                    coerce(kir, &kt, &Type::Int).unwrap_or(Ir::Const(Value::Null))
+                }
+                _ => {
+                    return err(
+                        k.at,
+                        format!("a JSON indexer takes a string or an int, not '{kt}'"),
+                    );
+                }
+            };
+            args.push(kir);
+        }
+        Ok((
+            Ir::Call(Box::new(Call {
+                f: library::json::set_path,
+                name: "[]=",
+                args,
+                instance: true,
+                generic: None,
+                outs: vec![(0, slot)],
+            })),
+            Type::Json(J::Token),
+        ))
+    }
+
+    /// A call of a mutating member (`o.Add(…)`) on a local.
+    fn mutate(
+        &mut self,
+        target: &Expr,
+        recv: Typed,
+        name: &str,
+        args: &[Arg],
+        nullable: bool,
+        at: usize,
+    ) -> Result<Typed, Error> {
+        if nullable {
+            return err(
+                at,
+                format!("'?.{name}' cannot modify a value in policy expressions"),
+            );
+        }
+        for a in args {
+            if let Arg::Value(e) = a {
+                self.store(e, &Type::Object)?;
+            }
+        }
+        let slot = self.mutable_root(target)?;
+        let (mut ir, t) = self.invoke(Some(recv), None, name, &[], args, at)?;
+        if let Ir::Call(c) = &mut ir {
+            c.outs.insert(0, (0, slot));
+        }
+        Ok((ir, t))
     }
 
     fn local_target(&mut self, target: &Expr) -> Result<(Slot, Type), Error> {
@@ -1200,6 +1491,20 @@ pub(crate) fn coerce(ir: Ir, from: &Type, to: &Type) -> Option<Ir> {
     let conv = |c: Conv| Some(Ir::Conv(c, Box::new(ir.clone())));
     match (from, to) {
         (Type::Null, t) if t.is_reference() => Some(Ir::Const(Value::Null)),
+        (Type::Json(J::Object | J::Array | J::Value), Type::Json(J::Token)) => Some(ir),
+        (
+            Type::String
+            | Type::Int
+            | Type::Long
+            | Type::Double
+            | Type::Bool
+            | Type::Char
+            | Type::Byte
+            | Type::DateTime
+            | Type::Guid,
+            Type::Json(J::Token | J::Value),
+        ) => conv(Conv::ToJson),
+        (Type::Json(J::Array), Type::Seq(b)) if **b == Type::Json(J::Token) => Some(ir),
         (Type::Char, Type::Int) => conv(Conv::Int),
         (Type::Byte, Type::Int) => Some(ir),
         (Type::Int | Type::Char | Type::Byte, Type::Long) => conv(Conv::Long),
@@ -1226,6 +1531,20 @@ fn explicit(ir: Ir, from: &Type, to: &Type) -> Option<Ir> {
             Type::Int | Type::Long | Type::Double | Type::Char | Type::Byte
         )
     };
+    if let Type::Json(_) = from {
+        let ok = matches!(
+            to.strip_nullable(),
+            Type::String
+                | Type::Int
+                | Type::Long
+                | Type::Double
+                | Type::Bool
+                | Type::Byte
+                | Type::DateTime
+                | Type::Json(_)
+        );
+        return ok.then(|| Ir::Conv(Conv::FromJson(to.clone()), Box::new(ir)));
+    }
     let c = match to.strip_nullable() {
         _ if num(from) && num(to) => match to {
             Type::Int => Conv::Int,
@@ -1272,6 +1591,95 @@ fn unify_all(ts: &[Type]) -> Type {
     };
     it.try_fold(first.clone(), |acc, t| unify(&acc, t))
         .unwrap_or(Type::Object)
+}
+
+/// The names an expression mentions (conservatively: every `Name` in it).
+fn names_in(e: &Expr, out: &mut Vec<String>) {
+    match &e.kind {
+        ExprKind::Name(n) => out.push(n.clone()),
+        ExprKind::Lit(_)
+        | ExprKind::GenericName(..)
+        | ExprKind::Default(_)
+        | ExprKind::Typeof(_) => {}
+        ExprKind::Interp(parts) => {
+            for p in parts {
+                if let InterpPart::Hole(x, _) = p {
+                    names_in(x, out);
+                }
+            }
+        }
+        ExprKind::Member { target, .. } => names_in(target, out),
+        ExprKind::Index { target, args, .. } => {
+            names_in(target, out);
+            args.iter().for_each(|a| names_in(a, out));
+        }
+        ExprKind::Call { target, args } => {
+            names_in(target, out);
+            for a in args {
+                if let Arg::Value(x) = a {
+                    names_in(x, out);
+                }
+            }
+        }
+        ExprKind::New(_, args, init) => {
+            for a in args {
+                if let Arg::Value(x) = a {
+                    names_in(x, out);
+                }
+            }
+            init.iter().flatten().for_each(|x| names_in(x, out));
+        }
+        ExprKind::Unary(_, x)
+        | ExprKind::IncDec(_, _, x)
+        | ExprKind::Cast(_, x)
+        | ExprKind::Is(x, _, _)
+        | ExprKind::IsNull(x, _)
+        | ExprKind::As(x, _) => names_in(x, out),
+        ExprKind::Binary(_, a, b) | ExprKind::Assign(_, a, b) => {
+            names_in(a, out);
+            names_in(b, out);
+        }
+        ExprKind::Cond(a, b, c) => {
+            names_in(a, out);
+            names_in(b, out);
+            names_in(c, out);
+        }
+        ExprKind::NewArray(_, size, items) => {
+            size.iter().for_each(|x| names_in(x, out));
+            items.iter().for_each(|x| names_in(x, out));
+        }
+        ExprKind::Lambda(_, body) => match body {
+            SynBody::Expr(x) => names_in(x, out),
+            SynBody::Block(stmts) => stmts.iter().for_each(|s| stmt_names(s, out)),
+        },
+    }
+}
+
+fn stmt_names(s: &Stmt, out: &mut Vec<String>) {
+    match &s.kind {
+        StmtKind::Decl(_, vars) => vars
+            .iter()
+            .filter_map(|v| v.1.as_ref())
+            .for_each(|x| names_in(x, out)),
+        StmtKind::Expr(x) | StmtKind::Return(Some(x)) => names_in(x, out),
+        StmtKind::If(c, a, b) => {
+            names_in(c, out);
+            stmt_names(a, out);
+            b.iter().for_each(|b| stmt_names(b, out));
+        }
+        StmtKind::Foreach(_, _, x, b) | StmtKind::While(x, b) | StmtKind::DoWhile(b, x) => {
+            names_in(x, out);
+            stmt_names(b, out);
+        }
+        StmtKind::For(i, c, st, b) => {
+            i.iter().for_each(|x| stmt_names(x, out));
+            c.iter().for_each(|x| names_in(x, out));
+            st.iter().for_each(|x| names_in(x, out));
+            stmt_names(b, out);
+        }
+        StmtKind::Block(b) => b.iter().for_each(|x| stmt_names(x, out)),
+        _ => {}
+    }
 }
 
 /// Whether every path through the statements returns.

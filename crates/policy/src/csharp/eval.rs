@@ -228,7 +228,18 @@ impl<'a> Machine<'a> {
             Ir::Context => Value::Ctx(super::value::CtxRef::Context),
             Ir::Call(call) => {
                 let mut args = Vec::with_capacity(call.args.len());
-                for a in &call.args {
+                for (i, a) in call.args.iter().enumerate() {
+                    // A mutating member on a local takes the value out of the local (it is
+                    // written back after the call), so that copy-on-write updates in place.
+                    if i == 0
+                        && let (Ir::Local(s), Some((0, w))) = (a, call.outs.first())
+                        && s == w
+                        && let Some(l) = self.locals.get_mut(*s as usize)
+                    {
+                        args.push(std::mem::replace(l, Value::Null));
+                        self.step(1)?;
+                        continue;
+                    }
                     args.push(self.eval(a)?);
                 }
                 if call.instance && matches!(args.first(), Some(Value::Null)) {
@@ -512,6 +523,19 @@ fn unary(op: Un, v: Value) -> Result<Value, EvalError> {
 
 /// Applies a conversion.
 pub(crate) fn conv(c: &Conv, v: Value) -> Result<Value, EvalError> {
+    if let Conv::ToJson = c {
+        return Ok(match v {
+            Value::Null => Value::Null,
+            v => Value::Json(super::library::json::to_json(&v)?),
+        });
+    }
+    if let Conv::FromJson(t) = c {
+        return match &v {
+            Value::Json(j) => super::library::json::from_json(Some(j), t),
+            Value::Null => super::library::json::from_json(None, t),
+            _ => convert::cast(v, t),
+        };
+    }
     if matches!(v, Value::Null) {
         return match c {
             Conv::Cast(t) if !t.is_reference() => fail(
@@ -534,6 +558,7 @@ pub(crate) fn conv(c: &Conv, v: Value) -> Result<Value, EvalError> {
         Conv::Char => Value::Char(char::from_u32(int_of(&v) as u32 & 0xffff).unwrap_or('\u{fffd}')),
         Conv::Byte => Value::Int(int_of(&v) as u8 as i32),
         Conv::Cast(t) => convert::cast(v, t)?,
+        Conv::ToJson | Conv::FromJson(_) => v,
     })
 }
 

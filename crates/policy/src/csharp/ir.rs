@@ -64,6 +64,10 @@ pub(crate) enum Conv {
     Byte,
     /// A checked cast from `object` (or another reference type) to a type.
     Cast(Type),
+    /// A value as a JSON token (Newtonsoft's implicit conversions to `JToken`).
+    ToJson,
+    /// A JSON token to a type (Newtonsoft's explicit conversions: `(string)token`).
+    FromJson(Type),
 }
 
 /// A checked expression.

@@ -629,6 +629,21 @@ impl Parser {
                     at,
                 });
             } else {
+                // Named arguments: only `preserveContent:` (of `Body.As<T>`), which is
+                // positional there.
+                if let Tok::Ident(n) = self.peek_at(0)
+                    && matches!(self.peek_at(1), Tok::Op(":"))
+                {
+                    if n != "preserveContent" {
+                        return Err(Error::new(
+                            self.at(),
+                            format!(
+                                "named arguments are not supported ('{n}:'), except preserveContent:"
+                            ),
+                        ));
+                    }
+                    self.pos += 2;
+                }
                 out.push(Arg::Value(self.expr()?));
             }
             if self.eat_op(close) {

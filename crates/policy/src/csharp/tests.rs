@@ -45,12 +45,19 @@ fn ctx() -> Context {
     c.deployment.service_name = "contoso".into();
     c.variables.insert("maxAge".into(), Value::from("120"));
     c.variables.insert("count".into(), Value::Int(3));
+    c.variables.insert("jwt".into(), Value::from(JWT));
+    c.variables.insert(
+        "json".into(),
+        Value::from(r#"{"name":"Ann","age":41,"tags":["a","b","c"],"address":{"city":"Oslo","zip":"0150"},"score":1.5,"ok":true,"none":null}"#),
+    );
     c.request_id = 0x0123_4567_89ab_cdef_0123_4567_89ab_cdef;
     // 2024-01-02T03:04:05Z
     c.now = 638_397_614_450_000_000;
     c.timestamp = c.now;
     c
 }
+
+const JWT: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lIiwiaWF0IjoxNTE2MjM5MDIyLCJleHAiOjE3MDAwMDAwMDAsImF1ZCI6WyJhcGk6Ly9hIiwiYXBpOi8vYiJdLCJpc3MiOiJodHRwczovL2xvZ2luLmV4YW1wbGUuY29tLyIsImp0aSI6ImlkLTEiLCJyb2xlcyI6WyJhZG1pbiIsInVzZXIiXSwiYWRtaW4iOnRydWV9.sig";
 
 enum Want {
     Val(&'static str),
@@ -356,10 +363,481 @@ const CASES: &[(&str, Want)] = &[
     ("context.Request.Body.As<string>()", Val("{\"a\":1}")),
     (
         "context.Request.Body.As<string>(preserveContent: true)",
-        Check("expected"),
+        Val("{\"a\":1}"),
+    ),
+    (
+        "context.Request.Body.As<string>(keep: true)",
+        Check("named arguments are not supported"),
     ),
     ("context.Request.Body.As<string>(true).Length", Val("7")),
-    ("context.Request.Body.As<JObject>()", Check("not supported")),
+    ("context.Request.Body.As<JObject>()[\"a\"]", Val("1")),
+    (
+        "context.Request.Body.As<XElement>()",
+        Check("not supported"),
+    ),
+    // JSON (Newtonsoft.Json.Linq)
+    ("JObject.Parse(\"{\\\"a\\\":1}\")[\"a\"]", Val("1")),
+    (
+        "JObject.Parse(\"{\\\"a\\\":1,\\\"b\\\":[1,2]}\").ToString()",
+        Val("{\n  \"a\": 1,\n  \"b\": [\n    1,\n    2\n  ]\n}"),
+    ),
+    (
+        "JObject.Parse(\"{\\\"a\\\":1,\\\"b\\\":[1,2]}\").ToString(Formatting.None)",
+        Val("{\"a\":1,\"b\":[1,2]}"),
+    ),
+    ("JObject.Parse(\"{}\").ToString()", Val("{}")),
+    ("JArray.Parse(\"[]\").ToString()", Val("[]")),
+    (
+        "JObject.Parse(\"{\\\"a\\\":{}}\").ToString()",
+        Val("{\n  \"a\": {}\n}"),
+    ),
+    ("JObject.Parse(\"[1]\")", Run(ErrorKind::JsonReader)),
+    ("JObject.Parse(\"{oops\")", Run(ErrorKind::JsonReader)),
+    ("JArray.Parse(\"{}\")", Run(ErrorKind::JsonReader)),
+    ("JArray.Parse(\"[1,2,3]\").Count", Val("3")),
+    ("JArray.Parse(\"[1,2,3]\")[1]", Val("2")),
+    (
+        "JArray.Parse(\"[1,2,3]\")[5]",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    ("JToken.Parse(\"42\").Type", Val("Integer")),
+    ("JToken.Parse(\"\\\"x\\\"\").ToString()", Val("x")),
+    (
+        "JToken.Parse(\"\\\"x\\\"\").ToString(Formatting.None)",
+        Val("\"x\""),
+    ),
+    (
+        "JToken.Parse(\"1.0\").ToString(Formatting.None)",
+        Val("1.0"),
+    ),
+    ("JToken.Parse(\"true\").ToString()", Val("True")),
+    (
+        "JToken.Parse(\"null\").Type == JTokenType.Null",
+        Val("True"),
+    ),
+    (
+        "JObject.Parse(\"{}\").Type == JTokenType.Object",
+        Val("True"),
+    ),
+    (
+        "(string)JObject.Parse((string)context.Variables[\"json\"])[\"name\"]",
+        Val("Ann"),
+    ),
+    (
+        "(int)JObject.Parse((string)context.Variables[\"json\"])[\"age\"] + 1",
+        Val("42"),
+    ),
+    (
+        "(long)JObject.Parse((string)context.Variables[\"json\"])[\"age\"]",
+        Val("41"),
+    ),
+    (
+        "(double)JObject.Parse((string)context.Variables[\"json\"])[\"score\"] * 2",
+        Val("3"),
+    ),
+    (
+        "(bool)JObject.Parse((string)context.Variables[\"json\"])[\"ok\"]",
+        Val("True"),
+    ),
+    (
+        "(string)JObject.Parse((string)context.Variables[\"json\"])[\"age\"]",
+        Val("41"),
+    ),
+    (
+        "(string)JObject.Parse((string)context.Variables[\"json\"])[\"missing\"] ?? \"default\"",
+        Val("default"),
+    ),
+    (
+        "(string)JObject.Parse((string)context.Variables[\"json\"])[\"none\"] == null",
+        Val("True"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"none\"] == null",
+        Val("False"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"missing\"] == null",
+        Val("True"),
+    ),
+    (
+        "(int?)JObject.Parse((string)context.Variables[\"json\"])[\"none\"] ?? -1",
+        Val("-1"),
+    ),
+    (
+        "(int)JObject.Parse((string)context.Variables[\"json\"])[\"name\"]",
+        Run(ErrorKind::Format),
+    ),
+    (
+        "(string)JObject.Parse((string)context.Variables[\"json\"])[\"tags\"]",
+        Run(ErrorKind::Argument),
+    ),
+    (
+        "(int)JObject.Parse((string)context.Variables[\"json\"])[\"missing\"]",
+        Run(ErrorKind::NullReference),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"address\"][\"city\"].ToString()",
+        Val("Oslo"),
+    ),
+    (
+        "(string)JObject.Parse((string)context.Variables[\"json\"])[\"address\"][\"zip\"]",
+        Val("0150"),
+    ),
+    (
+        "(string)JObject.Parse((string)context.Variables[\"json\"])[\"tags\"][2]",
+        Val("c"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"tags\"][\"x\"]",
+        Run(ErrorKind::Argument),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"name\"][\"x\"]",
+        Run(ErrorKind::InvalidOperation),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).Value<string>(\"name\")",
+        Val("Ann"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).Value<int>(\"age\")",
+        Val("41"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).Value<string>(\"missing\") ?? \"-\"",
+        Val("-"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).Value<int>(\"missing\")",
+        Run(ErrorKind::NullReference),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"age\"].Value<int>()",
+        Val("41"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"age\"].ToObject<string>()",
+        Val("41"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"address\"].Value<string>(\"city\")",
+        Val("Oslo"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).ContainsKey(\"age\")",
+        Val("True"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).ContainsKey(\"Age\")",
+        Val("False"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).Count",
+        Val("7"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).Property(\"age\").Name",
+        Val("age"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).Property(\"age\").Value.ToString()",
+        Val("41"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).Property(\"nope\") == null",
+        Val("True"),
+    ),
+    (
+        "string.Join(\",\", JObject.Parse((string)context.Variables[\"json\"]).Properties().Select(p => p.Name))",
+        Val("name,age,tags,address,score,ok,none"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).Properties().Count()",
+        Val("7"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).SelectToken(\"address.city\").ToString()",
+        Val("Oslo"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).SelectToken(\"$.tags[1]\").ToString()",
+        Val("b"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).SelectToken(\"['address']['zip']\").ToString()",
+        Val("0150"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).SelectToken(\"nope.deeper\") == null",
+        Val("True"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"]).SelectToken(\"tags[\")",
+        Run(ErrorKind::Argument),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"tags\"].Type.ToString()",
+        Val("Array"),
+    ),
+    (
+        "((JArray)JObject.Parse((string)context.Variables[\"json\"])[\"tags\"]).Count",
+        Val("3"),
+    ),
+    (
+        "(JObject.Parse((string)context.Variables[\"json\"])[\"tags\"] as JArray).Count",
+        Val("3"),
+    ),
+    (
+        "(JObject.Parse((string)context.Variables[\"json\"])[\"name\"] as JArray) == null",
+        Val("True"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"tags\"] is JArray",
+        Val("True"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"address\"] is JObject",
+        Val("True"),
+    ),
+    (
+        "(JObject)JObject.Parse((string)context.Variables[\"json\"])[\"tags\"]",
+        Run(ErrorKind::InvalidCast),
+    ),
+    (
+        "string.Join(\"|\", ((JArray)JObject.Parse((string)context.Variables[\"json\"])[\"tags\"]).Select(t => (string)t))",
+        Val("a|b|c"),
+    ),
+    (
+        "((JArray)JObject.Parse((string)context.Variables[\"json\"])[\"tags\"]).Any(t => (string)t == \"b\")",
+        Val("True"),
+    ),
+    (
+        "((JArray)JObject.Parse((string)context.Variables[\"json\"])[\"tags\"]).Where(t => (string)t != \"b\").Count()",
+        Val("2"),
+    ),
+    (
+        "((JArray)JObject.Parse((string)context.Variables[\"json\"])[\"tags\"]).First().ToString()",
+        Val("a"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"address\"].HasValues",
+        Val("True"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"address\"].ToString(Formatting.None)",
+        Val("{\"city\":\"Oslo\",\"zip\":\"0150\"}"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"score\"].Type.ToString()",
+        Val("Float"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"ok\"].ToString(Formatting.None)",
+        Val("true"),
+    ),
+    (
+        "JToken.Parse(\"\\\"a\\\\\\\"b\\\\nc\\\\u0001\\\"\").ToString(Formatting.None)",
+        Val("\"a\\\"b\\nc\\u0001\""),
+    ),
+    (
+        "JToken.Parse(\"\\\"é/\\\"\").ToString(Formatting.None)",
+        Val("\"é/\""),
+    ),
+    (
+        "JToken.Parse(\"1e20\").ToString(Formatting.None)",
+        Val("1E+20"),
+    ),
+    ("new JObject().ToString()", Val("{}")),
+    (
+        "new JObject(new JProperty(\"a\", 1), new JProperty(\"b\", \"x\")).ToString(Formatting.None)",
+        Val("{\"a\":1,\"b\":\"x\"}"),
+    ),
+    (
+        "new JObject(new JProperty(\"a\", 1), new JProperty(\"a\", 2))",
+        Run(ErrorKind::Argument),
+    ),
+    (
+        "new JObject(new JProperty(\"n\", new JArray(1, 2))).ToString(Formatting.None)",
+        Val("{\"n\":[1,2]}"),
+    ),
+    (
+        "new JArray(new[] { \"x\", \"y\" }).ToString(Formatting.None)",
+        Val("[\"x\",\"y\"]"),
+    ),
+    (
+        "new JArray(\"a\".Split(',').Select(x => x.ToUpper())).ToString(Formatting.None)",
+        Val("[\"A\"]"),
+    ),
+    ("new JProperty(\"k\", true).ToString()", Val("\"k\": true")),
+    (
+        "JToken.FromObject(new[] { 1, 2 }).ToString(Formatting.None)",
+        Val("[1,2]"),
+    ),
+    ("JObject.FromObject(1)", Run(ErrorKind::Argument)),
+    (
+        "context.Request.Body.As<JObject>(preserveContent: true).ToString(Formatting.None)",
+        Val("{\"a\":1}"),
+    ),
+    (
+        "context.Request.Body.As<JToken>()[\"a\"].Type.ToString()",
+        Val("Integer"),
+    ),
+    (
+        "context.Request.Body.As<JArray>()",
+        Run(ErrorKind::JsonReader),
+    ),
+    (
+        "context.Request.Body.As<JObject>().Value<int>(\"a\")",
+        Val("1"),
+    ),
+    ("context.Response?.Body?.As<JObject>() == null", Val("True")),
+    ("JObject.Parse(null)", Run(ErrorKind::NullReference)),
+    (
+        "\"x\" + JObject.Parse(\"{\\\"a\\\":1}\")",
+        Val("x{\n  \"a\": 1\n}"),
+    ),
+    ("$\"{JToken.Parse(\"2\")}\"", Val("2")),
+    ("JObject.Parse(\"{}\")[1]", Run(ErrorKind::Argument)),
+    (
+        "JObject.Parse(\"{\\\"a\\\":1}\").Foo",
+        Check("does not contain a definition"),
+    ),
+    (
+        "(DateTime)JToken.Parse(\"\\\"2024-01-02T03:04:05Z\\\"\")",
+        Val("01/02/2024 03:04:05"),
+    ),
+    // JWT
+    (
+        "context.Variables.GetValueOrDefault<string>(\"jwt\").AsJwt().Subject",
+        Val("1234567890"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().Issuer",
+        Val("https://login.example.com/"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().Id",
+        Val("id-1"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().Type",
+        Val("JWT"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().Algorithm",
+        Val("HS256"),
+    ),
+    (
+        "string.Join(\" \", ((string)context.Variables[\"jwt\"]).AsJwt().Audiences)",
+        Val("api://a api://b"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().ExpirationTime.Value.ToString(\"o\")",
+        Val("2023-11-14T22:13:20.0000000Z"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().IssuedAt.Value.Year",
+        Val("2018"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().NotBefore.HasValue",
+        Val("False"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().Claims.GetValueOrDefault(\"name\", \"?\")",
+        Val("John Doe"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().Claims.GetValueOrDefault(\"roles\", \"\")",
+        Val("admin,user"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().Claims.GetValueOrDefault(\"nope\", \"none\")",
+        Val("none"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().Claims[\"roles\"].Contains(\"admin\")",
+        Val("True"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().Claims[\"admin\"][0]",
+        Val("true"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt().Claims.ContainsKey(\"sub\")",
+        Val("True"),
+    ),
+    (
+        "((string)context.Variables[\"jwt\"]).AsJwt()?.Claims.GetValueOrDefault(\"name\", \"\") == \"John Doe\" ? \"yes\" : \"no\"",
+        Val("yes"),
+    ),
+    ("\"not a jwt\".AsJwt() == null", Val("True")),
+    ("\"a.b.c\".AsJwt() == null", Val("True")),
+    ("\"x\".AsJwt().Subject", Run(ErrorKind::NullReference)),
+    (
+        "context.Request.Headers.GetValueOrDefault(\"Authorization\", \"\").AsJwt()?.Subject ?? \"anonymous\"",
+        Val("anonymous"),
+    ),
+    // Basic
+    (
+        "context.Request.Headers.GetValueOrDefault(\"Authorization\", \"\").AsBasic().UserId",
+        Val("user"),
+    ),
+    (
+        "context.Request.Headers.GetValueOrDefault(\"Authorization\", \"\").AsBasic().Password",
+        Val("pass"),
+    ),
+    ("\"dXNlcjpwYXNz\".AsBasic().UserId", Val("user")),
+    ("\"Bearer dXNlcjpwYXNz\".AsBasic() == null", Val("True")),
+    ("\"Basic !!!\".AsBasic() == null", Val("True")),
+    ("\"Basic dXNlcg==\".AsBasic() == null", Val("True")),
+    // bytes, hashes and HMACs
+    (
+        "Convert.ToBase64String(Encoding.UTF8.GetBytes(\"hi\"))",
+        Val("aGk="),
+    ),
+    (
+        "BitConverter.ToString(Encoding.UTF8.GetBytes(\"AB\"))",
+        Val("41-42"),
+    ),
+    (
+        "BitConverter.ToString(SHA256.Create().ComputeHash(Encoding.UTF8.GetBytes(\"abc\"))).Replace(\"-\", \"\").Substring(0, 16)",
+        Val("BA7816BF8F01CFEA"),
+    ),
+    (
+        "BitConverter.ToString(MD5.Create().ComputeHash(Encoding.UTF8.GetBytes(\"abc\"))).Replace(\"-\", \"\")",
+        Val("900150983CD24FB0D6963F7D28E17F72"),
+    ),
+    (
+        "BitConverter.ToString(SHA1.Create().ComputeHash(Encoding.UTF8.GetBytes(\"abc\"))).Substring(0, 11)",
+        Val("A9-99-3E-36"),
+    ),
+    (
+        "BitConverter.ToString(SHA512.Create().ComputeHash(Encoding.UTF8.GetBytes(\"abc\"))).Substring(0, 11)",
+        Val("DD-AF-35-A1"),
+    ),
+    (
+        "SHA256.Create().ComputeHash(Encoding.UTF8.GetBytes(\"\")).Length",
+        Val("32"),
+    ),
+    (
+        "Convert.ToBase64String(new HMACSHA256(Encoding.UTF8.GetBytes(\"key\")).ComputeHash(Encoding.UTF8.GetBytes(\"data\")))",
+        Val("UDH+PZicbRU3oBP6bnOdojRj/a7DtwE32Cjjas4iG9A="),
+    ),
+    (
+        "Convert.ToBase64String(new HMACSHA1(Encoding.UTF8.GetBytes(\"key\")).ComputeHash(Encoding.UTF8.GetBytes(\"data\")))",
+        Val("EEFSxb/coHvGM+69RhmfAlXJ9J0="),
+    ),
+    (
+        "Convert.ToBase64String(new HMACMD5(Encoding.UTF8.GetBytes(\"key\")).ComputeHash(Encoding.UTF8.GetBytes(\"data\")))",
+        Val("nVxz74VZTTTsRDi3yX5R2A=="),
+    ),
+    (
+        "Convert.ToBase64String(new HMACSHA512(Encoding.UTF8.GetBytes(new string('k', 200))).ComputeHash(Encoding.UTF8.GetBytes(\"data\"))).Substring(0, 20)",
+        Val("hU4kLFTOXzFiGh+AmIGz"),
+    ),
+    ("new HMACSHA256(null)", Run(ErrorKind::NullReference)),
+    ("BitConverter.ToString(new byte[0])", Val("")),
     ("context.Response", Val("")),
     ("context.Response?.StatusCode ?? 0", Val("0")),
     ("context.Response.StatusCode", Run(ErrorKind::NullReference)),
@@ -432,6 +910,119 @@ const CASES: &[(&str, Want)] = &[
 ];
 
 const BLOCKS: &[(&str, Want)] = &[
+    // JSON blocks: building and modifying bodies
+    (
+        "var o = new JObject(); o[\"a\"] = 1; o[\"b\"] = \"x\"; o.Add(\"c\", true); return o.ToString(Formatting.None);",
+        Val("{\"a\":1,\"b\":\"x\",\"c\":true}"),
+    ),
+    (
+        "var body = context.Request.Body.As<JObject>(preserveContent: true); body[\"a\"] = 2; body[\"added\"] = new JArray(1, 2); return body.ToString();",
+        Val("{\n  \"a\": 2,\n  \"added\": [\n    1,\n    2\n  ]\n}"),
+    ),
+    (
+        "var o = JObject.Parse(\"{\\\"a\\\":{\\\"b\\\":[1,2]}}\"); o[\"a\"][\"b\"][1] = 5; o[\"a\"][\"c\"] = null; return o.ToString(Formatting.None);",
+        Val("{\"a\":{\"b\":[1,5],\"c\":null}}"),
+    ),
+    (
+        "var o = JObject.Parse(\"{\\\"a\\\":1,\\\"b\\\":2}\"); var removed = o.Remove(\"a\"); return removed + o.ToString(Formatting.None);",
+        Val("True{\"b\":2}"),
+    ),
+    (
+        "var o = new JObject(); o.Add(\"a\", 1); o.Add(\"a\", 2); return o;",
+        Run(ErrorKind::Argument),
+    ),
+    (
+        "var arr = new JArray(); foreach (var t in new[] { \"x\", \"y\" }) { var item = new JObject(); item[\"v\"] = t; arr.Add(item); } return arr.ToString(Formatting.None);",
+        Val("[{\"v\":\"x\"},{\"v\":\"y\"}]"),
+    ),
+    (
+        "var arr = JArray.Parse(\"[1,2,3]\"); arr.RemoveAt(0); arr.Add(4); return arr.ToString(Formatting.None);",
+        Val("[2,3,4]"),
+    ),
+    (
+        "var o = new JObject(); var inner = new JObject(); inner[\"x\"] = 1; o[\"inner\"] = inner; return o.ToString(Formatting.None);",
+        Val("{\"inner\":{\"x\":1}}"),
+    ),
+    (
+        "var o = new JObject(); var inner = new JObject(); o[\"inner\"] = inner; inner[\"x\"] = 1; return o;",
+        Check("was stored elsewhere above"),
+    ),
+    (
+        "var o = new JObject(); var b = o; b[\"x\"] = 1; return o;",
+        Check("taken from another value"),
+    ),
+    (
+        "var o = JObject.Parse(\"{\\\"a\\\":{}}\"); var a = (JObject)o[\"a\"]; a[\"x\"] = 1; return o;",
+        Check("taken from another value"),
+    ),
+    (
+        "var o = JObject.Parse(\"{\\\"a\\\":[{}]}\"); foreach (JObject i in (JArray)o[\"a\"]) { i[\"x\"] = 1; } return o;",
+        Check("taken from another value"),
+    ),
+    (
+        "var o = JObject.Parse(\"{\\\"a\\\":[{}]}\"); foreach (var i in (JArray)o[\"a\"]) { o[\"b\"] = 1; } return o;",
+        Check("was stored elsewhere above"),
+    ),
+    (
+        "var o = new JObject(); var arr = new JArray(); for (var i = 0; i < 2; i++) { o[\"i\"] = i; arr.Add(o); } return arr;",
+        Check("modified in a loop"),
+    ),
+    (
+        "var o = new JObject(); return new[] { 1 }.Select(x => { o[\"a\"] = x; return x; }).Count();",
+        Check("inside a lambda"),
+    ),
+    (
+        "var o = new JObject(); o[\"a\"] += 1; return o;",
+        Check("cannot be applied to an indexer"),
+    ),
+    (
+        "var o = JObject.Parse(\"{}\"); o[\"a\"] = new JObject(); o[\"a\"][\"b\"] = 1; return (int)o[\"a\"][\"b\"];",
+        Val("1"),
+    ),
+    (
+        "var o = JObject.Parse(\"{}\"); o[\"a\"][\"b\"] = 1; return o;",
+        Run(ErrorKind::NullReference),
+    ),
+    (
+        "var o = JObject.Parse(\"[1]\"); return o;",
+        Run(ErrorKind::JsonReader),
+    ),
+    (
+        "var body = context.Request.Body.As<JObject>(); var copy = new JObject(); foreach (var p in body.Properties()) { copy[p.Name.ToUpper()] = p.Value; } return copy.ToString(Formatting.None);",
+        Val("{\"A\":1}"),
+    ),
+    (
+        "var o = context.Request.Body.As<JObject>(); JToken v; if (o.TryGetValue(\"a\", out v)) { return (int)v * 10; } return 0;",
+        Val("10"),
+    ),
+    (
+        "var o = new JObject(); var n = o; for (var i = 0; i < 100; i++) { var w = new JObject(); w[\"c\"] = n; n = w; } return n.ToString(Formatting.None).Length;",
+        Run(ErrorKind::Argument),
+    ),
+    (
+        "var s = \"\"; foreach (var kv in JObject.Parse(\"{\\\"a\\\":1,\\\"b\\\":2}\")) { s += kv.Key + \"=\" + kv.Value + \";\"; } return s;",
+        Val("a=1;b=2;"),
+    ),
+    (
+        "var jwt = ((string)context.Variables[\"jwt\"]).AsJwt(); if (jwt == null) { return \"none\"; } return jwt.Claims.GetValueOrDefault(\"roles\", \"\").Split(',').Contains(\"admin\") ? \"admin\" : \"user\";",
+        Val("admin"),
+    ),
+    (
+        "Jwt jwt; if (((string)context.Variables[\"jwt\"]).TryParseJwt(out jwt)) { return jwt.Subject; } return \"?\";",
+        Val("1234567890"),
+    ),
+    (
+        "if (\"nope\".TryParseJwt(out var jwt)) { return jwt.Subject; } return \"invalid\";",
+        Val("invalid"),
+    ),
+    (
+        "if (context.Request.Headers.GetValueOrDefault(\"Authorization\", \"\").TryParseBasic(out var b)) { return b.UserId + \"/\" + b.Password; } return \"\";",
+        Val("user/pass"),
+    ),
+    (
+        "var key = Encoding.UTF8.GetBytes(\"key\"); var h = new HMACSHA256(key); var sig = h.ComputeHash(Encoding.UTF8.GetBytes(\"data\")); return BitConverter.ToString(sig).Replace(\"-\", \"\");",
+        Val("5031FE3D989C6D1537A013FA6E739DA23463FDAEC3B70137D828E36ACE221BD0"),
+    ),
     ("return 1;", Val("1")),
     ("var x = 2; x = x * 3; return x;", Val("6")),
     ("int x = 1, y = 2; return x + y;", Val("3")),
@@ -559,7 +1150,7 @@ fn blocks() {
 #[test]
 fn count() {
     assert!(
-        CASES.len() + BLOCKS.len() >= 200,
+        CASES.len() + BLOCKS.len() >= 350,
         "{}",
         CASES.len() + BLOCKS.len()
     );
@@ -582,4 +1173,9 @@ fn nested_overloaded_calls_are_checked_in_bounded_time() {
     if let Err(e) = checked {
         assert!(e.message.contains("too complex"), "{e}");
     }
+}
+
+#[test]
+fn table_size() {
+    println!("{} cases", CASES.len() + BLOCKS.len());
 }

@@ -86,6 +86,25 @@ pub enum Type {
     Ctx(Ctx),
     /// A type name used for static members (`Math`, `string`, …).
     Static(&'static str),
+    /// A Newtonsoft.Json.Linq token type.
+    Json(J),
+    /// A library object type (`Jwt`, `BasicAuthCredentials`, `HashAlgorithm`, …).
+    Named(&'static str),
+}
+
+/// The Newtonsoft.Json.Linq token types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum J {
+    /// `JToken` (any).
+    Token,
+    /// `JObject`.
+    Object,
+    /// `JArray`.
+    Array,
+    /// `JValue` (a scalar).
+    Value,
+    /// `JProperty`.
+    Property,
 }
 
 impl Type {
@@ -112,6 +131,8 @@ impl Type {
             Type::Array(t) | Type::List(t) | Type::Seq(t) => Some((**t).clone()),
             Type::String => Some(Type::Char),
             Type::Dict(v) => Some(Type::Pair(v.clone())),
+            Type::Json(J::Array) => Some(Type::Json(J::Token)),
+            Type::Json(J::Object) => Some(Type::Pair(Box::new(Type::Json(J::Token)))),
             _ => None,
         }
     }
@@ -167,6 +188,14 @@ impl fmt::Display for Type {
             }
             Type::Ctx(c) => write!(f, "{}", ctx_name(*c)),
             Type::Static(n) => write!(f, "{n}"),
+            Type::Json(j) => f.write_str(match j {
+                J::Token => "JToken",
+                J::Object => "JObject",
+                J::Array => "JArray",
+                J::Value => "JValue",
+                J::Property => "JProperty",
+            }),
+            Type::Named(n) => f.write_str(n),
         }
     }
 }
@@ -210,6 +239,19 @@ pub(crate) fn resolve(name: &str, args: &[Type], array: usize, nullable: bool) -
         ("List" | "IList" | "ICollection", [t]) => Type::List(Box::new(t.clone())),
         ("IEnumerable", [t]) => Type::Seq(Box::new(t.clone())),
         ("Nullable", [t]) => Type::Nullable(Box::new(t.clone())),
+        ("JToken", []) => Type::Json(J::Token),
+        ("JObject", []) => Type::Json(J::Object),
+        ("JArray", []) => Type::Json(J::Array),
+        ("JValue", []) => Type::Json(J::Value),
+        ("JProperty", []) => Type::Json(J::Property),
+        ("Jwt", []) => Type::Named("Jwt"),
+        ("BasicAuthCredentials", []) => Type::Named("BasicAuthCredentials"),
+        ("HMAC" | "HMACSHA256" | "HMACSHA1" | "HMACSHA512" | "HMACMD5", []) => Type::Named("HMAC"),
+        ("HashAlgorithm" | "SHA256" | "SHA1" | "SHA512" | "MD5", []) => {
+            Type::Named("HashAlgorithm")
+        }
+        ("Uri", []) => Type::Named("Uri"),
+        ("StringBuilder", []) => Type::Named("StringBuilder"),
         _ => return None,
     };
     if nullable && !t.is_reference() {

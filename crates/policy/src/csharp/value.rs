@@ -43,6 +43,10 @@ pub enum Value {
     Encoding,
     /// A context object.
     Ctx(CtxRef),
+    /// A Newtonsoft.Json.Linq token.
+    Json(super::library::json::Json),
+    /// A library object (`Jwt`, `BasicAuthCredentials`, hash algorithms, `Uri`, …).
+    Obj(Arc<super::library::crypto::Obj>),
 }
 
 /// A dictionary with string keys (headers, query, matched parameters).
@@ -175,6 +179,8 @@ impl fmt::Display for Value {
             Value::Func(_) => f.write_str("System.Func"),
             Value::Encoding => f.write_str("System.Text.UTF8Encoding"),
             Value::Ctx(c) => write!(f, "{c:?}"),
+            Value::Json(j) => f.write_str(&j.to_dotnet_string()),
+            Value::Obj(o) => f.write_str(&o.to_dotnet_string()),
         }
     }
 }
@@ -250,6 +256,8 @@ pub enum ErrorKind {
     StepLimit,
     /// The memory budget ran out.
     MemoryLimit,
+    /// Text is not valid JSON (`JObject.Parse`, `Body.As<JObject>()`).
+    JsonReader,
 }
 
 impl ErrorKind {
@@ -268,6 +276,7 @@ impl ErrorKind {
             ErrorKind::KeyNotFound => "KeyNotFoundException",
             ErrorKind::StepLimit => "ExpressionStepLimitExceeded",
             ErrorKind::MemoryLimit => "ExpressionMemoryLimitExceeded",
+            ErrorKind::JsonReader => "JsonReaderException",
         }
     }
 }

@@ -174,10 +174,13 @@ fn try_get(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     Ok(Value::Bool(yes))
 }
 
-fn body_as(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
-    let m_ctx = which(a)?;
-    let _ = m_ctx;
-    Ok(Value::Null)
+/// `Body.As<T>()`: the text, or for `JObject`/`JArray`/`JToken` the parsed JSON.
+fn body_as(m: &mut Machine<'_>, a: &mut [Value], g: Option<&Type>) -> Res {
+    let text = body_text(m.ctx, which(a)?)?;
+    match (g, text) {
+        (Some(Type::Json(k)), Value::Str(s)) => Ok(Value::Json(super::json::parse(m, &s, *k)?)),
+        (_, text) => Ok(text),
+    }
 }
 
 fn only_string(t: &Type) -> bool {
@@ -325,8 +328,9 @@ pub(crate) fn register(r: &mut Registry) {
             property: false,
             params: vec![],
             ret: R::Gen,
-            f: |m, a, _| body_text(m.ctx, which(a)?),
+            f: body_as,
             generic: true,
+            mutates: false,
         },
     );
     r.add(
@@ -336,11 +340,12 @@ pub(crate) fn register(r: &mut Registry) {
             property: false,
             params: vec![t(Type::Bool)],
             ret: R::Gen,
-            f: |m, a, _| body_text(m.ctx, which(a)?),
+            f: body_as,
             generic: true,
+            mutates: false,
         },
     );
-    let _ = (body_as, only_string);
+    let _ = only_string;
 
     const U: &str = "ctx:Url";
     r.prop(U, "Scheme", str_(), |m, a, _| {
@@ -678,6 +683,7 @@ pub(crate) fn register(r: &mut Registry) {
         ret: R::Gen,
         f: get_value,
         generic: true,
+        mutates: false,
     };
     r.add("dict:object", generic(vec![t(str_())]));
     r.add("dict:object", generic(vec![t(str_()), P::Gen]));
@@ -693,6 +699,7 @@ pub(crate) fn register(r: &mut Registry) {
                 _ => super::null_ref(),
             },
             generic: false,
+            mutates: false,
         },
     );
     r.add(
@@ -707,6 +714,7 @@ pub(crate) fn register(r: &mut Registry) {
                 _ => super::null_ref(),
             },
             generic: false,
+            mutates: false,
         },
     );
     r.prop("nullable", "HasValue", Type::Bool, |_, a, _| {
@@ -727,6 +735,7 @@ pub(crate) fn register(r: &mut Registry) {
                 v => Ok(v.clone()),
             },
             generic: false,
+            mutates: false,
         },
     );
 }

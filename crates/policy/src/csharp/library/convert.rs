@@ -5,7 +5,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::{Registry, int_arg, null_ref, str_arg, t};
 use crate::csharp::eval::Machine;
-use crate::csharp::types::Type;
+use crate::csharp::types::{J, Type};
 use crate::csharp::value::{ErrorKind, EvalError, Value, fail};
 use std::sync::Arc;
 
@@ -19,6 +19,7 @@ pub(crate) fn items(v: &Value) -> Result<Arc<[Value]>, EvalError> {
             .iter()
             .map(|(k, v)| Value::Pair(Arc::new((k.clone(), v.clone()))))
             .collect(),
+        Value::Json(j) => super::json::items(j)?,
         Value::Null => return null_ref(),
         _ => return fail(ErrorKind::InvalidCast, "the value is not a sequence"),
     })
@@ -45,6 +46,8 @@ pub(crate) fn equals(a: &Value, b: &Value) -> bool {
         (Value::Array(x), Value::Array(y)) => Arc::ptr_eq(x, y),
         (Value::Ctx(x), Value::Ctx(y)) => x == y,
         (Value::Encoding, Value::Encoding) => true,
+        (Value::Json(x), Value::Json(y)) => x.same(y),
+        (Value::Obj(x), Value::Obj(y)) => Arc::ptr_eq(x, y),
         _ => false,
     }
 }
@@ -67,6 +70,12 @@ pub(crate) fn is_type(v: &Value, ty: &Type) -> bool {
             **e == Type::Object || a.iter().all(|x| matches!(x, Value::Null) || is_type(x, e))
         }
         (Value::Str(_), Type::Seq(e)) => **e == Type::Char,
+        (Value::Json(j), Type::Json(k)) => super::json::is_kind(j, *k),
+        (Value::Pair(p), Type::Json(J::Property)) => matches!(p.1, Value::Json(_)),
+        (Value::Obj(o), Type::Named(n)) => o.type_name() == *n,
+        (Value::Str(_), Type::Named("JTokenType")) | (Value::Int(_), Type::Named("Formatting")) => {
+            true
+        }
         _ => false,
     }
 }

@@ -47,6 +47,7 @@ fn add(r: &mut Registry, name: &'static str, params: Vec<P>, ret: R, f: super::N
             ret,
             f,
             generic: false,
+            mutates: false,
         },
     );
 }
@@ -220,6 +221,7 @@ pub(crate) fn register(r: &mut Registry) {
                         )
                 },
                 generic: false,
+                mutates: false,
             },
         );
     }

@@ -5,6 +5,8 @@
 
 pub(crate) mod context;
 pub(crate) mod convert;
+pub(crate) mod crypto;
+pub(crate) mod json;
 pub(crate) mod linq;
 pub(crate) mod numbers;
 pub(crate) mod strings;
@@ -63,6 +65,9 @@ pub(crate) struct Member {
     pub f: Native,
     /// Whether the member takes a generic type argument (`As<T>`).
     pub generic: bool,
+    /// Whether the member changes its receiver (`JObject.Add`, `StringBuilder.Append`): the
+    /// native updates `args[0]` and the checker writes it back to the receiver's local.
+    pub mutates: bool,
 }
 
 /// Tables of members by owner key.
@@ -83,6 +88,7 @@ impl Registry {
                 ret: R::T(ret),
                 f,
                 generic: false,
+                mutates: false,
             },
         );
     }
@@ -105,6 +111,52 @@ impl Registry {
                 ret: R::T(ret),
                 f,
                 generic: false,
+                mutates: false,
+            },
+        );
+    }
+
+    /// Adds a method that changes its receiver (see [`Member::mutates`]).
+    pub(crate) fn mutator(
+        &mut self,
+        key: &'static str,
+        name: &'static str,
+        params: Vec<P>,
+        ret: Type,
+        f: Native,
+    ) {
+        self.add(
+            key,
+            Member {
+                name,
+                property: false,
+                params,
+                ret: R::T(ret),
+                f,
+                generic: false,
+                mutates: true,
+            },
+        );
+    }
+
+    /// Adds a generic method (`Value<T>(…)`) with the result `T`.
+    pub(crate) fn generic(
+        &mut self,
+        key: &'static str,
+        name: &'static str,
+        params: Vec<P>,
+        f: Native,
+    ) {
+        self.add(
+            key,
+            Member {
+                name,
+                property: false,
+                params,
+                ret: R::Gen,
+                f,
+                generic: true,
+                mutates: false,
             },
         );
     }
@@ -125,6 +177,8 @@ fn registry() -> &'static Registry {
         time::register(&mut r);
         linq::register(&mut r);
         context::register(&mut r);
+        json::register(&mut r);
+        crypto::register(&mut r);
         r
     })
 }
@@ -153,6 +207,8 @@ fn keys(t: &Type) -> Vec<&'static str> {
         Type::Guid => vec!["Guid"],
         Type::Encoding => vec!["Encoding"],
         Type::Ctx(c) => vec![context::key(*c)],
+        Type::Json(j) => json::keys(*j).to_vec(),
+        Type::Named(n) => vec![*n],
         Type::Static(n) => return vec![n],
         _ => vec![],
     };
@@ -189,6 +245,21 @@ pub(crate) fn static_type(name: &str) -> Option<&'static str> {
         "Enumerable" | "Linq.Enumerable" => "static:Enumerable",
         "StringComparison" => "static:StringComparison",
         "StringSplitOptions" => "static:StringSplitOptions",
+        "JObject" | "Newtonsoft.Json.Linq.JObject" => "static:JObject",
+        "JArray" | "Newtonsoft.Json.Linq.JArray" => "static:JArray",
+        "JToken" | "Newtonsoft.Json.Linq.JToken" => "static:JToken",
+        "JProperty" | "Newtonsoft.Json.Linq.JProperty" => "static:JProperty",
+        "JTokenType" | "Newtonsoft.Json.Linq.JTokenType" => "static:JTokenType",
+        "Formatting" | "Newtonsoft.Json.Formatting" => "static:Formatting",
+        "HMACSHA256" | "Security.Cryptography.HMACSHA256" => "static:HMACSHA256",
+        "HMACSHA1" | "Security.Cryptography.HMACSHA1" => "static:HMACSHA1",
+        "HMACSHA512" | "Security.Cryptography.HMACSHA512" => "static:HMACSHA512",
+        "HMACMD5" | "Security.Cryptography.HMACMD5" => "static:HMACMD5",
+        "SHA256" | "Security.Cryptography.SHA256" => "static:SHA256",
+        "SHA1" | "Security.Cryptography.SHA1" => "static:SHA1",
+        "SHA512" | "Security.Cryptography.SHA512" => "static:SHA512",
+        "MD5" | "Security.Cryptography.MD5" => "static:MD5",
+        "BitConverter" => "static:BitConverter",
         _ => return None,
     })
 }
