@@ -3,10 +3,44 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::value::Value;
+use super::value::{Dict, Value};
 
 /// Names and values, in order; several values per name (headers, query parameters).
 pub type Multi = Vec<(String, Vec<String>)>;
+
+/// Headers, held as the dictionary expressions read (built once, when the headers are set,
+/// so that `context.Request.Headers` costs a reference count, not a copy).
+#[derive(Debug, Clone, Default)]
+pub struct Headers(Arc<Dict>);
+
+impl Headers {
+    /// The dictionary (names compare case-insensitively; values are `string[]`).
+    pub fn dict(&self) -> &Arc<Dict> {
+        &self.0
+    }
+}
+
+impl From<Multi> for Headers {
+    fn from(m: Multi) -> Headers {
+        Headers(Arc::new(multi_dict(&m)))
+    }
+}
+
+/// A case-insensitive dictionary of `string[]` from names and values.
+pub(crate) fn multi_dict(m: &Multi) -> Dict {
+    Dict {
+        entries: m
+            .iter()
+            .map(|(k, vs)| {
+                (
+                    Arc::from(k.as_str()),
+                    Value::Array(vs.iter().map(|v| Value::from(v.as_str())).collect()),
+                )
+            })
+            .collect(),
+        ignore_case: true,
+    }
+}
 
 /// `IUrl`.
 #[derive(Debug, Clone, Default)]
@@ -33,7 +67,7 @@ pub struct Request {
     /// The URL as received.
     pub original_url: Url,
     /// Headers (names compared case-insensitively).
-    pub headers: Multi,
+    pub headers: Headers,
     /// The client's IP address.
     pub ip_address: String,
     /// Template parameters matched by the operation.
@@ -50,7 +84,7 @@ pub struct Response {
     /// Reason phrase.
     pub status_reason: String,
     /// Headers.
-    pub headers: Multi,
+    pub headers: Headers,
     /// The body as text, if any.
     pub body: Option<Arc<str>>,
 }

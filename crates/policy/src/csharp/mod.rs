@@ -27,8 +27,8 @@ mod value;
 mod tests;
 
 pub use context::{
-    Api, Context, Deployment, Group, Identity, LastError, Multi, Operation, Product, Request,
-    Response, Subscription, Url, User,
+    Api, Context, Deployment, Group, Headers, Identity, LastError, Multi, Operation, Product,
+    Request, Response, Subscription, Url, User,
 };
 pub use eval::Limits;
 pub use types::{Ctx, Type};

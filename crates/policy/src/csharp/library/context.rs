@@ -44,19 +44,7 @@ fn s(v: &str) -> Value {
 }
 
 fn multi(m: &Multi) -> Value {
-    let entries = m
-        .iter()
-        .map(|(k, vs)| {
-            (
-                Arc::from(k.as_str()),
-                Value::Array(vs.iter().map(|v| s(v)).collect()),
-            )
-        })
-        .collect();
-    Value::Dict(Arc::new(Dict {
-        entries,
-        ignore_case: true,
-    }))
+    Value::Dict(Arc::new(crate::csharp::context::multi_dict(m)))
 }
 
 fn url_of(ctx: &Context, r: CtxRef) -> &Url {
@@ -121,6 +109,7 @@ fn get_multi(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     };
     let key = str_arg(&a[1])?;
     Ok(match d.get(&key) {
+        Some(Value::Array(vs)) if vs.len() == 1 => vs[0].clone(),
         Some(Value::Array(vs)) => {
             let parts: Vec<String> = vs.iter().map(|v| v.to_string()).collect();
             m.string(parts.join(","))?
@@ -270,7 +259,7 @@ pub(crate) fn register(r: &mut Registry) {
         RQ,
         "Headers",
         Type::Dict(Box::new(Type::Array(Box::new(str_())))),
-        |m, _, _| Ok(multi(&m.ctx.request.headers)),
+        |m, _, _| Ok(Value::Dict(m.ctx.request.headers.dict().clone())),
     );
     r.prop(RQ, "IpAddress", str_(), |m, _, _| {
         Ok(s(&m.ctx.request.ip_address))
@@ -312,7 +301,11 @@ pub(crate) fn register(r: &mut Registry) {
         RS,
         "Headers",
         Type::Dict(Box::new(Type::Array(Box::new(str_())))),
-        |m, _, _| Ok(opt(m.ctx.response.as_ref(), |r| multi(&r.headers))),
+        |m, _, _| {
+            Ok(opt(m.ctx.response.as_ref(), |r| {
+                Value::Dict(r.headers.dict().clone())
+            }))
+        },
     );
     r.prop(RS, "Body", ctx(Ctx::Body), |m, _, _| {
         Ok(opt(
