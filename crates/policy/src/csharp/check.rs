@@ -1035,6 +1035,66 @@ impl Checker {
         Ok(())
     }
 
+    /// Records that the value of `e` is stored into a JSON container held by `root`.
+    /// Newtonsoft adds a token by reference unless it already has a parent (a token read
+    /// out of a container) or is the container itself: those are copied, as here.
+    fn store_into(&mut self, e: &Expr, root: Slot) -> Result<(), Error> {
+        match &e.kind {
+            ExprKind::Name(n) => {
+                if let Some((slot, t)) = self.find(n)
+                    && slot != root
+                {
+                    let name = Expr {
+                        kind: ExprKind::Name(n.clone()),
+                        at: e.at,
+                    };
+                    self.store(&name, &t)?;
+                }
+                Ok(())
+            }
+            ExprKind::Cast(_, x) | ExprKind::As(x, _) => self.store_into(x, root),
+            ExprKind::Cond(_, a, b) | ExprKind::Binary("??", a, b) => {
+                self.store_into(a, root)?;
+                self.store_into(b, root)
+            }
+            ExprKind::Lit(_) | ExprKind::Interp(_) => Ok(()),
+            // A token read out of a container has a parent: Newtonsoft copies it.
+            ExprKind::Index { target, .. } | ExprKind::Member { target, .. }
+                if matches!(target.kind, ExprKind::Name(_) | ExprKind::Index { .. }) =>
+            {
+                Ok(())
+            }
+            ExprKind::New(_, args, _) => {
+                for a in args {
+                    if let Arg::Value(x) = a {
+                        self.store_into(x, root)?;
+                    }
+                }
+                Ok(())
+            }
+            _ => {
+                let others: Vec<Slot> = self
+                    .json_locals(e)
+                    .into_iter()
+                    .filter(|s| *s != root)
+                    .collect();
+                let loops = self.loops;
+                for slot in others {
+                    if let Some(o) = self.own.get_mut(&slot) {
+                        if loops > o.loops && o.mutated_in_loop {
+                            return err(
+                                e.at,
+                                "a JSON value modified in a loop cannot also be stored elsewhere in it: Tollgate copies JSON values where .NET shares them (declare the value inside the loop)",
+                            );
+                        }
+                        o.copied = true;
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+
     /// Whether `e` makes a new value (not one taken from a local).
     fn fresh(&self, e: &Expr) -> bool {
         if let ExprKind::New(..) = e.kind {
@@ -1129,8 +1189,8 @@ impl Checker {
                 format!("cannot implicitly convert type '{vt}' to 'JToken'"),
             )
         })?;
-        self.store(value, &vt)?;
         let slot = self.mutable_root(root)?;
+        self.store_into(value, slot)?;
         let mut args = vec![root_ir, vir];
         for k in keys {
             let (kir, kt) = self.expr(k)?;
@@ -1177,12 +1237,12 @@ impl Checker {
                 format!("'?.{name}' cannot modify a value in policy expressions"),
             );
         }
+        let slot = self.mutable_root(target)?;
         for a in args {
             if let Arg::Value(e) = a {
-                self.store(e, &Type::Object)?;
+                self.store_into(e, slot)?;
             }
         }
-        let slot = self.mutable_root(target)?;
         let (mut ir, t) = self.invoke(Some(recv), None, name, &[], args, at)?;
         if let Ir::Call(c) = &mut ir {
             c.outs.insert(0, (0, slot));
@@ -1313,6 +1373,17 @@ impl Checker {
             }
             "==" | "!=" => {
                 let o = if op == "==" { Bin::Eq } else { Bin::Ne };
+                let plain = |t: &Type| !matches!(t, Type::Json(_) | Type::Null | Type::Object);
+                if matches!(at_, Type::Json(_)) && plain(&bt)
+                    || matches!(bt, Type::Json(_)) && plain(&at_)
+                {
+                    return err(
+                        at,
+                        format!(
+                            "operator '{op}' cannot be applied to operands of type '{at_}' and '{bt}': convert the token first, e.g. (string)token"
+                        ),
+                    );
+                }
                 if let Some(t) = promote(&at_, &bt) {
                     let ai = coerce(ai, &at_, &t).ok_or_else(bad)?;
                     let bi = coerce(bi, &bt, &t).ok_or_else(bad)?;

@@ -228,19 +228,16 @@ impl<'a> Machine<'a> {
             Ir::Context => Value::Ctx(super::value::CtxRef::Context),
             Ir::Call(call) => {
                 let mut args = Vec::with_capacity(call.args.len());
-                for (i, a) in call.args.iter().enumerate() {
-                    // A mutating member on a local takes the value out of the local (it is
-                    // written back after the call), so that copy-on-write updates in place.
-                    if i == 0
-                        && let (Ir::Local(s), Some((0, w))) = (a, call.outs.first())
-                        && s == w
-                        && let Some(l) = self.locals.get_mut(*s as usize)
-                    {
-                        args.push(std::mem::replace(l, Value::Null));
-                        self.step(1)?;
-                        continue;
-                    }
+                for a in &call.args {
                     args.push(self.eval(a)?);
+                }
+                // A mutating member on a local: the local lets go of its value during the call
+                // (it is written back after), so that copy-on-write updates in place unless
+                // another argument shares the value.
+                if let (Some(Ir::Local(s)), Some((0, w))) = (call.args.first(), call.outs.first())
+                    && s == w
+                {
+                    self.set(*s, Value::Null);
                 }
                 if call.instance && matches!(args.first(), Some(Value::Null)) {
                     return fail(

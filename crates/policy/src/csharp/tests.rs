@@ -839,6 +839,12 @@ const CASES: &[(&str, Want)] = &[
     ),
     ("new HMACSHA256(null)", Run(ErrorKind::NullReference)),
     ("BitConverter.ToString(new byte[0])", Val("")),
+    (
+        "JToken.Parse(\"1\") == \"1\"",
+        Check("convert the token first"),
+    ),
+    ("JToken.Parse(\"1\") != 1", Check("convert the token first")),
+    ("JToken.Parse(\"1\") != null", Val("True")),
     ("context.Response", Val("")),
     ("context.Response?.StatusCode ?? 0", Val("0")),
     ("context.Response.StatusCode", Run(ErrorKind::NullReference)),
@@ -911,6 +917,26 @@ const CASES: &[(&str, Want)] = &[
 ];
 
 const BLOCKS: &[(&str, Want)] = &[
+    (
+        "var o = JObject.Parse(\"{\\\"a\\\":{\\\"x\\\":1}}\"); var res = new JObject(); res[\"a\"] = o[\"a\"]; o[\"a\"][\"x\"] = 2; return res.ToString(Formatting.None) + o.ToString(Formatting.None);",
+        Val("{\"a\":{\"x\":1}}{\"a\":{\"x\":2}}"),
+    ),
+    (
+        "var inner = new JObject(); var o = new JObject(new JProperty(\"i\", inner)); inner[\"x\"] = 1; return o;",
+        Check("was stored elsewhere above"),
+    ),
+    (
+        "var inner = new JObject(); var o = new JObject(); o.Add(\"i\", inner); inner[\"x\"] = 1; return o;",
+        Check("was stored elsewhere above"),
+    ),
+    (
+        "var a = new JArray(); a.Add(a); a.Add(1); return a.ToString(Formatting.None);",
+        Val("[[],1]"),
+    ),
+    (
+        "var o = JObject.Parse(\"{\\\"a\\\":1}\"); o[\"b\"] = o[\"a\"]; o[\"n\"] = o.Count; o[\"self\"] = o; return o.ToString(Formatting.None);",
+        Val("{\"a\":1,\"b\":1,\"n\":2,\"self\":{\"a\":1,\"b\":1,\"n\":2}}"),
+    ),
     // JSON blocks: building and modifying bodies
     (
         "var o = new JObject(); o[\"a\"] = 1; o[\"b\"] = \"x\"; o.Add(\"c\", true); return o.ToString(Formatting.None);",
