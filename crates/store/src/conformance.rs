@@ -284,8 +284,8 @@ async fn changes_are_one_consistent_view(store: &dyn Store) {
     );
 }
 
-/// Deletions are kept for the last `DELETIONS_KEPT` revisions: a reader further behind is told
-/// that the history is gone, one within them still gets it.
+/// The feed reaches `DELETIONS_KEPT` revisions back: a reader further behind is told to read
+/// everything again, one within them gets every change, deletions included.
 async fn changes_history_has_a_horizon(store: &dyn Store) {
     let i = "conf-changes-horizon";
     let first = write(store, i, Key::top(KIND, "a"), "{}").await;
@@ -294,7 +294,7 @@ async fn changes_history_has_a_horizon(store: &dyn Store) {
     let deleted = tx.revision();
     tx.commit().await.unwrap();
     let mut last = deleted;
-    while last < deleted + DELETIONS_KEPT {
+    while last < first + DELETIONS_KEPT {
         last = write(
             store,
             i,
@@ -303,26 +303,81 @@ async fn changes_history_has_a_horizon(store: &dyn Store) {
         )
         .await;
     }
-    assert!(
-        store.changes(i, first).await.unwrap().is_some(),
-        "writes alone forget nothing"
-    );
-    // The next deletion forgets the deletions older than the last DELETIONS_KEPT revisions.
+    assert_eq!(last, first + DELETIONS_KEPT);
+    let (revision, written, removed) = changes_since(store, i, first).await;
+    assert_eq!((revision, written.len()), (last, 1), "the filler");
+    assert_eq!(removed, vec![(KIND.into(), "".into(), "a".into(), deleted)]);
+    // One revision more, and the reader at `first` is too far behind.
     write(store, i, Key::top(KIND, "b"), "{}").await;
+    assert!(
+        store.changes(i, first).await.unwrap().is_none(),
+        "a reader more than DELETIONS_KEPT revisions behind must read everything again"
+    );
+    assert!(store.changes(i, deleted).await.unwrap().is_some());
+    // A deletion prunes the deletions the feed no longer reaches; the ones it reaches stay.
     let mut tx = store.begin(i).await.unwrap();
     tx.delete(Key::top(KIND, "b")).await.unwrap();
     let now = tx.revision();
     tx.commit().await.unwrap();
-    assert!(
-        store.changes(i, first).await.unwrap().is_none(),
-        "a reader from before the forgotten deletion must read everything again"
-    );
-    let horizon = now - DELETIONS_KEPT;
-    assert!(store.changes(i, horizon - 1).await.unwrap().is_none());
-    let (revision, written, removed) = changes_since(store, i, horizon).await;
-    assert_eq!(revision, now);
-    assert_eq!(written.len(), 1, "the filler, rewritten since");
+    assert!(store.changes(i, deleted).await.unwrap().is_none());
+    let (revision, written, removed) = changes_since(store, i, now - DELETIONS_KEPT).await;
+    assert_eq!((revision, written.len()), (now, 1), "the filler");
     assert_eq!(removed, vec![(KIND.into(), "".into(), "b".into(), now)]);
+}
+
+/// Deletions the feed no longer reaches are pruned by the next deleting transaction, on the store
+/// at `url` (`open` opens it); counted with SQL beside the store.
+pub async fn old_deletions_are_pruned<F, S>(url: &str, open: F)
+where
+    F: AsyncFnOnce() -> S,
+    S: Store,
+{
+    let store = open().await;
+    let i = "prune";
+    for n in 0..3 {
+        write(&store, i, Key::top(KIND, &format!("old{n}")), "{}").await;
+        let mut tx = store.begin(i).await.unwrap();
+        tx.delete(Key::top(KIND, &format!("old{n}"))).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    for n in 0..DELETIONS_KEPT {
+        write(
+            &store,
+            i,
+            Key::top(KIND, "filler"),
+            &format!(r#"{{"n":{n}}}"#),
+        )
+        .await;
+    }
+    assert_eq!(count_deletions(url).await, 3);
+    write(&store, i, Key::top(KIND, "new"), "{}").await;
+    let mut tx = store.begin(i).await.unwrap();
+    tx.delete(Key::top(KIND, "new")).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        count_deletions(url).await,
+        1,
+        "only the newest deletion is left"
+    );
+    store.close().await;
+}
+
+async fn count_deletions(url: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .unwrap();
+    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM deletions")
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    pool.close().await;
+    count
 }
 
 /// Quota counters: upserted, listed by period, set per period or for all periods, keys compared

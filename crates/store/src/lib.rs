@@ -68,8 +68,8 @@ pub fn fold(text: &str) -> String {
     text.to_lowercase()
 }
 
-/// How many revisions of deletions the change feed keeps: a reader more than this many revisions
-/// behind is told to read everything again ([`Store::changes`] answers `None`).
+/// How many revisions back the change feed reaches: a reader further behind is told to read
+/// everything again ([`Store::changes`] answers `None`), and deletions older than that are pruned.
 pub const DELETIONS_KEPT: u64 = 1000;
 
 /// An entity written after the revision a change feed was read from, as it is now.
@@ -194,9 +194,9 @@ pub trait Store: Send + Sync + 'static {
     async fn revision(&self, instance: &str) -> Result<u64, StoreError>;
 
     /// What changed in the instance after revision `since` (see [`Changes`]), or `None` when
-    /// that history is no longer complete: deletions older than the last [`DELETIONS_KEPT`]
-    /// revisions are forgotten (and those made before the store kept them), and a `since` newer
-    /// than the instance is doubtful. The reader then reads everything again.
+    /// the feed does not reach that far: `since` is more than [`DELETIONS_KEPT`] revisions old,
+    /// or older than the store's history (deletions made before the store kept them), or newer
+    /// than the instance (doubtful). The reader then reads everything again.
     async fn changes(&self, instance: &str, since: u64) -> Result<Option<Changes>, StoreError>;
 
     /// The quota counters of `counter_key` (compared exactly), by period start.

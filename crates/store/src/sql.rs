@@ -245,7 +245,9 @@ impl Store for SqlStore {
             ),
             None => (0, 0),
         };
-        if since < history_from || since > revision {
+        // Beyond the last DELETIONS_KEPT revisions the feed does not reach (deletions there may be
+        // pruned, and a reader that far behind is better served by reading what it needs whole).
+        if since < history_from || since > revision || revision - since > DELETIONS_KEPT {
             tx.rollback().await?;
             return Ok(None);
         }

@@ -54,3 +54,9 @@ async fn an_older_store_gets_a_history_from_its_revision() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_deletions_are_pruned() {
+    let url = testing::fresh_postgres_database().await;
+    conformance::old_deletions_are_pruned(&url, async || postgres::open(&url).await.unwrap()).await;
+}

@@ -52,3 +52,11 @@ async fn an_older_store_gets_a_history_from_its_revision() {
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_deletions_are_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let url = format!("sqlite://{}", path.display());
+    conformance::old_deletions_are_pruned(&url, async || sqlite::open(&path).await.unwrap()).await;
+}

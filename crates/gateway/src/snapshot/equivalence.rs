@@ -399,3 +399,89 @@ async fn updates_equal_full_builds_on_postgres() {
     run(store.clone()).await;
     store.close().await;
 }
+
+/// A gateway more than `DELETIONS_KEPT` revisions behind a deletion builds its snapshot whole, and
+/// serves exactly what the store holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_gateway_builds_whole_when_the_history_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("store.db").display());
+    let store = tollgate_store::open(&url).await.unwrap();
+    let mut tx = store.begin(INSTANCE).await.unwrap();
+    put(
+        tx.as_mut(),
+        Product::KIND,
+        "",
+        "gold",
+        &product("published", true),
+    )
+    .await;
+    put(
+        tx.as_mut(),
+        Subscription::KIND,
+        "",
+        "gone",
+        &subscription("gold", "active", "key-gone-1", "key-gone-2"),
+    )
+    .await;
+    put(
+        tx.as_mut(),
+        Subscription::KIND,
+        "",
+        "kept",
+        &subscription("gold", "active", "key-kept-1", "key-kept-2"),
+    )
+    .await;
+    tx.commit().await.unwrap();
+    let sealer = Sealer::new(&ServerSecret::generate());
+    let gateway = crate::Gateway::start(store.clone(), INSTANCE, store.subscribe(), sealer)
+        .await
+        .unwrap();
+    let before = gateway.snapshot().await;
+    assert!(before.grant("key-gone-1").is_some());
+
+    let mut tx = store.begin(INSTANCE).await.unwrap();
+    tx.delete(Key::top(Subscription::KIND, "gone"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    for n in 0..tollgate_store::DELETIONS_KEPT {
+        let mut tx = store.begin(INSTANCE).await.unwrap();
+        put(
+            tx.as_mut(),
+            "property",
+            "",
+            "p",
+            &format!(r#"{{"value":"{n}"}}"#),
+        )
+        .await;
+        tx.commit().await.unwrap();
+    }
+    // The gateway is now more than DELETIONS_KEPT revisions behind (and this deletion prunes the
+    // first one, which it has not seen).
+    let mut tx = store.begin(INSTANCE).await.unwrap();
+    tx.delete(Key::top("property", "p")).await.unwrap();
+    tx.commit().await.unwrap();
+    let transports = Transports::new(Sealer::new(&ServerSecret::generate()));
+    assert!(
+        before
+            .update(store.as_ref(), INSTANCE, &transports)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let after = gateway.snapshot().await;
+    assert_eq!(after.revision, store.revision(INSTANCE).await.unwrap());
+    assert!(after.grant("key-gone-1").is_none() && after.grant("key-kept-2").is_some());
+    let full = Snapshot::build(store.as_ref(), INSTANCE, &transports)
+        .await
+        .unwrap();
+    assert_eq!(digest(&after), digest(&full));
+    assert!(
+        before.grant("key-gone-1").is_some(),
+        "the old snapshot is unchanged"
+    );
+    gateway.finish_records().await;
+    store.close().await;
+}
