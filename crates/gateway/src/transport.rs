@@ -3,12 +3,13 @@
 //! which HTTP proxy the calls go through.
 //!
 //! The clients live in a cache that outlives snapshots ([`Transports`]), keyed by those three
-//! things (the certificate by thumbprint). A management write rebuilds the snapshot, but a backend
-//! whose way of connecting did not change keeps its client, and so its warm pooled connections
-//! (the TLS handshake, with a client certificate, is the expensive part of a call). A rebuild asks
-//! the cache for the clients its backend entities need and then drops the ones no backend needs
-//! any more; calls in flight keep theirs. Sealed key material is opened only when a client is
-//! built: once per certificate and verification switch, at a snapshot build, never per call. A
+//! things (the certificate by thumbprint). A management write to routing entities reads the
+//! snapshot's routes again, but a backend whose way of connecting did not change keeps its client,
+//! and so its warm pooled connections (the TLS handshake, with a client certificate, is the
+//! expensive part of a call). Each reading of the routes asks the cache for the clients its backend
+//! entities need and then drops the ones no backend needs any more; calls in flight keep theirs.
+//! Sealed key material is opened only when a client is built: once per certificate and
+//! verification switch, when the routes are read, never per call. A
 //! thumbprint is the SHA-1 of the certificate, so a cached client can only hold the certificate
 //! that the thumbprint names now.
 
