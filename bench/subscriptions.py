@@ -3,12 +3,15 @@
 subscriptions through the management API, in stages, and at each stage measure the p50 of
 creating one more subscription and of `GET /subscriptions?$filter=…&$top=100`, of a gateway call (to
 the built-in echo backend) and of the first gateway call after a management write (which waits for
-the snapshot to be rebuilt), and the server's resident memory. Run: python3 bench/subscriptions.py (builds the release binary first).
+the snapshot to catch up with it): after a write of a kind the gateway does not use (a named value),
+of a subscription (a regenerated key) and of a product (which the gateway routes with), and the
+server's resident memory. Run: python3 bench/subscriptions.py (builds the release binary first, in
+CARGO_TARGET_DIR if set).
 
 Settings: BENCH_STAGES (subscriptions at each stage, default 2500,5000,10000), BENCH_USERS_PER_SUB
 (users per subscription, default 0.27 = Azure's 20,000 users for 75,000 subscriptions),
-BENCH_SAMPLES (timed calls per measurement, default 100). Only 127.0.0.1 is used; every process
-started here is stopped on exit."""
+BENCH_SAMPLES (timed calls per measurement, default 100), BENCH_BIN (a tollgate binary to measure
+instead of building one). Only 127.0.0.1 is used; every process started here is stopped on exit."""
 
 import http.client
 import json
@@ -21,7 +24,8 @@ import time
 import urllib.parse
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, "target", "release", "tollgate")
+TARGET = os.environ.get("CARGO_TARGET_DIR") or os.path.join(ROOT, "target")
+BIN = os.environ.get("BENCH_BIN") or os.path.join(TARGET, "release", "tollgate")
 KEY = "bench-primary-key-0123456789"
 STAGES = [int(n) for n in os.environ.get("BENCH_STAGES", "2500,5000,10000").split(",")]
 USERS_PER_SUB = float(os.environ.get("BENCH_USERS_PER_SUB", "0.27"))
@@ -30,8 +34,10 @@ PRODUCTS = 10
 V = "api-version=2017-03-01"
 
 
-def call(conn, method, path, token, body=None):
+def call(conn, method, path, token, body=None, if_match=None):
     headers = {"Authorization": token}
+    if if_match is not None:
+        headers["If-Match"] = if_match
     if body is not None:
         headers["Content-Type"] = "application/json"
     conn.request(method, path, body=None if body is None else json.dumps(body), headers=headers)
@@ -57,8 +63,9 @@ def rss_mib(pid):
 
 
 def main():
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "tollgate", "--bin", "tollgate"], cwd=ROOT,
-                   check=True)
+    if not os.environ.get("BENCH_BIN"):
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "tollgate", "--bin", "tollgate"], cwd=ROOT,
+                       check=True)
     data_dir = tempfile.TemporaryDirectory(prefix="tollgate-bench-subscriptions-")
     data = data_dir.name
     env = dict(os.environ, TOLLGATE_PRIMARY_KEY=KEY, TOLLGATE_LOG="warn")
@@ -98,6 +105,14 @@ def main():
             call(conn, "PUT", f"/properties/bench-write?{V}", token, {"name": "bench-write", "value": str(subs)})
             return timed(gateway_call)
 
+        def subscription_write_then_call():
+            call(conn, "POST", f"/subscriptions/s{subs - 1}/regenerateSecondaryKey?{V}", token)
+            return timed(gateway_call)
+
+        def product_write_then_call():
+            call(conn, "PATCH", f"/products/p{PRODUCTS - 1}?{V}", token, {"description": str(subs)}, "*")
+            return timed(gateway_call)
+
         def add_subscription():
             nonlocal subs, gateway_key
             body = {"userId": f"/users/u{subs % users}", "productId": f"/products/p{subs % PRODUCTS}",
@@ -111,8 +126,9 @@ def main():
         list_path = f"/subscriptions?{V}&$filter={flt}&$top=100"
         print(f"machine: {os.cpu_count()} CPUs; release build; SQLite; {SAMPLES} timed calls per figure\n")
         print("| subscriptions | users | create, p50 (ms) | list $filter $top=100, p50 (ms) | gateway call, p50 (ms) "
-              "| gateway call after a write (snapshot rebuild), p50 (ms) | server RSS (MiB) |")
-        print("|---:|---:|---:|---:|---:|---:|---:|")
+              "| gateway call after a write (snapshot rebuild), p50 (ms) | … after a subscription write, p50 (ms) "
+              "| … after a product write, p50 (ms) | server RSS (MiB) |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for stage in STAGES:
             want_users = max(1, int(stage * USERS_PER_SUB))
             while users < want_users:
@@ -123,10 +139,13 @@ def main():
                 add_subscription()
             creates = sorted(timed(add_subscription) for _ in range(SAMPLES))
             lists = sorted(timed(lambda: call(conn, "GET", list_path, token)) for _ in range(SAMPLES))
-            rebuilds = sorted(write_then_call() for _ in range(10))
+            rebuilds = sorted(write_then_call() for _ in range(SAMPLES))
+            subscription_writes = sorted(subscription_write_then_call() for _ in range(SAMPLES))
+            product_writes = sorted(product_write_then_call() for _ in range(SAMPLES))
             calls = sorted(timed(gateway_call) for _ in range(SAMPLES))
             print(f"| {subs} | {users} | {statistics.median(creates):.2f} | {statistics.median(lists):.2f} "
                   f"| {statistics.median(calls):.2f} | {statistics.median(rebuilds):.2f} "
+                  f"| {statistics.median(subscription_writes):.2f} | {statistics.median(product_writes):.2f} "
                   f"| {rss_mib(server.pid):.0f} |", flush=True)
     finally:
         server.terminate()

@@ -3,12 +3,15 @@
 //!
 //! The request path never queries the database. It reads the latest committed revision that the
 //! store has published (a watch channel, see `tollgate_store::watch`) and, when the snapshot is
-//! older, waits for one rebuild (shared by every request that notices it) before routing; requests
+//! older, waits for one update (shared by every request that notices it) before routing; requests
 //! already in flight keep the snapshot they started with. So a management write is visible to the
-//! next gateway call on the same node.
+//! next gateway call on the same node. An update applies the store's change feed to the current
+//! snapshot, so it costs what the writes changed, not the size of the configuration; it reads
+//! everything again only when the store no longer has the history since the current snapshot.
 
 mod connector;
 mod echo;
+mod keys;
 mod metrics;
 mod proxy;
 mod records;
@@ -139,7 +142,9 @@ impl Gateway {
     }
 
     /// The snapshot to serve the next call from: the current one, or a fresh one when a newer
-    /// revision has been committed. If the store cannot be read, the last snapshot is served.
+    /// revision has been committed: the current one updated with the changes since its revision,
+    /// or, when the store no longer has them (or they cannot be applied), built whole. If the
+    /// store cannot be read, the last snapshot is served.
     pub async fn snapshot(&self) -> Arc<Snapshot> {
         let inner = &self.inner;
         let current = inner.snapshot.load_full();
@@ -153,7 +158,25 @@ impl Gateway {
             return current;
         }
         let started = std::time::Instant::now();
-        match Snapshot::build(inner.store.as_ref(), &inner.instance, &inner.transports).await {
+        let store = inner.store.as_ref();
+        let (next, how) = match current
+            .update(store, &inner.instance, &inner.transports)
+            .await
+        {
+            Ok(Some(next)) => (Ok(next), "updated"),
+            Ok(None) => (
+                Snapshot::build(store, &inner.instance, &inner.transports).await,
+                "rebuilt: the change history is gone",
+            ),
+            Err(err) => {
+                tracing::warn!(%err, "cannot apply the configuration changes; reading it whole");
+                (
+                    Snapshot::build(store, &inner.instance, &inner.transports).await,
+                    "rebuilt",
+                )
+            }
+        };
+        match next {
             Ok(fresh) => {
                 let fresh = Arc::new(fresh);
                 inner.snapshot.store(fresh.clone());
@@ -164,8 +187,9 @@ impl Gateway {
                     .store(micros, std::sync::atomic::Ordering::Relaxed);
                 tracing::debug!(
                     revision = fresh.revision,
-                    elapsed_ms = started.elapsed().as_millis() as u64,
-                    "gateway snapshot rebuilt"
+                    keys = fresh.key_count(),
+                    elapsed_us = micros,
+                    "gateway snapshot {how}"
                 );
                 fresh
             }

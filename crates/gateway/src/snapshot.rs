@@ -1,6 +1,16 @@
-//! The snapshot: everything the gateway needs to route and admit a call, built from the store in
-//! one pass and never changed afterwards. A new configuration revision means a new snapshot.
+//! The snapshot: everything the gateway needs to route and admit a call, never changed once
+//! built. A new configuration revision means a new snapshot, made from the previous one and the
+//! store's change feed ([`Snapshot::update`]), or read whole ([`Snapshot::build`]).
+//!
+//! A snapshot has two parts. The routes (APIs with their operations, products and backends) are
+//! small: they are read again when a write touched any of their kinds, and shared with the
+//! previous snapshot otherwise. The subscription keys are many (two per subscription): they live
+//! in sharded maps ([`crate::keys`]) that successive snapshots share, and a change to a
+//! subscription copies only the shards of its keys. A key is held for every active subscription,
+//! whatever its product's state; whether the product is published is checked when the key is
+//! used, so publishing or unpublishing a product does not touch keys.
 
+use crate::keys::Keys;
 use crate::template::{Params, Score, Template};
 use crate::transport::{Link, SealedCertificate, Transports, Unusable};
 use std::collections::{HashMap, HashSet};
@@ -13,20 +23,40 @@ use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::subscription::Subscription;
 use tollgate_contract::url_template::UrlTemplate;
-use tollgate_store::{Record, Store, StoreError};
+use tollgate_store::{Changes, Record, Store, StoreError, fold};
 
 /// The store kind of product → API links.
 const PRODUCT_API: &str = "productApi";
 
+/// The kinds the routes are made of: a change to any of them reads the routes again.
+const ROUTING_KINDS: [&str; 6] = [
+    Api::KIND,
+    Operation::KIND,
+    Product::KIND,
+    PRODUCT_API,
+    Backend::KIND,
+    Certificate::KIND,
+];
+
 /// An immutable view of one instance's configuration at one revision.
 #[derive(Debug, Default)]
 pub struct Snapshot {
-    /// The configuration revision it was built from (read before the rows).
+    /// The configuration revision it was built from: every change up to it is in, and possibly
+    /// some later ones (rows read after it), which the next update applies again.
     pub revision: u64,
+    /// APIs and products; shared by the snapshots between two changes of routing kinds.
+    routes: Arc<Routes>,
+    /// Keys of active subscriptions (primary and secondary).
+    keys: Keys,
+}
+
+/// What routing needs: small, read whole when any of [`ROUTING_KINDS`] changes.
+#[derive(Debug, Default)]
+struct Routes {
     /// APIs, longest path first.
     apis: Vec<ApiRoute>,
-    /// Subscription keys (primary and secondary) of active subscriptions to published products.
-    keys: HashMap<String, Grant>,
+    /// Published products (lower-case ids): only their subscriptions' keys are valid.
+    published: HashSet<String>,
 }
 
 /// What a subscription key grants.
@@ -167,9 +197,27 @@ fn segments(path: &str) -> Vec<String> {
         .collect()
 }
 
+/// A subscription's keys and grant, if it is active (`None` otherwise).
+fn keyed(record: &Record) -> Result<Option<(Grant, String, String)>, StoreError> {
+    let subscription: KeyedSubscription = decode(record)?;
+    if subscription.state != "active" {
+        return Ok(None);
+    }
+    let grant = Grant {
+        subscription_id: record.id.clone(),
+        product_id: subscription.product_id.to_lowercase(),
+        user_id: subscription.user_id,
+    };
+    Ok(Some((
+        grant,
+        subscription.primary_key,
+        subscription.secondary_key,
+    )))
+}
+
 impl Snapshot {
-    /// Reads the instance's configuration. The revision is read first, so the snapshot is at
-    /// least as new as the revision it carries. Backend entities get their clients from
+    /// Reads the instance's whole configuration. The revision is read first, so the snapshot is
+    /// at least as new as the revision it carries. Backend entities get their clients from
     /// `transports`, which then drops the clients no backend uses any more.
     pub(crate) async fn build(
         store: &dyn Store,
@@ -177,6 +225,92 @@ impl Snapshot {
         transports: &Transports,
     ) -> Result<Snapshot, StoreError> {
         let revision = store.revision(instance).await?;
+        let routes = Routes::build(store, instance, transports).await?;
+        let mut keys = Keys::default();
+        for record in store.list(instance, Subscription::KIND, "").await? {
+            if let Some((grant, primary, secondary)) = keyed(&record)? {
+                keys.add(&fold(&record.id), grant, &primary, &secondary);
+            }
+        }
+        Ok(Snapshot {
+            revision,
+            routes: Arc::new(routes),
+            keys,
+        })
+    }
+
+    /// This snapshot with what the store changed since its revision: the routes read again if a
+    /// routing kind changed (shared otherwise), and the changed subscriptions' keys replaced, in
+    /// copies of the shards they touch. `None` when the store no longer has the history since this
+    /// snapshot's revision: build a new one then.
+    pub(crate) async fn update(
+        &self,
+        store: &dyn Store,
+        instance: &str,
+        transports: &Transports,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        let Some(changes) = store.changes(instance, self.revision).await? else {
+            return Ok(None);
+        };
+        let routing = changes
+            .written
+            .iter()
+            .map(|w| w.kind.as_str())
+            .chain(changes.deleted.iter().map(|d| d.kind.as_str()))
+            .any(|kind| ROUTING_KINDS.contains(&kind));
+        let routes = if routing {
+            Arc::new(Routes::build(store, instance, transports).await?)
+        } else {
+            self.routes.clone()
+        };
+        let mut keys = self.keys.clone();
+        apply_subscriptions(&mut keys, &changes)?;
+        Ok(Some(Snapshot {
+            revision: changes.revision,
+            routes,
+            keys,
+        }))
+    }
+
+    /// How many subscription keys it holds (of active subscriptions, published products or not).
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+}
+
+/// Replaces the keys of the subscriptions `changes` wrote or deleted: first every old key of
+/// theirs goes, then the active ones' keys come (so a key that moved between two of them ends up
+/// with its new owner, in whichever order they come).
+fn apply_subscriptions(keys: &mut Keys, changes: &Changes) -> Result<(), StoreError> {
+    let is_subscription =
+        |kind: &str, parent: &str| kind == Subscription::KIND && parent.is_empty();
+    for deleted in &changes.deleted {
+        if is_subscription(&deleted.kind, &deleted.parent) {
+            keys.remove(&deleted.id_key);
+        }
+    }
+    let mut active = Vec::new();
+    for written in &changes.written {
+        if is_subscription(&written.kind, &written.parent) {
+            keys.remove(&written.id_key);
+            if let Some(found) = keyed(&written.record)? {
+                active.push((&written.id_key, found));
+            }
+        }
+    }
+    for (id_key, (grant, primary, secondary)) in active {
+        keys.add(id_key, grant, &primary, &secondary);
+    }
+    Ok(())
+}
+
+impl Routes {
+    /// Reads the routing kinds whole.
+    async fn build(
+        store: &dyn Store,
+        instance: &str,
+        transports: &Transports,
+    ) -> Result<Routes, StoreError> {
         let mut products = HashMap::new();
         for record in store.list(instance, Product::KIND, "").await? {
             let product: Product = decode(&record)?;
@@ -256,34 +390,22 @@ impl Snapshot {
             });
         }
         apis.sort_by_key(|api| std::cmp::Reverse(api.segments.len()));
-        let mut keys = HashMap::new();
-        for record in store.list(instance, Subscription::KIND, "").await? {
-            let subscription: KeyedSubscription = decode(&record)?;
-            let product_id = subscription.product_id.to_lowercase();
-            if subscription.state != "active" || !products.contains_key(&product_id) {
-                continue;
-            }
-            let grant = Grant {
-                subscription_id: record.id,
-                product_id,
-                user_id: subscription.user_id,
-            };
-            keys.insert(subscription.secondary_key, grant.clone());
-            keys.insert(subscription.primary_key, grant);
-        }
         // Only now that every read succeeded: a failed build keeps the cache as it was.
         transports.keep_only(&used);
-        Ok(Snapshot {
-            revision,
+        Ok(Routes {
             apis,
-            keys,
+            published: products.into_keys().collect(),
         })
     }
+}
 
+impl Snapshot {
     /// What a subscription key grants, if it is a key of an active subscription to a published
     /// product.
     pub fn grant(&self, key: &str) -> Option<&Grant> {
-        self.keys.get(key)
+        self.keys
+            .get(key)
+            .filter(|grant| self.routes.published.contains(&grant.product_id))
     }
 
     /// Routes a call: the API with the longest path that prefixes `path` on a segment boundary and
@@ -296,7 +418,7 @@ impl Snapshot {
         query: &[(String, String)],
     ) -> Result<Route<'a>, NoRoute> {
         let wanted = segments(path);
-        for api in &self.apis {
+        for api in &self.routes.apis {
             if wanted.len() < api.segments.len() || wanted[..api.segments.len()] != api.segments[..]
             {
                 continue;
@@ -352,6 +474,9 @@ fn rest_of(path: &str, count: usize) -> &str {
     }
     if seen == count { "" } else { path }
 }
+
+#[cfg(test)]
+mod equivalence;
 
 #[cfg(test)]
 mod tests {

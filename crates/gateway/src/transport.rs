@@ -4,14 +4,15 @@
 //! between calls, under the link's id.
 //!
 //! The links live in a cache that outlives snapshots ([`Transports`]), keyed by those three
-//! things (the certificate by thumbprint). A management write rebuilds the snapshot, but a backend
-//! whose way of connecting did not change keeps its link, and so its warm pooled connections
-//! (the TLS handshake, with a client certificate, is the expensive part of a call). A rebuild asks
-//! the cache for the links its backend entities need and then drops the ones no backend needs
-//! any more (their idle connections close when the pool sweeps); calls in flight keep theirs.
-//! Sealed key material is opened only when a link is built: once per certificate and
-//! verification switch, at a snapshot build, never per call. A thumbprint is the SHA-1 of the
-//! certificate, so a cached link can only hold the certificate that the thumbprint names now.
+//! things (the certificate by thumbprint). A management write to routing entities reads the
+//! snapshot's routes again, but a backend whose way of connecting did not change keeps its link,
+//! and so its warm pooled connections (the TLS handshake, with a client certificate, is the
+//! expensive part of a call). Each reading of the routes asks the cache for the links its backend
+//! entities need and then drops the ones no backend needs any more (their idle connections close
+//! when the pool sweeps); calls in flight keep theirs. Sealed key material is opened only when a
+//! link is built: once per certificate and verification switch, when the routes are read, never
+//! per call. A thumbprint is the SHA-1 of the certificate, so a cached link can only hold the
+//! certificate that the thumbprint names now.
 
 use crate::connector::{BackendConnector, Proxy};
 use crate::tls::{Identity, client_config};

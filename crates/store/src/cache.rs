@@ -1,7 +1,7 @@
 //! A read-through cache in front of a store whose only writer is this process (the embedded
 //! SQLite engine). Reads of single entities are answered from memory once read (lists are not:
 //! the management API keeps its own decoded lists, checked against the revision; neither are
-//! quota counters, which are runtime state); every commit
+//! quota counters, which are runtime state, nor the change feed); every commit
 //! through this store clears the cache, before and after the commit, and a read that raced with a
 //! commit is not cached (the generation check). A dropped transaction changed nothing, so it
 //! invalidates nothing.
@@ -103,6 +103,14 @@ impl Store for CachedStore {
 
     async fn revision(&self, instance: &str) -> Result<u64, StoreError> {
         self.inner.revision(instance).await
+    }
+
+    async fn changes(
+        &self,
+        instance: &str,
+        since: u64,
+    ) -> Result<Option<crate::Changes>, StoreError> {
+        self.inner.changes(instance, since).await
     }
 
     async fn quota_counters(

@@ -1,7 +1,10 @@
 //! The conformance suite: the behaviour every engine must have, run against each of them by
 //! `tests/sqlite.rs` and `tests/postgres.rs`. Each check panics with a message on failure.
 
-use crate::{Grouping, Key, QuotaCounter, RecordFilter, RequestRecord, Store, StoreError};
+use crate::{
+    Changes, DELETIONS_KEPT, Grouping, Key, QuotaCounter, RecordFilter, RequestRecord, Store,
+    StoreError,
+};
 
 const KIND: &str = "thing";
 
@@ -17,6 +20,364 @@ pub async fn run_all(store: &dyn Store) {
     quota_counters_keep_exact_keys(store).await;
     request_records_aggregate(store).await;
     request_records_large_batch(store).await;
+    changes_after_a_revision(store).await;
+    changes_include_deletions(store).await;
+    changes_are_one_consistent_view(store).await;
+    changes_history_has_a_horizon(store).await;
+}
+
+/// The change feed, in a compact form: `(kind, parent, id_key, revision, body)` written and
+/// `(kind, parent, id_key, revision)` deleted.
+type Feed = (
+    u64,
+    Vec<(String, String, String, u64, String)>,
+    Vec<(String, String, String, u64)>,
+);
+
+fn feed(changes: Changes) -> Feed {
+    (
+        changes.revision,
+        changes
+            .written
+            .into_iter()
+            .map(|w| (w.kind, w.parent, w.id_key, w.record.revision, w.record.body))
+            .collect(),
+        changes
+            .deleted
+            .into_iter()
+            .map(|d| (d.kind, d.parent, d.id_key, d.revision))
+            .collect(),
+    )
+}
+
+async fn changes_since(store: &dyn Store, instance: &str, since: u64) -> Feed {
+    feed(
+        store
+            .changes(instance, since)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("the history since {since} is complete")),
+    )
+}
+
+fn row(
+    kind: &str,
+    parent: &str,
+    id_key: &str,
+    revision: u64,
+    body: &str,
+) -> (String, String, String, u64, String) {
+    (
+        kind.into(),
+        parent.into(),
+        id_key.into(),
+        revision,
+        body.into(),
+    )
+}
+
+/// Entities written after a revision are returned as they are now (folded parent and id, the
+/// creation spelling in the record); nothing written at or before it is.
+async fn changes_after_a_revision(store: &dyn Store) {
+    let i = "conf-changes";
+    assert_eq!(
+        changes_since(store, i, 0).await,
+        (0, vec![], vec![]),
+        "an instance never written has no changes"
+    );
+    let r1 = write(store, i, Key::top(KIND, "A"), r#"{"v":1}"#).await;
+    let child = Key {
+        kind: "child",
+        parent: "Things/A",
+        id: "Op",
+    };
+    let r2 = write(store, i, child, r#"{"c":1}"#).await;
+    let r3 = write(store, i, Key::top(KIND, "b"), r#"{"v":1}"#).await;
+    assert_eq!(
+        changes_since(store, i, r1).await,
+        (
+            r3,
+            vec![
+                row("child", "things/a", "op", r2, r#"{"c":1}"#),
+                row(KIND, "", "b", r3, r#"{"v":1}"#)
+            ],
+            vec![]
+        )
+    );
+    let all = store.changes(i, 0).await.unwrap().unwrap();
+    assert_eq!(all.written.len(), 3);
+    assert_eq!(
+        (
+            all.written[0].record.id.as_str(),
+            all.written[1].record.id.as_str()
+        ),
+        ("A", "Op"),
+        "records keep the creation spelling"
+    );
+    // Rewriting an entity moves it after the revision of the rewrite.
+    let r4 = write(store, i, Key::top(KIND, "a"), r#"{"v":2}"#).await;
+    assert_eq!(
+        changes_since(store, i, r3).await,
+        (r4, vec![row(KIND, "", "a", r4, r#"{"v":2}"#)], vec![])
+    );
+    assert_eq!(
+        changes_since(store, i, r4).await,
+        (r4, vec![], vec![]),
+        "nothing after the current revision"
+    );
+    // A dropped transaction, and one that deletes nothing, leave no trace.
+    let mut tx = store.begin(i).await.unwrap();
+    tx.put(Key::top(KIND, "dropped"), "{}").await.unwrap();
+    tx.delete(Key::top(KIND, "b")).await.unwrap();
+    drop(tx);
+    let mut tx = store.begin(i).await.unwrap();
+    assert!(!tx.delete(Key::top(KIND, "never")).await.unwrap());
+    let r5 = tx.revision();
+    tx.commit().await.unwrap();
+    assert_eq!(changes_since(store, i, r4).await, (r5, vec![], vec![]));
+    assert!(
+        store.changes(i, r5 + 1).await.unwrap().is_none(),
+        "a revision newer than the instance is doubtful"
+    );
+    assert!(
+        store
+            .changes("conf-changes-none", 1)
+            .await
+            .unwrap()
+            .is_none(),
+        "so is any revision of an instance never written"
+    );
+}
+
+/// Deletions after a revision are returned with the revision that made them; an entity deleted
+/// and created again is in both lists; deleting in the same transaction as writing is seen.
+async fn changes_include_deletions(store: &dyn Store) {
+    let i = "conf-changes-deleted";
+    write(store, i, Key::top(KIND, "gone"), "{}").await;
+    write(store, i, Key::top(KIND, "back"), r#"{"v":1}"#).await;
+    let r = write(store, i, Key::top(KIND, "kept"), "{}").await;
+    let mut tx = store.begin(i).await.unwrap();
+    assert!(tx.delete(Key::top(KIND, "GONE")).await.unwrap());
+    assert!(tx.delete(Key::top(KIND, "back")).await.unwrap());
+    let d = tx.revision();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        changes_since(store, i, r).await,
+        (
+            d,
+            vec![],
+            vec![
+                (KIND.into(), "".into(), "back".into(), d),
+                (KIND.into(), "".into(), "gone".into(), d)
+            ]
+        )
+    );
+    let again = write(store, i, Key::top(KIND, "Back"), r#"{"v":2}"#).await;
+    assert_eq!(
+        changes_since(store, i, r).await,
+        (
+            again,
+            vec![row(KIND, "", "back", again, r#"{"v":2}"#)],
+            vec![
+                (KIND.into(), "".into(), "back".into(), d),
+                (KIND.into(), "".into(), "gone".into(), d)
+            ]
+        ),
+        "created again: deleted, then written"
+    );
+    assert_eq!(
+        changes_since(store, i, d).await,
+        (
+            again,
+            vec![row(KIND, "", "back", again, r#"{"v":2}"#)],
+            vec![]
+        ),
+        "deletions at or before `since` are not returned"
+    );
+    // Written and deleted in one transaction: only the deletion remains.
+    let mut tx = store.begin(i).await.unwrap();
+    tx.put(Key::top(KIND, "brief"), "{}").await.unwrap();
+    tx.delete(Key::top(KIND, "brief")).await.unwrap();
+    tx.delete(Key::top(KIND, "back")).await.unwrap();
+    let both = tx.revision();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        changes_since(store, i, again).await,
+        (
+            both,
+            vec![],
+            vec![
+                (KIND.into(), "".into(), "back".into(), both),
+                (KIND.into(), "".into(), "brief".into(), both)
+            ]
+        ),
+        "the latest deletion of a key is the one kept"
+    );
+}
+
+/// While another task commits, every feed holds only rows of the revision it reports, and applying
+/// feeds one after another gives exactly what a full read gives.
+async fn changes_are_one_consistent_view(store: &dyn Store) {
+    let i = "conf-changes-consistent";
+    write(store, i, Key::top(KIND, "seed"), "{}").await;
+    let writer = async {
+        for n in 0..40 {
+            let mut tx = store.begin(i).await.unwrap();
+            tx.put(
+                Key::top(KIND, &format!("k{}", n % 7)),
+                &format!(r#"{{"n":{n}}}"#),
+            )
+            .await
+            .unwrap();
+            if n % 3 == 0 {
+                tx.delete(Key::top(KIND, &format!("k{}", (n + 2) % 7)))
+                    .await
+                    .unwrap();
+            }
+            tx.commit().await.unwrap();
+            tokio::task::yield_now().await;
+        }
+    };
+    let reader = async {
+        let mut seen = std::collections::BTreeMap::new();
+        let mut since = 0;
+        let mut reads = 0;
+        loop {
+            let changes = store.changes(i, since).await.unwrap().unwrap();
+            for w in &changes.written {
+                assert!(
+                    w.record.revision <= changes.revision,
+                    "{w:?} is newer than {}",
+                    changes.revision
+                );
+            }
+            for d in &changes.deleted {
+                assert!(
+                    d.revision <= changes.revision,
+                    "{d:?} is newer than {}",
+                    changes.revision
+                );
+                seen.remove(&d.id_key);
+            }
+            for w in changes.written {
+                seen.insert(w.id_key, w.record.body);
+            }
+            since = changes.revision;
+            reads += 1;
+            if since >= 41 || reads > 10_000 {
+                return seen;
+            }
+            tokio::task::yield_now().await;
+        }
+    };
+    let ((), applied) = tokio::join!(writer, reader);
+    let listed: std::collections::BTreeMap<String, String> = store
+        .list(i, KIND, "")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.id.to_lowercase(), r.body))
+        .collect();
+    assert_eq!(
+        applied, listed,
+        "feeds applied in turn give the instance as it is"
+    );
+}
+
+/// The feed reaches `DELETIONS_KEPT` revisions back: a reader further behind is told to read
+/// everything again, one within them gets every change, deletions included.
+async fn changes_history_has_a_horizon(store: &dyn Store) {
+    let i = "conf-changes-horizon";
+    let first = write(store, i, Key::top(KIND, "a"), "{}").await;
+    let mut tx = store.begin(i).await.unwrap();
+    tx.delete(Key::top(KIND, "a")).await.unwrap();
+    let deleted = tx.revision();
+    tx.commit().await.unwrap();
+    let mut last = deleted;
+    while last < first + DELETIONS_KEPT {
+        last = write(
+            store,
+            i,
+            Key::top(KIND, "filler"),
+            &format!(r#"{{"n":{last}}}"#),
+        )
+        .await;
+    }
+    assert_eq!(last, first + DELETIONS_KEPT);
+    let (revision, written, removed) = changes_since(store, i, first).await;
+    assert_eq!((revision, written.len()), (last, 1), "the filler");
+    assert_eq!(removed, vec![(KIND.into(), "".into(), "a".into(), deleted)]);
+    // One revision more, and the reader at `first` is too far behind.
+    write(store, i, Key::top(KIND, "b"), "{}").await;
+    assert!(
+        store.changes(i, first).await.unwrap().is_none(),
+        "a reader more than DELETIONS_KEPT revisions behind must read everything again"
+    );
+    assert!(store.changes(i, deleted).await.unwrap().is_some());
+    // A deletion prunes the deletions the feed no longer reaches; the ones it reaches stay.
+    let mut tx = store.begin(i).await.unwrap();
+    tx.delete(Key::top(KIND, "b")).await.unwrap();
+    let now = tx.revision();
+    tx.commit().await.unwrap();
+    assert!(store.changes(i, deleted).await.unwrap().is_none());
+    let (revision, written, removed) = changes_since(store, i, now - DELETIONS_KEPT).await;
+    assert_eq!((revision, written.len()), (now, 1), "the filler");
+    assert_eq!(removed, vec![(KIND.into(), "".into(), "b".into(), now)]);
+}
+
+/// Deletions the feed no longer reaches are pruned by the next deleting transaction, on the store
+/// at `url` (`open` opens it); counted with SQL beside the store.
+pub async fn old_deletions_are_pruned<F, S>(url: &str, open: F)
+where
+    F: AsyncFnOnce() -> S,
+    S: Store,
+{
+    let store = open().await;
+    let i = "prune";
+    for n in 0..3 {
+        write(&store, i, Key::top(KIND, &format!("old{n}")), "{}").await;
+        let mut tx = store.begin(i).await.unwrap();
+        tx.delete(Key::top(KIND, &format!("old{n}"))).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    for n in 0..DELETIONS_KEPT {
+        write(
+            &store,
+            i,
+            Key::top(KIND, "filler"),
+            &format!(r#"{{"n":{n}}}"#),
+        )
+        .await;
+    }
+    assert_eq!(count_deletions(url).await, 3);
+    write(&store, i, Key::top(KIND, "new"), "{}").await;
+    let mut tx = store.begin(i).await.unwrap();
+    tx.delete(Key::top(KIND, "new")).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        count_deletions(url).await,
+        1,
+        "only the newest deletion is left"
+    );
+    store.close().await;
+}
+
+async fn count_deletions(url: &str) -> i64 {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .unwrap();
+    let count: i64 = sqlx::query("SELECT COUNT(*) AS n FROM deletions")
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+        .try_get("n")
+        .unwrap();
+    pool.close().await;
+    count
 }
 
 /// Quota counters: upserted, listed by period, set per period or for all periods, keys compared
@@ -455,4 +816,55 @@ async fn request_records_large_batch(store: &dyn Store) {
         expected.user_id = expected.user_id.to_lowercase();
         assert_eq!(read, &expected, "record {n}");
     }
+}
+
+/// A store that an older Tollgate wrote (schema before the change feed) deleted entities without a
+/// trace: once migrated, its history starts at the revision it had, and grows from there.
+/// `open` opens the store at `url`, migrating it.
+pub async fn history_of_an_older_store_starts_at_its_revision<F, S>(url: &str, open: F)
+where
+    F: AsyncFnOnce() -> S,
+    S: Store,
+{
+    crate::testing::migrate_to(url, 4).await;
+    {
+        sqlx::any::install_default_drivers();
+        let raw = match url.strip_prefix("sqlite://") {
+            Some(path) => format!("sqlite://{path}"),
+            None => url.to_owned(),
+        };
+        let pool = sqlx::any::AnyPoolOptions::new()
+            .max_connections(1)
+            .connect(&raw)
+            .await
+            .unwrap();
+        sqlx::raw_sql(
+            "INSERT INTO instances (name, revision) VALUES ('old', 7);
+             INSERT INTO entities (instance, kind, parent, id_key, id, created, revision, body)
+                 VALUES ('old', 'thing', '', 'a', 'A', 3, 7, '{}');",
+        )
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    let store = open().await;
+    assert!(
+        store.changes("old", 3).await.unwrap().is_none(),
+        "deletions before the migration are unknown"
+    );
+    assert_eq!(changes_since(&store, "old", 7).await, (7, vec![], vec![]));
+    let mut tx = store.begin("old").await.unwrap();
+    assert!(tx.delete(Key::top(KIND, "a")).await.unwrap());
+    tx.commit().await.unwrap();
+    assert_eq!(
+        changes_since(&store, "old", 7).await,
+        (8, vec![], vec![(KIND.into(), "".into(), "a".into(), 8)])
+    );
+    assert_eq!(
+        changes_since(&store, "new", 0).await,
+        (0, vec![], vec![]),
+        "a new instance has its whole history"
+    );
+    store.close().await;
 }

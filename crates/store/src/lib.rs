@@ -7,7 +7,9 @@
 //! bumping its configuration revision first; every row the transaction writes carries that
 //! revision, which callers render as the entity's ETag. So writers to one instance are
 //! serialized, a read-check-write inside a `Tx` cannot race, and a dropped `Tx` leaves nothing
-//! behind. The [`conformance`] suite runs the same checks against both engines.
+//! behind. Deletions leave a trace for a while, so [`Store::changes`] tells a reader what changed
+//! after a revision (the gateway updates its snapshot with it). The [`conformance`] suite runs the
+//! same checks against both engines.
 
 mod cache;
 pub mod conformance;
@@ -58,6 +60,56 @@ pub struct Record {
     pub revision: u64,
     /// The JSON document.
     pub body: String,
+}
+
+/// The folded form of an id or parent, as the store keys them (`id_key`, `parent`): ids and
+/// parents are case-insensitive.
+pub fn fold(text: &str) -> String {
+    text.to_lowercase()
+}
+
+/// How many revisions back the change feed reaches: a reader further behind is told to read
+/// everything again ([`Store::changes`] answers `None`), and deletions older than that are pruned.
+pub const DELETIONS_KEPT: u64 = 1000;
+
+/// An entity written after the revision a change feed was read from, as it is now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Written {
+    /// The kind of entity.
+    pub kind: String,
+    /// The parent's path, folded (`apis/echo`), or `""`.
+    pub parent: String,
+    /// The folded id.
+    pub id_key: String,
+    /// The entity (its id spelled as when it was created).
+    pub record: Record,
+}
+
+/// An entity deleted after the revision a change feed was read from. It may have been created
+/// again since; then it is also among the [`Written`] ones.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deleted {
+    /// The kind of entity.
+    pub kind: String,
+    /// The parent's path, folded, or `""`.
+    pub parent: String,
+    /// The folded id.
+    pub id_key: String,
+    /// The revision that deleted it (the latest, if it was deleted more than once).
+    pub revision: u64,
+}
+
+/// What changed in an instance after a revision, read in one consistent view: applying the
+/// deletions, then the writes, to the instance as it was at that revision gives it exactly as it
+/// is at [`Changes::revision`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// The revision the instance is at in this view.
+    pub revision: u64,
+    /// The entities written after the revision asked from, in the order they were written.
+    pub written: Vec<Written>,
+    /// The entities deleted after it.
+    pub deleted: Vec<Deleted>,
 }
 
 /// A quota counter: what the `quota-by-key` policy counted for one counter key in one period.
@@ -140,6 +192,12 @@ pub trait Store: Send + Sync + 'static {
 
     /// The instance's configuration revision (0 if it has never been written).
     async fn revision(&self, instance: &str) -> Result<u64, StoreError>;
+
+    /// What changed in the instance after revision `since` (see [`Changes`]), or `None` when
+    /// the feed does not reach that far: `since` is more than [`DELETIONS_KEPT`] revisions old,
+    /// or older than the store's history (deletions made before the store kept them), or newer
+    /// than the instance (doubtful). The reader then reads everything again.
+    async fn changes(&self, instance: &str, since: u64) -> Result<Option<Changes>, StoreError>;
 
     /// The quota counters of `counter_key` (compared exactly), by period start.
     async fn quota_counters(

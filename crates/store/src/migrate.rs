@@ -29,6 +29,11 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "request_records",
         sql: include_str!("../migrations/sqlite/0004_request_records.sql"),
     },
+    Migration {
+        version: 5,
+        name: "change_feed",
+        sql: include_str!("../migrations/sqlite/0005_change_feed.sql"),
+    },
 ];
 
 /// PostgreSQL migrations, in order.
@@ -52,6 +57,11 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 4,
         name: "request_records",
         sql: include_str!("../migrations/postgres/0004_request_records.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "change_feed",
+        sql: include_str!("../migrations/postgres/0005_change_feed.sql"),
     },
 ];
 

@@ -10,6 +10,8 @@ use std::time::Duration;
 static DIALECT: Dialect = Dialect {
     name: "postgres",
     begin: "BEGIN",
+    // One snapshot for every read of the change feed.
+    read: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
     // Nodes starting together migrate one at a time (the number is arbitrary but fixed).
     migration_lock: Some("SELECT pg_advisory_xact_lock(7261001)"),
     migrations: POSTGRES,

@@ -1,7 +1,10 @@
 //! The SQL both engines run. Placeholders are `$N`, which SQLite and PostgreSQL both accept.
 
 use crate::migrate::{CREATE_TABLE, Migration, latest};
-use crate::{Key, QuotaCounter, Record, Store, StoreError, Tx};
+use crate::{
+    Changes, DELETIONS_KEPT, Deleted, Key, QuotaCounter, Record, Store, StoreError, Tx, Written,
+    fold,
+};
 use async_trait::async_trait;
 use sqlx::AnyPool;
 use sqlx::any::AnyRow;
@@ -21,6 +24,20 @@ const PUT: &str = "INSERT INTO entities (instance, kind, parent, id_key, id, cre
     ON CONFLICT (instance, kind, parent, id_key) DO UPDATE SET revision = excluded.revision, body = excluded.body";
 const DELETE: &str =
     "DELETE FROM entities WHERE instance = $1 AND kind = $2 AND parent = $3 AND id_key = $4";
+/// A deletion, kept for the change feed (the latest one per key).
+const TOMBSTONE: &str = "INSERT INTO deletions (instance, kind, parent, id_key, revision)
+    VALUES ($1, $2, $3, $4, $5)
+    ON CONFLICT (instance, kind, parent, id_key) DO UPDATE SET revision = excluded.revision";
+/// Forgets the deletions at or below a revision …
+const PRUNE_DELETIONS: &str = "DELETE FROM deletions WHERE instance = $1 AND revision <= $2";
+/// … and says so: the change feed is complete only from there.
+const HISTORY_FROM: &str =
+    "UPDATE instances SET history_from = $2 WHERE name = $1 AND history_from < $2";
+const FEED_START: &str = "SELECT revision, history_from FROM instances WHERE name = $1";
+const WRITTEN: &str = "SELECT kind, parent, id_key, id, revision, body FROM entities
+    WHERE instance = $1 AND revision > $2 ORDER BY revision, kind, parent, id_key";
+const DELETED: &str = "SELECT kind, parent, id_key, revision FROM deletions
+    WHERE instance = $1 AND revision > $2 ORDER BY revision, kind, parent, id_key";
 
 const QUOTA_COUNTERS: &str =
     "SELECT counter_key, period_key, period_start, period_end, calls_count,
@@ -56,6 +73,8 @@ pub(crate) struct Dialect {
     pub name: &'static str,
     /// The statement that starts a write transaction.
     pub begin: &'static str,
+    /// The statement that starts a read-only transaction whose reads all see one snapshot.
+    pub read: &'static str,
     /// A statement run first in the migration transaction, to keep concurrent starts apart.
     pub migration_lock: Option<&'static str>,
     /// The engine's migrations.
@@ -74,11 +93,6 @@ pub(crate) struct SqlStore {
     dialect: &'static Dialect,
 }
 
-/// The folded form of ids and parents under which rows are keyed.
-fn fold(text: &str) -> String {
-    text.to_lowercase()
-}
-
 fn record(row: &AnyRow) -> Result<Record, sqlx::Error> {
     let revision: i64 = row.try_get("revision")?;
     Ok(Record {
@@ -90,6 +104,34 @@ fn record(row: &AnyRow) -> Result<Record, sqlx::Error> {
 
 fn records(rows: &[AnyRow]) -> Result<Vec<Record>, StoreError> {
     Ok(rows.iter().map(record).collect::<Result<_, _>>()?)
+}
+
+fn revision_of(row: &AnyRow, column: &str) -> Result<u64, sqlx::Error> {
+    let revision: i64 = row.try_get(column)?;
+    Ok(u64::try_from(revision).unwrap_or(0))
+}
+
+fn written(row: &AnyRow) -> Result<Written, sqlx::Error> {
+    Ok(Written {
+        kind: row.try_get("kind")?,
+        parent: row.try_get("parent")?,
+        id_key: row.try_get("id_key")?,
+        record: record(row)?,
+    })
+}
+
+fn deleted(row: &AnyRow) -> Result<Deleted, sqlx::Error> {
+    Ok(Deleted {
+        kind: row.try_get("kind")?,
+        parent: row.try_get("parent")?,
+        id_key: row.try_get("id_key")?,
+        revision: revision_of(row, "revision")?,
+    })
+}
+
+/// A revision as the database stores it (`BIGINT`).
+fn stored(revision: u64) -> i64 {
+    i64::try_from(revision).unwrap_or(i64::MAX)
 }
 
 impl SqlStore {
@@ -187,6 +229,46 @@ impl Store for SqlStore {
             None => 0,
         };
         Ok(u64::try_from(revision).unwrap_or(0))
+    }
+
+    async fn changes(&self, instance: &str, since: u64) -> Result<Option<Changes>, StoreError> {
+        // One snapshot for the three reads, so the rows are exactly those of the revision read.
+        let mut tx = self.pool.begin_with(self.dialect.read).await?;
+        let start = sqlx::query(FEED_START)
+            .bind(instance)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let (revision, history_from) = match &start {
+            Some(row) => (
+                revision_of(row, "revision")?,
+                revision_of(row, "history_from")?,
+            ),
+            None => (0, 0),
+        };
+        // Beyond the last DELETIONS_KEPT revisions the feed does not reach (deletions there may be
+        // pruned, and a reader that far behind is better served by reading what it needs whole).
+        if since < history_from || since > revision || revision - since > DELETIONS_KEPT {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        let rows = sqlx::query(WRITTEN)
+            .bind(instance)
+            .bind(stored(since))
+            .fetch_all(&mut *tx)
+            .await?;
+        let written = rows.iter().map(written).collect::<Result<_, _>>()?;
+        let rows = sqlx::query(DELETED)
+            .bind(instance)
+            .bind(stored(since))
+            .fetch_all(&mut *tx)
+            .await?;
+        let deleted = rows.iter().map(deleted).collect::<Result<_, _>>()?;
+        tx.rollback().await?;
+        Ok(Some(Changes {
+            revision,
+            written,
+            deleted,
+        }))
     }
 
     async fn quota_counters(
@@ -287,6 +369,7 @@ impl Store for SqlStore {
             instance: instance.to_owned(),
             revision,
             notify: self.dialect.notify,
+            pruned: false,
         }))
     }
 
@@ -301,6 +384,33 @@ struct SqlTx {
     instance: String,
     revision: i64,
     notify: Option<&'static str>,
+    /// Whether this transaction has pruned the change feed's old deletions (once, at its first
+    /// deletion).
+    pruned: bool,
+}
+
+impl SqlTx {
+    /// Forgets the deletions older than the last [`DELETIONS_KEPT`] revisions, and moves the start
+    /// of the change feed's history past them if any were forgotten.
+    async fn prune_deletions(&mut self) -> Result<(), StoreError> {
+        let Some(horizon) = self.revision().checked_sub(DELETIONS_KEPT) else {
+            return Ok(());
+        };
+        let horizon = stored(horizon);
+        let done = sqlx::query(PRUNE_DELETIONS)
+            .bind(&self.instance)
+            .bind(horizon)
+            .execute(&mut *self.tx)
+            .await?;
+        if done.rows_affected() > 0 {
+            sqlx::query(HISTORY_FROM)
+                .bind(&self.instance)
+                .bind(horizon)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        Ok(())
+    }
 }
 
 #[async_trait]
@@ -361,7 +471,22 @@ impl Tx for SqlTx {
             .bind(fold(key.id))
             .execute(&mut *self.tx)
             .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        sqlx::query(TOMBSTONE)
+            .bind(&self.instance)
+            .bind(key.kind)
+            .bind(fold(key.parent))
+            .bind(fold(key.id))
+            .bind(self.revision)
+            .execute(&mut *self.tx)
+            .await?;
+        if !self.pruned {
+            self.pruned = true;
+            self.prune_deletions().await?;
+        }
+        Ok(true)
     }
 
     async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {

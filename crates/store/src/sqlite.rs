@@ -13,6 +13,8 @@ use std::time::Duration;
 static DIALECT: Dialect = Dialect {
     name: "sqlite",
     begin: "BEGIN IMMEDIATE",
+    // Deferred: in WAL mode, every read of the transaction sees the snapshot of its first one.
+    read: "BEGIN",
     migration_lock: None,
     migrations: SQLITE,
     // One process owns the file: there is nobody to tell.

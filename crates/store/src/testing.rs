@@ -83,3 +83,37 @@ pub async fn dump(url: &str, instance: &str) -> Vec<StoredRow> {
         })
         .collect()
 }
+
+/// Brings the database at `url` (`sqlite://…` or `postgres://…`) to the schema of migration
+/// `version` only, as an older Tollgate left it, for tests of what a newer migration does to it.
+pub async fn migrate_to(url: &str, version: i64) {
+    let migrations = if url.starts_with("sqlite:") {
+        crate::migrate::SQLITE
+    } else {
+        crate::migrate::POSTGRES
+    };
+    let url = match url.strip_prefix("sqlite://") {
+        Some(path) => format!("sqlite://{path}?mode=rwc"),
+        None => url.to_owned(),
+    };
+    sqlx::any::install_default_drivers();
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(&url)
+        .await
+        .unwrap_or_else(|e| panic!("connect to {url}: {e}"));
+    sqlx::query(crate::migrate::CREATE_TABLE)
+        .execute(&pool)
+        .await
+        .expect("the migrations table");
+    for m in migrations.iter().filter(|m| m.version <= version) {
+        sqlx::raw_sql(m.sql).execute(&pool).await.expect(m.name);
+        sqlx::query("INSERT INTO schema_migrations (version, name) VALUES ($1, $2)")
+            .bind(m.version)
+            .bind(m.name)
+            .execute(&pool)
+            .await
+            .expect("record the migration");
+    }
+    pool.close().await;
+}

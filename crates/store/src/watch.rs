@@ -73,6 +73,14 @@ impl Store for Watched {
         self.inner.revision(instance).await
     }
 
+    async fn changes(
+        &self,
+        instance: &str,
+        since: u64,
+    ) -> Result<Option<crate::Changes>, StoreError> {
+        self.inner.changes(instance, since).await
+    }
+
     async fn quota_counters(
         &self,
         instance: &str,

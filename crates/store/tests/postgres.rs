@@ -45,3 +45,18 @@ async fn commits_are_announced_to_other_nodes() {
     writer.close().await;
     follower.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_store_gets_a_history_from_its_revision() {
+    let url = testing::fresh_postgres_database().await;
+    conformance::history_of_an_older_store_starts_at_its_revision(&url, async || {
+        postgres::open(&url).await.unwrap()
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_deletions_are_pruned() {
+    let url = testing::fresh_postgres_database().await;
+    conformance::old_deletions_are_pruned(&url, async || postgres::open(&url).await.unwrap()).await;
+}

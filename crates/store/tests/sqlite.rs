@@ -41,3 +41,22 @@ async fn sqlite_keeps_commits_across_reopen_and_migrates_once() {
     assert_eq!(got.body, r#"{"ok":true}"#);
     store.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_older_store_gets_a_history_from_its_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let url = format!("sqlite://{}", path.display());
+    conformance::history_of_an_older_store_starts_at_its_revision(&url, async || {
+        sqlite::open(&path).await.unwrap()
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_deletions_are_pruned() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("store.db");
+    let url = format!("sqlite://{}", path.display());
+    conformance::old_deletions_are_pruned(&url, async || sqlite::open(&path).await.unwrap()).await;
+}

@@ -54,6 +54,8 @@ pub struct Server {
     samples: bool,
     /// More `serve` options.
     extra_args: Vec<String>,
+    /// The log filter (`TOLLGATE_LOG`).
+    log_filter: String,
 }
 
 /// A response, fully read.
@@ -147,7 +149,17 @@ impl Server {
         Server::start_new(engine, true).await
     }
 
+    /// Starts a server on a fresh store of the given engine, logging with `filter`
+    /// (`TOLLGATE_LOG`).
+    pub async fn start_with_log(engine: Engine, filter: &str) -> Server {
+        Server::start_new_logged(engine, false, filter).await
+    }
+
     async fn start_new(engine: Engine, samples: bool) -> Server {
+        Server::start_new_logged(engine, samples, "info").await
+    }
+
+    async fn start_new_logged(engine: Engine, samples: bool, log_filter: &str) -> Server {
         let data = tempfile::tempdir().unwrap();
         let database_url = match engine {
             Engine::Sqlite => format!("sqlite://{}/tollgate.db", data.path().display()),
@@ -162,6 +174,7 @@ impl Server {
             client: reqwest::Client::new(),
             samples,
             extra_args: Vec::new(),
+            log_filter: log_filter.to_owned(),
         };
         server.spawn();
         server
@@ -180,6 +193,7 @@ impl Server {
             client: reqwest::Client::new(),
             samples: false,
             extra_args: options.iter().map(|o| (*o).to_owned()).collect(),
+            log_filter: "info".to_owned(),
         };
         server.spawn();
         server
@@ -206,6 +220,7 @@ impl Server {
             client: reqwest::Client::new(),
             samples: self.samples,
             extra_args: self.extra_args.clone(),
+            log_filter: self.log_filter.clone(),
         };
         node.extra_args
             .extend(options.iter().map(|o| (*o).to_owned()));
@@ -232,7 +247,7 @@ impl Server {
             .args(&self.extra_args)
             .env("TOLLGATE_PRIMARY_KEY", KEY)
             .env("TOLLGATE_SECONDARY_KEY", SECONDARY_KEY)
-            .env("TOLLGATE_LOG", "info")
+            .env("TOLLGATE_LOG", &self.log_filter)
             .stdout(Stdio::piped())
             .stderr(stderr)
             .spawn()

@@ -16,6 +16,7 @@ mod durability;
 mod email_templates;
 mod entities;
 mod gateway;
+mod gateway_updates;
 mod groups;
 mod identity_providers;
 mod import;
