@@ -68,6 +68,16 @@ enum Want {
 use Want::*;
 
 const CASES: &[(&str, Want)] = &[
+    // the examples of learn.microsoft.com "API Management policy expressions" and the 2015 blog post
+    ("\"Hi There\".Length", Val("8")),
+    (
+        "Regex.Match(context.Response.Headers.GetValueOrDefault(\"Cache-Control\",\"\"), @\"max-age=(?<maxAge>\\d+)\").Groups[\"maxAge\"]?.Value",
+        Check("Regex"),
+    ),
+    (
+        "context.Request.Headers[\"User-Agent\"].Contains(\"iPad\") || context.Request.Headers[\"User-Agent\"].Contains(\"iPhone\")",
+        Val("False"),
+    ),
     // literals and arithmetic
     ("true", Val("True")),
     ("(1+1).ToString()", Val("2")),
@@ -917,6 +927,16 @@ const CASES: &[(&str, Want)] = &[
 ];
 
 const BLOCKS: &[(&str, Want)] = &[
+    // learn.microsoft.com's block example: the context's Authorization header is `Basic …`, which
+    // is not base64 as a whole.
+    (
+        "string[] value; if (context.Request.Headers.TryGetValue(\"Authorization\", out value)) { if(value != null && value.Length > 0) { return Encoding.UTF8.GetString(Convert.FromBase64String(value[0])); } } return null;",
+        Run(ErrorKind::Format),
+    ),
+    (
+        "string[] value; if (context.Request.Headers.TryGetValue(\"Authorization\", out value)) { if(value != null && value.Length > 0) { return Encoding.UTF8.GetString(Convert.FromBase64String(value[0].Substring(6))); } } return null;",
+        Val("user:pass"),
+    ),
     (
         "var o = JObject.Parse(\"{\\\"a\\\":{\\\"x\\\":1}}\"); var res = new JObject(); res[\"a\"] = o[\"a\"]; o[\"a\"][\"x\"] = 2; return res.ToString(Formatting.None) + o.ToString(Formatting.None);",
         Val("{\"a\":{\"x\":1}}{\"a\":{\"x\":2}}"),
