@@ -12,6 +12,7 @@
 mod connector;
 mod echo;
 mod keys;
+mod listener;
 mod metrics;
 mod proxy;
 mod records;
@@ -113,15 +114,16 @@ impl Gateway {
         self.inner.transports.default_link()
     }
 
-    /// The gateway's HTTP service: every path is an API call, but the probes `/health`, `/ready`
-    /// and Azure's `/status-0123456789abcdef`, which no API can take.
-    pub fn router(&self) -> Router {
-        Router::new()
-            .route("/health", get(health))
-            .route("/status-0123456789abcdef", get(health))
-            .route("/ready", get(ready))
-            .fallback(proxy::handle)
-            .with_state(self.clone())
+    /// Serves the gateway on `listener` (over TLS when given an acceptor) until `stopped`
+    /// resolves: every path is an API call, but the probes `/health`, `/ready` and Azure's
+    /// `/status-0123456789abcdef`, which no API can take.
+    pub async fn serve(
+        &self,
+        listener: tokio::net::TcpListener,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+        stopped: impl std::future::Future<Output = ()>,
+    ) -> std::io::Result<()> {
+        listener::serve(self.clone(), listener, tls, stopped).await
     }
 
     /// `GET /metrics`: the Prometheus text exposition, for a private listener (no credentials).

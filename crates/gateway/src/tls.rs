@@ -1,19 +1,12 @@
-//! The gateway over HTTPS: a certificate and key (PEM files) make the gateway's listener speak
-//! TLS, offering HTTP/2 and HTTP/1.1 by ALPN. Calls that arrive this way carry [`Https`], which
-//! routing checks against each API's `protocols`. Also the TLS configurations of backend calls.
+//! The gateway over HTTPS: a certificate and key (PEM files) make the gateway's listener
+//! (listener.rs) speak TLS, offering HTTP/2 and HTTP/1.1 by ALPN. Calls that arrive this way carry
+//! [`Https`], which routing checks against each API's `protocols`. Also the TLS configurations of
+//! backend calls.
 
-use crate::Gateway;
-use axum::extract::ConnectInfo;
-use hyper_util::rt::{TokioExecutor, TokioIo};
-use hyper_util::server::conn::auto;
-use hyper_util::service::TowerToHyperService;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use std::future::Future;
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use tokio::net::TcpListener;
 use tokio_rustls::TlsAcceptor;
 
 /// Marks a call that arrived over TLS.
@@ -40,61 +33,6 @@ pub fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, String> {
     config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
-
-/// Serves the gateway over TLS until `stopped` resolves; connections in progress finish.
-pub async fn serve(
-    listener: TcpListener,
-    acceptor: TlsAcceptor,
-    gateway: Gateway,
-    stopped: impl Future<Output = ()>,
-) -> std::io::Result<()> {
-    let router = gateway.router().layer(axum::Extension(Https));
-    let mut connections = tokio::task::JoinSet::new();
-    tokio::pin!(stopped);
-    loop {
-        let (stream, peer) = tokio::select! {
-            // Reap finished connections as they end.
-            Some(_) = connections.join_next(), if !connections.is_empty() => continue,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(err) => {
-                    tracing::warn!(%err, "cannot accept a gateway connection");
-                    continue;
-                }
-            },
-            () = &mut stopped => break,
-        };
-        let _ = stream.set_nodelay(true);
-        let acceptor = acceptor.clone();
-        let service = router
-            .clone()
-            .layer(axum::Extension(ConnectInfo::<SocketAddr>(peer)));
-        connections.spawn(async move {
-            let tls = match acceptor.accept(stream).await {
-                Ok(tls) => tls,
-                Err(err) => {
-                    tracing::debug!(%err, %peer, "TLS handshake failed");
-                    return;
-                }
-            };
-            let served = auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(tls), TowerToHyperService::new(service))
-                .await;
-            if let Err(err) = served {
-                tracing::debug!(%err, %peer, "gateway connection ended with an error");
-            }
-        });
-    }
-    // Give the connections in progress a moment to finish, then close them.
-    let drained = async { while connections.join_next().await.is_some() {} };
-    if tokio::time::timeout(SHUTDOWN_GRACE, drained).await.is_err() {
-        connections.abort_all();
-    }
-    Ok(())
-}
-
-/// How long connections may go on after the gateway is told to stop.
-const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A client certificate chain (leaf first) and its private key, presented to a backend.
 pub(crate) type Identity = (Vec<CertificateDer<'static>>, PrivateKeyDer<'static>);

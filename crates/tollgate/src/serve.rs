@@ -174,20 +174,8 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
         let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!(%address, scheme, "gateway ready");
         let _ = writeln!(out, "Tollgate gateway: {scheme}://{address}/");
-        match tls {
-            Some(acceptor) => {
-                let server =
-                    tollgate_gateway::tls::serve(listener, acceptor, gateway, until_stopped());
-                servers.spawn(server);
-            }
-            None => {
-                let service = gateway
-                    .router()
-                    .into_make_service_with_connect_info::<SocketAddr>();
-                let server = axum::serve(listener, service).with_graceful_shutdown(until_stopped());
-                servers.spawn(async move { server.await });
-            }
-        }
+        let stopped = until_stopped();
+        servers.spawn(async move { gateway.serve(listener, tls, stopped).await });
     }
     if role.management() {
         let header = tollgate_auth::sign(
