@@ -95,7 +95,7 @@ async fn write_batches(
             if batch.is_empty() {
                 return;
             }
-            if let Err(err) = store.append_records(&instance, &batch).await {
+            if let Err(err) = store.runtime().append_records(&instance, &batch).await {
                 dropped.fetch_add(batch.len() as u64, Ordering::Relaxed);
                 tracing::error!(%err, records = batch.len(), "cannot write request records; dropped");
             }

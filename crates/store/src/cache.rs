@@ -9,7 +9,7 @@
 //! It must not front a store that other processes write (PostgreSQL shared by several nodes):
 //! their commits would not clear it. Revision watching across nodes belongs to the cluster work.
 
-use crate::{Key, QuotaCounter, Record, Store, StoreError, Tx};
+use crate::{Key, Record, Store, StoreError, Tx};
 use async_trait::async_trait;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -113,72 +113,8 @@ impl Store for CachedStore {
         self.inner.changes(instance, since).await
     }
 
-    async fn quota_counters(
-        &self,
-        instance: &str,
-        counter_key: &str,
-    ) -> Result<Vec<QuotaCounter>, StoreError> {
-        self.inner.quota_counters(instance, counter_key).await
-    }
-
-    async fn put_quota_counter(
-        &self,
-        instance: &str,
-        counter: &QuotaCounter,
-    ) -> Result<(), StoreError> {
-        self.inner.put_quota_counter(instance, counter).await
-    }
-
-    async fn set_quota_values(
-        &self,
-        instance: &str,
-        counter_key: &str,
-        period_key: Option<&str>,
-        calls_count: Option<i64>,
-        kb_transferred: Option<f64>,
-    ) -> Result<u64, StoreError> {
-        self.inner
-            .set_quota_values(
-                instance,
-                counter_key,
-                period_key,
-                calls_count,
-                kb_transferred,
-            )
-            .await
-    }
-
-    async fn append_records(
-        &self,
-        instance: &str,
-        records: &[crate::RequestRecord],
-    ) -> Result<(), StoreError> {
-        self.inner.append_records(instance, records).await
-    }
-
-    async fn report(
-        &self,
-        instance: &str,
-        grouping: crate::Grouping,
-        filter: &crate::RecordFilter,
-    ) -> Result<Vec<crate::ReportRow>, StoreError> {
-        self.inner.report(instance, grouping, filter).await
-    }
-
-    async fn request_records(
-        &self,
-        instance: &str,
-        filter: &crate::RecordFilter,
-        skip: u64,
-        top: u64,
-    ) -> Result<(Vec<crate::RequestRecord>, u64), StoreError> {
-        self.inner
-            .request_records(instance, filter, skip, top)
-            .await
-    }
-
-    async fn prune_records(&self, before: i64) -> Result<u64, StoreError> {
-        self.inner.prune_records(before).await
+    fn runtime(&self) -> &dyn crate::RuntimeState {
+        self.inner.runtime()
     }
 
     async fn begin(&self, instance: &str) -> Result<Box<dyn Tx>, StoreError> {

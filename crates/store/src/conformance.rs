@@ -394,22 +394,26 @@ async fn quota_counters_keep_exact_keys(store: &dyn Store) {
     };
     let before = store.revision(i).await.unwrap();
     store
+        .runtime()
         .put_quota_counter(i, &counter("ba", "p2", "2026-02-01T00:00:00Z", 2))
         .await
         .unwrap();
     store
+        .runtime()
         .put_quota_counter(i, &counter("ba", "p1", "2026-01-01T00:00:00Z", 1))
         .await
         .unwrap();
     store
+        .runtime()
         .put_quota_counter(i, &counter("BA", "p1", "2026-01-01T00:00:00Z", 9))
         .await
         .unwrap();
     store
+        .runtime()
         .put_quota_counter(i, &counter("ba", "p1", "2026-01-01T00:00:00Z", 3))
         .await
         .unwrap();
-    let listed = store.quota_counters(i, "ba").await.unwrap();
+    let listed = store.runtime().quota_counters(i, "ba").await.unwrap();
     assert_eq!(
         listed
             .iter()
@@ -418,21 +422,23 @@ async fn quota_counters_keep_exact_keys(store: &dyn Store) {
         [("p1", 3), ("p2", 2)]
     );
     assert_eq!(
-        store.quota_counters(i, "BA").await.unwrap().len(),
+        store.runtime().quota_counters(i, "BA").await.unwrap().len(),
         1,
         "counter keys are exact"
     );
     let changed = store
+        .runtime()
         .set_quota_values(i, "ba", Some("p2"), Some(0), None)
         .await
         .unwrap();
     assert_eq!(changed, 1);
     let changed = store
+        .runtime()
         .set_quota_values(i, "ba", None, None, Some(0.25))
         .await
         .unwrap();
     assert_eq!(changed, 2);
-    let listed = store.quota_counters(i, "ba").await.unwrap();
+    let listed = store.runtime().quota_counters(i, "ba").await.unwrap();
     assert_eq!(
         listed[1],
         QuotaCounter {
@@ -444,17 +450,19 @@ async fn quota_counters_keep_exact_keys(store: &dyn Store) {
     assert_eq!(listed[0].calls_count, 3);
     assert_eq!(
         store
+            .runtime()
             .set_quota_values(i, "none", None, Some(1), None)
             .await
             .unwrap(),
         0
     );
     let both = store
+        .runtime()
         .set_quota_values(i, "ba", None, Some(4), Some(2.0))
         .await
         .unwrap();
     assert_eq!(both, 2);
-    let listed = store.quota_counters(i, "ba").await.unwrap();
+    let listed = store.runtime().quota_counters(i, "ba").await.unwrap();
     assert!(
         listed
             .iter()
@@ -732,7 +740,7 @@ async fn request_records_aggregate(store: &dyn Store) {
         request(900_000, "B", 304, Some((304, 1.0))),
         request(901_000, "B", 404, None),
     ];
-    store.append_records(i, &records).await.unwrap();
+    store.runtime().append_records(i, &records).await.unwrap();
     assert_eq!(
         store.revision(i).await.unwrap(),
         0,
@@ -743,7 +751,11 @@ async fn request_records_aggregate(store: &dyn Store) {
         to: i64::MAX,
         ..RecordFilter::default()
     };
-    let by_api = store.report(i, Grouping::Api, &all).await.unwrap();
+    let by_api = store
+        .runtime()
+        .report(i, Grouping::Api, &all)
+        .await
+        .unwrap();
     assert_eq!(by_api.len(), 2, "{by_api:?}");
     let a = &by_api[0];
     assert_eq!(a.key, vec!["a".to_owned()]);
@@ -763,6 +775,7 @@ async fn request_records_aggregate(store: &dyn Store) {
     let b = &by_api[1];
     assert_eq!((b.success, b.other, b.total), (1, 1, 2));
     let by_time = store
+        .runtime()
         .report(i, Grouping::Time(900_000), &all)
         .await
         .unwrap();
@@ -774,18 +787,30 @@ async fn request_records_aggregate(store: &dyn Store) {
         to: 3_000,
         ..RecordFilter::default()
     };
-    let by_op = store.report(i, Grouping::Operation, &only_a).await.unwrap();
+    let by_op = store
+        .runtime()
+        .report(i, Grouping::Operation, &only_a)
+        .await
+        .unwrap();
     assert_eq!(by_op.len(), 1);
     assert_eq!(by_op[0].key, vec!["a".to_owned(), "op".to_owned()]);
     assert_eq!(by_op[0].total, 2);
-    let (page, count) = store.request_records(i, &all, 1, 2).await.unwrap();
+    let (page, count) = store
+        .runtime()
+        .request_records(i, &all, 1, 2)
+        .await
+        .unwrap();
     assert_eq!(count, 5);
     let ids: Vec<&str> = page.iter().map(|r| r.request_id.as_str()).collect();
     assert_eq!(ids, vec!["r2000", "r3000"]);
     assert_eq!(page[1].backend_code, None);
     assert_eq!(page[0].service_time, Some(2.0));
-    assert!(store.prune_records(900_000).await.unwrap() >= 3);
-    let (_, left) = store.request_records(i, &all, 0, 10).await.unwrap();
+    assert!(store.runtime().prune_records(900_000).await.unwrap() >= 3);
+    let (_, left) = store
+        .runtime()
+        .request_records(i, &all, 0, 10)
+        .await
+        .unwrap();
     assert_eq!(left, 2);
 }
 
@@ -799,13 +824,17 @@ async fn request_records_large_batch(store: &dyn Store) {
             record
         })
         .collect();
-    store.append_records(i, &records).await.unwrap();
+    store.runtime().append_records(i, &records).await.unwrap();
     let all = RecordFilter {
         from: 0,
         to: i64::MAX,
         ..RecordFilter::default()
     };
-    let (page, count) = store.request_records(i, &all, 0, 200).await.unwrap();
+    let (page, count) = store
+        .runtime()
+        .request_records(i, &all, 0, 200)
+        .await
+        .unwrap();
     assert_eq!(count, 103);
     for (n, (read, written)) in page.iter().zip(&records).enumerate() {
         let mut expected = written.clone();

@@ -199,6 +199,22 @@ pub trait Store: Send + Sync + 'static {
     /// than the instance (doubtful). The reader then reads everything again.
     async fn changes(&self, instance: &str, since: u64) -> Result<Option<Changes>, StoreError>;
 
+    /// The runtime data kept beside the configuration (see [`RuntimeState`]).
+    fn runtime(&self) -> &dyn RuntimeState;
+
+    /// Starts a write transaction on `instance` (creating the instance if needed). It holds the
+    /// instance's write lock until committed or dropped; dropping it rolls everything back.
+    async fn begin(&self, instance: &str) -> Result<Box<dyn Tx>, StoreError>;
+
+    /// Closes every connection; in-flight transactions finish first.
+    async fn close(&self);
+}
+
+/// Runtime data kept beside the configuration: quota counters and request records. Writing it
+/// changes no revision, so the wrappers of a store (its read cache, the publishing of commits)
+/// hand it through untouched: [`Store::runtime`].
+#[async_trait]
+pub trait RuntimeState: Send + Sync {
     /// The quota counters of `counter_key` (compared exactly), by period start.
     async fn quota_counters(
         &self,
@@ -250,13 +266,6 @@ pub trait Store: Send + Sync + 'static {
 
     /// Deletes the records of every instance older than `before` (ms since the epoch).
     async fn prune_records(&self, before: i64) -> Result<u64, StoreError>;
-
-    /// Starts a write transaction on `instance` (creating the instance if needed). It holds the
-    /// instance's write lock until committed or dropped; dropping it rolls everything back.
-    async fn begin(&self, instance: &str) -> Result<Box<dyn Tx>, StoreError>;
-
-    /// Closes every connection; in-flight transactions finish first.
-    async fn close(&self);
 }
 
 /// A write transaction on one instance.

@@ -271,6 +271,33 @@ impl Store for SqlStore {
         }))
     }
 
+    fn runtime(&self) -> &dyn crate::RuntimeState {
+        self
+    }
+
+    async fn begin(&self, instance: &str) -> Result<Box<dyn Tx>, StoreError> {
+        let mut tx = self.pool.begin_with(self.dialect.begin).await?;
+        let revision: i64 = sqlx::query(BUMP)
+            .bind(instance)
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("revision")?;
+        Ok(Box::new(SqlTx {
+            tx,
+            instance: instance.to_owned(),
+            revision,
+            notify: self.dialect.notify,
+            pruned: false,
+        }))
+    }
+
+    async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+#[async_trait]
+impl crate::RuntimeState for SqlStore {
     async fn quota_counters(
         &self,
         instance: &str,
@@ -355,26 +382,6 @@ impl Store for SqlStore {
 
     async fn prune_records(&self, before: i64) -> Result<u64, StoreError> {
         crate::records::prune(&self.pool, before).await
-    }
-
-    async fn begin(&self, instance: &str) -> Result<Box<dyn Tx>, StoreError> {
-        let mut tx = self.pool.begin_with(self.dialect.begin).await?;
-        let revision: i64 = sqlx::query(BUMP)
-            .bind(instance)
-            .fetch_one(&mut *tx)
-            .await?
-            .try_get("revision")?;
-        Ok(Box::new(SqlTx {
-            tx,
-            instance: instance.to_owned(),
-            revision,
-            notify: self.dialect.notify,
-            pruned: false,
-        }))
-    }
-
-    async fn close(&self) {
-        self.pool.close().await;
     }
 }
 

@@ -218,7 +218,7 @@ async fn prune_records(store: Arc<dyn Store>, retention: std::time::Duration) {
         let before = Utc::now()
             .checked_sub_signed(keep)
             .map_or(0, |t| t.timestamp_millis());
-        match store.prune_records(before).await {
+        match store.runtime().prune_records(before).await {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "pruned request records past retention"),
             Err(err) => tracing::warn!(%err, "cannot prune request records"),

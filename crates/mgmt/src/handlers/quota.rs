@@ -54,6 +54,7 @@ pub async fn list_counters(
     available(version)?;
     let counters = state
         .store()
+        .runtime()
         .quota_counters(state.instance(), &counter_key)
         .await?;
     if counters.is_empty() {
@@ -73,6 +74,7 @@ pub async fn get_counter(
     available(version)?;
     let counters = state
         .store()
+        .runtime()
         .quota_counters(state.instance(), &counter_key)
         .await?;
     let counter = counters
@@ -117,6 +119,7 @@ async fn set(
     let values = CounterValues::from_patch(body)?;
     let changed = state
         .store()
+        .runtime()
         .set_quota_values(
             state.instance(),
             &counter_key,

@@ -256,6 +256,7 @@ pub async fn list_report(
     };
     let rows = state
         .store()
+        .runtime()
         .report(state.instance(), grouping, &records)
         .await?;
     let names = match aggregation {
@@ -481,6 +482,7 @@ async fn by_request(
 ) -> Outcome {
     let (page, count) = state
         .store()
+        .runtime()
         .request_records(
             state.instance(),
             filter,

@@ -20,7 +20,11 @@ async fn counted(s: &Server, counters: &[(&str, &str, &str, i64, f64)]) {
             calls_count: *calls,
             kb_transferred: *kb,
         };
-        store.put_quota_counter("default", &counter).await.unwrap();
+        store
+            .runtime()
+            .put_quota_counter("default", &counter)
+            .await
+            .unwrap();
     }
     store.close().await;
 }

@@ -999,6 +999,7 @@ async fn create_prerequisites(
                     kb_transferred: c["Value"]["kbTransferred"].as_f64().unwrap_or_default(),
                 };
                 store
+                    .runtime()
                     .put_quota_counter("default", &counter)
                     .await
                     .map_err(|e| e.to_string())?;
