@@ -65,6 +65,22 @@ pub(crate) fn parse_bool(s: &str) -> Result<bool, EvalError> {
     }
 }
 
+/// `T.TryParse(s, out v)`: `v` gets the parsed value, or the type's default (`0`, `false`) when
+/// `s` is null or does not parse; the result says whether it parsed.
+fn try_parse<T: Default>(
+    a: &mut [Value],
+    parse: fn(&str) -> Result<T, EvalError>,
+    wrap: fn(T) -> Value,
+) -> Value {
+    let parsed = match &a[0] {
+        Value::Str(s) => parse(s).ok(),
+        _ => None,
+    };
+    let ok = parsed.is_some();
+    a[1] = wrap(parsed.unwrap_or_default());
+    Value::Bool(ok)
+}
+
 fn parse_int32(s: &str) -> Result<i32, EvalError> {
     i32::try_from(parse_int(s)?).or_else(|_| {
         fail(
@@ -208,56 +224,28 @@ pub(crate) fn register(r: &mut Registry) {
         "TryParse",
         vec![s(), P::Out(Type::Int)],
         Type::Bool,
-        |_, a, _| {
-            let v = match &a[0] {
-                Value::Str(s) => parse_int32(s).ok(),
-                _ => None,
-            };
-            a[1] = Value::Int(v.unwrap_or(0));
-            Ok(Value::Bool(v.is_some()))
-        },
+        |_, a, _| Ok(try_parse(a, parse_int32, Value::Int)),
     );
     r.method(
         "static:long",
         "TryParse",
         vec![s(), P::Out(Type::Long)],
         Type::Bool,
-        |_, a, _| {
-            let v = match &a[0] {
-                Value::Str(s) => parse_int(s).ok(),
-                _ => None,
-            };
-            a[1] = Value::Long(v.unwrap_or(0));
-            Ok(Value::Bool(v.is_some()))
-        },
+        |_, a, _| Ok(try_parse(a, parse_int, Value::Long)),
     );
     r.method(
         "static:double",
         "TryParse",
         vec![s(), P::Out(Type::Double)],
         Type::Bool,
-        |_, a, _| {
-            let v = match &a[0] {
-                Value::Str(s) => parse_double(s).ok(),
-                _ => None,
-            };
-            a[1] = Value::Double(v.unwrap_or(0.0));
-            Ok(Value::Bool(v.is_some()))
-        },
+        |_, a, _| Ok(try_parse(a, parse_double, Value::Double)),
     );
     r.method(
         "static:bool",
         "TryParse",
         vec![s(), P::Out(Type::Bool)],
         Type::Bool,
-        |_, a, _| {
-            let v = match &a[0] {
-                Value::Str(s) => parse_bool(s).ok(),
-                _ => None,
-            };
-            a[1] = Value::Bool(v.unwrap_or(false));
-            Ok(Value::Bool(v.is_some()))
-        },
+        |_, a, _| Ok(try_parse(a, parse_bool, Value::Bool)),
     );
     r.prop("static:int", "MaxValue", Type::Int, |_, _, _| {
         Ok(Value::Int(i32::MAX))
