@@ -1020,12 +1020,19 @@ impl Checker {
         if !holds_json(t) {
             return Ok(());
         }
-        for slot in self.json_locals(e) {
-            let loops = self.loops;
+        let slots = self.json_locals(e);
+        self.mark_stored(slots, e.at)
+    }
+
+    /// Notes that the JSON locals `slots` are stored elsewhere (so later changes to them must be
+    /// refused); storing one that a loop around it modifies is refused now.
+    fn mark_stored(&mut self, slots: Vec<Slot>, at: usize) -> Result<(), Error> {
+        let loops = self.loops;
+        for slot in slots {
             if let Some(o) = self.own.get_mut(&slot) {
                 if loops > o.loops && o.mutated_in_loop {
                     return err(
-                        e.at,
+                        at,
                         "a JSON value modified in a loop cannot also be stored elsewhere in it: Tollgate copies JSON values where .NET shares them (declare the value inside the loop)",
                     );
                 }
@@ -1078,19 +1085,7 @@ impl Checker {
                     .into_iter()
                     .filter(|s| *s != root)
                     .collect();
-                let loops = self.loops;
-                for slot in others {
-                    if let Some(o) = self.own.get_mut(&slot) {
-                        if loops > o.loops && o.mutated_in_loop {
-                            return err(
-                                e.at,
-                                "a JSON value modified in a loop cannot also be stored elsewhere in it: Tollgate copies JSON values where .NET shares them (declare the value inside the loop)",
-                            );
-                        }
-                        o.copied = true;
-                    }
-                }
-                Ok(())
+                self.mark_stored(others, e.at)
             }
         }
     }
