@@ -140,11 +140,7 @@ pub struct ReportRow {
     pub service_time: (f64, f64, f64),
 }
 
-/// The columns of a request record row, in the order `append` binds them.
-const INSERT_COLUMNS: &str =
-    "instance, ts, request_id, method, url, ip_address, api_id, operation_id,
-    product_id, subscription_id, user_id, request_size, response_size, response_code, backend_code,
-    api_time, service_time, cache, api_region, country, region, zip";
+/// The parameters of one row `append` writes: the instance, then [`COLUMNS`].
 const COLUMN_COUNT: usize = 22;
 /// Rows per `INSERT` statement: 45 × 22 = 990 parameters, under SQLite's oldest limit (999).
 const ROWS_PER_INSERT: usize = 45;
@@ -177,7 +173,7 @@ fn inserts(parameters: Parameters) -> &'static [String] {
 /// `INSERT INTO request_records (…) VALUES ($1, …), (…), …` for `rows` rows.
 fn insert_statement(rows: usize, parameters: Parameters) -> String {
     use std::fmt::Write;
-    let mut sql = format!("INSERT INTO request_records ({INSERT_COLUMNS}) VALUES ");
+    let mut sql = format!("INSERT INTO request_records (instance, {COLUMNS}) VALUES ");
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
         for column in 0..COLUMN_COUNT {
@@ -234,6 +230,24 @@ fn where_clause(filter: &RecordFilter) -> (String, Vec<String>) {
         }
     }
     (sql, values)
+}
+
+/// `sql`, whose `WHERE` clause and `values` come from [`where_clause`], with that clause's
+/// parameters bound: the instance, the time range, then the values.
+fn filtered<'q>(
+    sql: String,
+    instance: &'q str,
+    filter: &RecordFilter,
+    values: &'q [String],
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments> {
+    let mut query = sqlx::query(AssertSqlSafe(sql))
+        .bind(instance)
+        .bind(filter.from)
+        .bind(filter.to);
+    for value in values {
+        query = query.bind(value);
+    }
+    query
 }
 
 /// Appends records in one transaction begun with `begin`.
@@ -335,13 +349,7 @@ pub(crate) async fn report(
         "SELECT {select}, {AGGREGATES} FROM request_records WHERE {condition}
         GROUP BY {group} ORDER BY {group}"
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql))
-        .bind(instance)
-        .bind(filter.from)
-        .bind(filter.to);
-    for value in &values {
-        query = query.bind(value);
-    }
+    let mut query = filtered(sql, instance, filter, &values);
     if let Grouping::Time(interval) = grouping {
         query = query.bind(interval.max(1));
     }
@@ -388,27 +396,17 @@ pub(crate) async fn requests(
 ) -> Result<(Vec<RequestRecord>, u64), StoreError> {
     let (condition, values) = where_clause(filter);
     let count_sql = format!("SELECT COUNT(*) AS n FROM request_records WHERE {condition}");
-    let mut count = sqlx::query(AssertSqlSafe(count_sql))
-        .bind(instance)
-        .bind(filter.from)
-        .bind(filter.to);
-    for value in &values {
-        count = count.bind(value);
-    }
-    let total: i64 = count.fetch_one(pool).await?.try_get("n")?;
+    let total: i64 = filtered(count_sql, instance, filter, &values)
+        .fetch_one(pool)
+        .await?
+        .try_get("n")?;
     let n = values.len() + 4;
     let sql = format!(
         "SELECT {COLUMNS} FROM request_records WHERE {condition}
         ORDER BY ts, request_id LIMIT ${n} OFFSET ${}",
         n + 1
     );
-    let mut query = sqlx::query(AssertSqlSafe(sql))
-        .bind(instance)
-        .bind(filter.from)
-        .bind(filter.to);
-    for value in &values {
-        query = query.bind(value);
-    }
+    let query = filtered(sql, instance, filter, &values);
     let clamp = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
     let rows = query
         .bind(clamp(top))
