@@ -132,8 +132,8 @@ impl Call {
     }
 }
 
-/// The URL as the caller addressed it, without the subscription key query parameter.
-fn recorded_url(request: &Request, key_query: &str) -> String {
+/// The URL as the caller addressed it, with `kept`, its query without the subscription key.
+fn recorded_url(request: &Request, kept: &str) -> String {
     let uri = request.uri();
     let host = request
         .headers()
@@ -145,11 +145,14 @@ fn recorded_url(request: &Request, key_query: &str) -> String {
         Some(_) => "https",
         None => "http",
     };
-    let mut url = format!("{scheme}://{host}{}", uri.path());
-    let kept = without_param(uri.query(), key_query);
-    if !kept.is_empty() {
+    with_query(format!("{scheme}://{host}{}", uri.path()), kept)
+}
+
+/// `url?query`, or `url` when the query is empty.
+fn with_query(mut url: String, query: &str) -> String {
+    if !query.is_empty() {
         url.push('?');
-        url.push_str(&kept);
+        url.push_str(query);
     }
     url
 }
@@ -162,7 +165,8 @@ pub async fn handle(State(gateway): State<Gateway>, request: Request) -> Respons
         Ok(admitted) => forward(&gateway, admitted, request, &mut call).await,
         Err(refusal) => {
             if call.record.url.is_empty() {
-                call.record.url = recorded_url(&request, DEFAULT_KEY_QUERY);
+                let kept = without_param(request.uri().query(), DEFAULT_KEY_QUERY);
+                call.record.url = recorded_url(&request, &kept);
             }
             refusal.response()
         }
@@ -228,7 +232,9 @@ fn admit(
     let api = route.api;
     record.api_id.clone_from(&api.id);
     record.operation_id = route.operation_id.to_owned();
-    record.url = recorded_url(request, &api.key_query);
+    // The query without the key: what is recorded, and what the backend receives.
+    let kept = without_param(uri.query(), &api.key_query);
+    record.url = recorded_url(request, &kept);
     let key = request
         .headers()
         .get(api.key_header.as_str())
@@ -255,8 +261,7 @@ fn admit(
         None if api.open => {}
         None => return Err(Refusal::MissingKey),
     }
-    let target =
-        backend_url(api, route.rest, uri.query(), &api.key_query).ok_or(Refusal::NoBackend)?;
+    let target = backend_url(api, route.rest, &kept).ok_or(Refusal::NoBackend)?;
     let target = match api.backend.as_ref().filter(|b| !b.query.is_empty()) {
         Some(backend) => {
             let joint = if target.contains('?') { '&' } else { '?' };
@@ -276,16 +281,10 @@ fn grants_api(grant: &Grant, api: &ApiRoute) -> bool {
     api.products.contains(&grant.product_id)
 }
 
-/// `serviceUrl` + the path below the API + the query without the subscription key.
-fn backend_url(api: &ApiRoute, rest: &str, query: Option<&str>, key_query: &str) -> Option<String> {
+/// `serviceUrl` + the path below the API + `kept`, the query without the subscription key.
+fn backend_url(api: &ApiRoute, rest: &str, kept: &str) -> Option<String> {
     let base = api.service_url.as_deref()?.trim_end_matches('/');
-    let mut url = format!("{base}{rest}");
-    let kept = without_param(query, key_query);
-    if !kept.is_empty() {
-        url.push('?');
-        url.push_str(&kept);
-    }
-    Some(url)
+    Some(with_query(format!("{base}{rest}"), kept))
 }
 
 /// A query string without the parameter `name` (compared decoded), otherwise as written.
