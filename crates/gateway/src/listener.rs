@@ -50,23 +50,16 @@ pub async fn serve(
             let gateway = gateway.clone();
             async move { Ok::<_, Infallible>(answer(gateway, request, peer, https).await) }
         });
-        match &tls {
-            None => {
-                let connection = builder
-                    .serve_connection(TokioIo::new(stream), service)
-                    .into_owned();
-                let connection = graceful.watch(connection);
-                tokio::spawn(async move {
-                    if let Err(err) = connection.await {
-                        tracing::debug!(%err, %peer, "gateway connection ended with an error");
-                    }
-                });
-            }
-            Some(acceptor) => {
-                let acceptor = acceptor.clone();
-                let builder = builder.clone();
-                let watcher = graceful.watcher();
-                tokio::spawn(async move {
+        let builder = builder.clone();
+        let watcher = graceful.watcher();
+        let tls = tls.clone();
+        tokio::spawn(async move {
+            let served = match tls {
+                None => {
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(connection).await
+                }
+                Some(acceptor) => {
                     let stream = match acceptor.accept(stream).await {
                         Ok(stream) => stream,
                         Err(err) => {
@@ -74,15 +67,14 @@ pub async fn serve(
                             return;
                         }
                     };
-                    let connection = builder
-                        .serve_connection(TokioIo::new(stream), service)
-                        .into_owned();
-                    if let Err(err) = watcher.watch(connection).await {
-                        tracing::debug!(%err, %peer, "gateway connection ended with an error");
-                    }
-                });
+                    let connection = builder.serve_connection(TokioIo::new(stream), service);
+                    watcher.watch(connection).await
+                }
+            };
+            if let Err(err) = served {
+                tracing::debug!(%err, %peer, "gateway connection ended with an error");
             }
-        }
+        });
     }
     drop(listener);
     if tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown())
