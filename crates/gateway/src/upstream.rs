@@ -159,22 +159,19 @@ impl Pool {
         {
             request.headers_mut().insert(header::HOST, host);
         }
-        let mut request = Some(request);
-        // A pooled connection the backend closed meanwhile hands the request back: send it again
-        // on a new connection.
-        for pooled in [true, false] {
-            let mut upstream = match pooled {
-                true => match self.take(&origin) {
-                    Some(upstream) => upstream,
-                    None => continue,
-                },
-                false => connect(link, &target).await.map_err(SendError::Connect)?,
+        let mut pooled = self.take(&origin);
+        loop {
+            let may_retry = pooled.is_some();
+            let mut upstream = match pooled.take() {
+                Some(upstream) => upstream,
+                None => connect(link, &target).await.map_err(SendError::Connect)?,
             };
-            let mut outbound = request.take().expect("a request to send");
-            if !upstream.proxied || scheme == &Scheme::HTTPS {
-                *outbound.uri_mut() = origin_form(&target);
-            }
-            match exchange(&mut upstream, outbound).await {
+            *request.uri_mut() = if upstream.proxied && scheme != &Scheme::HTTPS {
+                target.clone()
+            } else {
+                origin_form(&target)
+            };
+            match exchange(&mut upstream, request).await {
                 Ok(response) => {
                     let (parts, body) = response.into_parts();
                     let body = UpstreamBody {
@@ -186,16 +183,13 @@ impl Pool {
                     return Ok(Response::from_parts(parts, Body::new(body)));
                 }
                 Err(mut err) => match err.take_message() {
-                    Some(unsent) if pooled => {
-                        let mut unsent = unsent;
-                        *unsent.uri_mut() = target.clone();
-                        request = Some(unsent);
-                    }
+                    // A pooled connection the backend closed meanwhile hands the request back:
+                    // send it again, once, on a new connection.
+                    Some(unsent) if may_retry => request = unsent,
                     _ => return Err(SendError::Exchange(err.into_error())),
                 },
             }
         }
-        unreachable!("the second round connects anew and returns")
     }
 }
 
