@@ -412,6 +412,13 @@ impl Checker {
                     type_args,
                     nullable,
                 } => {
+                    if let Some((object, key)) = property_remove(inner, name, args) {
+                        let recv = self.receiver(object)?;
+                        if recv.1 == Type::Json(J::Object) {
+                            let name = library::json::PROPERTY_REMOVE;
+                            return self.mutate(object, recv, name, key, *nullable, at);
+                        }
+                    }
                     let recv = self.receiver(inner)?;
                     if library::lookup(&recv.1, name).iter().any(|m| m.mutates) {
                         return self.mutate(inner, recv, name, args, *nullable, at);
@@ -1778,4 +1785,27 @@ fn breaks(s: &Stmt) -> bool {
         StmtKind::If(_, a, b) => breaks(a) || b.as_deref().is_some_and(breaks),
         _ => false,
     }
+}
+
+/// `o.Property(k).Remove()` on a local `o`: the local and the key argument.
+fn property_remove<'e>(
+    target: &'e Expr,
+    name: &str,
+    args: &[Arg],
+) -> Option<(&'e Expr, &'e [Arg])> {
+    let ExprKind::Call { target, args: key } = &target.kind else {
+        return None;
+    };
+    let ExprKind::Member {
+        target: object,
+        name: property,
+        type_args,
+        nullable: false,
+    } = &target.kind
+    else {
+        return None;
+    };
+    let plain = name == "Remove" && args.is_empty() && property == "Property";
+    (plain && type_args.is_empty() && key.len() == 1 && matches!(object.kind, ExprKind::Name(_)))
+        .then_some((&**object, &key[..]))
 }

@@ -46,6 +46,15 @@ fn ctx() -> Context {
     c.deployment.service_name = "contoso".into();
     c.variables.insert("maxAge".into(), Value::from("120"));
     c.variables.insert("count".into(), Value::Int(3));
+    c.variables.insert(
+        "tokenResponse".into(),
+        Value::response(Response {
+            status_code: 200,
+            status_reason: "OK".into(),
+            headers: vec![("Content-Type".into(), vec!["application/json".into()])].into(),
+            body: Some("{\"access_token\":\"tok-1\",\"expires_in\":3600}".into()),
+        }),
+    );
     c.variables.insert("jwt".into(), Value::from(JWT));
     c.variables.insert(
         "json".into(),
@@ -924,6 +933,44 @@ const CASES: &[(&str, Want)] = &[
     ("\"abc", Check("unterminated")),
     ("a b", Check("")),
     ("1 = 2", Check("only local variables")),
+    // a response held in a variable (send-request), read through IResponse
+    (
+        "((IResponse)context.Variables[\"tokenResponse\"]).Body.As<JObject>()[\"access_token\"].ToString()",
+        Val("tok-1"),
+    ),
+    (
+        "((IResponse)context.Variables[\"tokenResponse\"]).StatusCode == 200",
+        Val("True"),
+    ),
+    (
+        "((IResponse)context.Variables[\"tokenResponse\"]).StatusReason",
+        Val("OK"),
+    ),
+    (
+        "context.Variables.GetValueOrDefault<IResponse>(\"tokenResponse\").Headers.GetValueOrDefault(\"content-type\", \"\")",
+        Val("application/json"),
+    ),
+    (
+        "((IResponse)context.Variables[\"tokenResponse\"]).Body.As<string>(preserveContent: true)",
+        Val("{\"access_token\":\"tok-1\",\"expires_in\":3600}"),
+    ),
+    (
+        "context.Variables[\"tokenResponse\"] is IResponse",
+        Val("True"),
+    ),
+    ("context.Variables[\"count\"] is IResponse", Val("False")),
+    (
+        "((IResponse)context.Variables[\"count\"]).StatusCode",
+        Run(ErrorKind::InvalidCast),
+    ),
+    (
+        "(context.Variables[\"tokenResponse\"] as IResponse)?.StatusCode",
+        Val("200"),
+    ),
+    (
+        "context.Variables.GetValueOrDefault<IResponse>(\"missing\")?.StatusCode ?? 0",
+        Val("0"),
+    ),
 ];
 
 const BLOCKS: &[(&str, Want)] = &[
@@ -1142,6 +1189,19 @@ const BLOCKS: &[(&str, Want)] = &[
     (
         "object o = \"s\"; if (o is string str) { return str + \"!\"; } return \"\";",
         Val("s!"),
+    ),
+    // the set-body docs' example: removing properties through Property(name).Remove()
+    (
+        "var response = JObject.Parse(\"{\\\"a\\\":1,\\\"minutely\\\":2,\\\"hourly\\\":3,\\\"daily\\\":4,\\\"flags\\\":5,\\\"b\\\":6}\"); foreach (var key in new [] {\"minutely\", \"hourly\", \"daily\", \"flags\"}) { response.Property (key).Remove(); } return response.ToString(Formatting.None);",
+        Val("{\"a\":1,\"b\":6}"),
+    ),
+    (
+        "var o = JObject.Parse(\"{\\\"a\\\":1}\"); o.Property(\"missing\").Remove(); return o.ToString();",
+        Run(ErrorKind::NullReference),
+    ),
+    (
+        "var o = JObject.Parse(\"{\\\"a\\\":1}\"); var copy = o; o.Property(\"a\").Remove(); return copy.ToString();",
+        Check("modif"),
     ),
 ];
 

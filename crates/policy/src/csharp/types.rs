@@ -244,6 +244,7 @@ pub(crate) fn resolve(name: &str, args: &[Type], array: usize, nullable: bool) -
         ("JArray", []) => Type::Json(J::Array),
         ("JValue", []) => Type::Json(J::Value),
         ("JProperty", []) => Type::Json(J::Property),
+        ("IResponse", []) => Type::Ctx(Ctx::Response),
         ("Jwt", []) => Type::Named("Jwt"),
         ("BasicAuthCredentials", []) => Type::Named("BasicAuthCredentials"),
         ("HMAC" | "HMACSHA256" | "HMACSHA1" | "HMACSHA512" | "HMACMD5", []) => Type::Named("HMAC"),

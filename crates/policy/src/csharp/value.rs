@@ -142,6 +142,12 @@ impl From<i32> for Value {
 }
 
 impl Value {
+    /// A response held in a variable (`send-request`'s `response-variable-name`), read by
+    /// expressions as `(IResponse)context.Variables["name"]`.
+    pub fn response(r: super::context::Response) -> Value {
+        Value::Obj(Arc::new(super::library::crypto::Obj::Response(Arc::new(r))))
+    }
+
     /// How a value is written into a policy attribute or body: .NET's `ToString()` in the
     /// invariant culture (`True`/`False`, `1.5`, `1E+20`, `null` as the empty string).
     pub fn to_policy_string(&self) -> String {

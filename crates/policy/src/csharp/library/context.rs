@@ -3,8 +3,9 @@
 use std::sync::Arc;
 
 use super::convert::cast;
+use super::crypto::Obj;
 use super::{Member, P, R, Registry, str_arg, t};
-use crate::csharp::context::{Context, Multi, Url};
+use crate::csharp::context::{Context, Multi, Response, Url};
 use crate::csharp::eval::Machine;
 use crate::csharp::types::{Ctx, Type};
 use crate::csharp::value::{CtxRef, Dict, ErrorKind, EvalError, Value, fail};
@@ -29,6 +30,18 @@ pub(crate) fn key(c: Ctx) -> &'static str {
         Ctx::Group => "ctx:Group",
         Ctx::Identity => "ctx:Identity",
         Ctx::KeyNames => "ctx:KeyNames",
+    }
+}
+
+/// The response a receiver denotes: `context.Response`, or one held in a variable
+/// (`(IResponse)context.Variables["r"]`).
+fn response<'v>(ctx: &'v Context, receiver: &'v Value) -> Option<&'v Response> {
+    match receiver {
+        Value::Obj(o) => match &**o {
+            Obj::Response(r) => Some(r),
+            _ => None,
+        },
+        _ => ctx.response.as_ref(),
     }
 }
 
@@ -165,7 +178,13 @@ fn try_get(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
 
 /// `Body.As<T>()`: the text, or for `JObject`/`JArray`/`JToken` the parsed JSON.
 fn body_as(m: &mut Machine<'_>, a: &mut [Value], g: Option<&Type>) -> Res {
-    let text = body_text(m.ctx, which(a)?)?;
+    let text = match &a[0] {
+        Value::Obj(o) => match &**o {
+            Obj::Body(text) => Value::Str(text.clone()),
+            _ => return super::null_ref(),
+        },
+        _ => body_text(m.ctx, which(a)?)?,
+    };
     match (g, text) {
         (Some(Type::Json(k)), Value::Str(s)) => Ok(Value::Json(super::json::parse(m, &s, *k)?)),
         (_, text) => Ok(text),
@@ -289,28 +308,32 @@ pub(crate) fn register(r: &mut Registry) {
     });
 
     const RS: &str = "ctx:Response";
-    r.prop(RS, "StatusCode", Type::Int, |m, _, _| {
+    r.prop(RS, "StatusCode", Type::Int, |m, a, _| {
         Ok(Value::Int(
-            m.ctx.response.as_ref().map_or(0, |r| r.status_code),
+            response(m.ctx, &a[0]).map_or(0, |r| r.status_code),
         ))
     });
-    r.prop(RS, "StatusReason", str_(), |m, _, _| {
-        Ok(opt(m.ctx.response.as_ref(), |r| s(&r.status_reason)))
+    r.prop(RS, "StatusReason", str_(), |m, a, _| {
+        Ok(opt(response(m.ctx, &a[0]), |r| s(&r.status_reason)))
     });
     r.prop(
         RS,
         "Headers",
         Type::Dict(Box::new(Type::Array(Box::new(str_())))),
-        |m, _, _| {
-            Ok(opt(m.ctx.response.as_ref(), |r| {
+        |m, a, _| {
+            Ok(opt(response(m.ctx, &a[0]), |r| {
                 Value::Dict(r.headers.dict().clone())
             }))
         },
     );
-    r.prop(RS, "Body", ctx(Ctx::Body), |m, _, _| {
+    r.prop(RS, "Body", ctx(Ctx::Body), |m, a, _| {
+        let stored = matches!(a[0], Value::Obj(_));
         Ok(opt(
-            m.ctx.response.as_ref().and_then(|r| r.body.as_ref()),
-            |_| Value::Ctx(CtxRef::ResponseBody),
+            response(m.ctx, &a[0]).and_then(|r| r.body.as_ref()),
+            |text| match stored {
+                true => Value::Obj(Arc::new(Obj::Body(text.clone()))),
+                false => Value::Ctx(CtxRef::ResponseBody),
+            },
         ))
     });
 

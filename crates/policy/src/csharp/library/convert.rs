@@ -5,8 +5,8 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::{Registry, int_arg, null_ref, str_arg, t};
 use crate::csharp::eval::Machine;
-use crate::csharp::types::{J, Type};
-use crate::csharp::value::{ErrorKind, EvalError, Value, fail};
+use crate::csharp::types::{Ctx, J, Type};
+use crate::csharp::value::{CtxRef, ErrorKind, EvalError, Value, fail};
 use std::sync::Arc;
 
 /// The items of a sequence value (arrays, strings as chars, dictionaries as pairs).
@@ -73,6 +73,8 @@ pub(crate) fn is_type(v: &Value, ty: &Type) -> bool {
         (Value::Json(j), Type::Json(k)) => super::json::is_kind(j, *k),
         (Value::Pair(p), Type::Json(J::Property)) => matches!(p.1, Value::Json(_)),
         (Value::Obj(o), Type::Named(n)) => o.type_name() == *n,
+        (Value::Ctx(CtxRef::Response), Type::Ctx(Ctx::Response)) => true,
+        (Value::Obj(o), Type::Ctx(Ctx::Response)) => o.type_name() == "IResponse",
         (Value::Str(_), Type::Named("JTokenType")) | (Value::Int(_), Type::Named("Formatting")) => {
             true
         }

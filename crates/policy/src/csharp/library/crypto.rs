@@ -52,6 +52,10 @@ pub enum Obj {
     Hash(Alg),
     /// `HMAC` with its key.
     Hmac(Alg, Vec<u8>),
+    /// An `IResponse` held in a variable (the response of `send-request`).
+    Response(Arc<crate::csharp::context::Response>),
+    /// The `IMessageBody` of such a response: its text.
+    Body(Arc<str>),
 }
 
 impl Obj {
@@ -62,6 +66,8 @@ impl Obj {
             Obj::Basic(..) => "BasicAuthCredentials",
             Obj::Hash(_) => "HashAlgorithm",
             Obj::Hmac(..) => "HMAC",
+            Obj::Response(_) => "IResponse",
+            Obj::Body(_) => "IMessageBody",
         }
     }
 
@@ -71,6 +77,8 @@ impl Obj {
             Obj::Basic(..) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.Expressions.BasicAuthCredentials",
             Obj::Hash(_) => "System.Security.Cryptography.HashAlgorithm",
             Obj::Hmac(..) => "System.Security.Cryptography.HMAC",
+            Obj::Response(_) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.IResponse",
+            Obj::Body(_) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.IMessageBody",
         }
         .into()
     }

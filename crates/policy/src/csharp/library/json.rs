@@ -618,6 +618,23 @@ fn obj_remove(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     Ok(Value::Bool(o.entries.len() != before))
 }
 
+/// `o.Property(name).Remove()`, which the checker reads as one mutation of `o` (a property
+/// is not a separate object here); the member's name cannot be written in source.
+pub(crate) const PROPERTY_REMOVE: &str = "Property(…).Remove";
+
+fn property_remove(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+    let name = str_arg(&a[1])?;
+    let o = object_of(&mut a[0])?;
+    match o.entries.iter().position(|(n, _)| *n == name) {
+        Some(i) => {
+            o.entries.remove(i);
+            Ok(Value::Null)
+        }
+        // `Property(name)` is null: .NET's `Remove()` on it throws.
+        None => null_ref(),
+    }
+}
+
 fn arr_add(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let value = to_json(&a[1])?;
     let l = array_of(&mut a[0])?;
@@ -964,6 +981,13 @@ pub(crate) fn register(r: &mut Registry) {
     );
     r.mutator(O, "Add", vec![t(s()), t(tk())], Type::Void, obj_add);
     r.mutator(O, "Remove", vec![t(s())], Type::Bool, obj_remove);
+    r.mutator(
+        O,
+        PROPERTY_REMOVE,
+        vec![t(s())],
+        Type::Void,
+        property_remove,
+    );
 
     const A: &str = "json:array";
     r.method(A, "[]", vec![t(Type::Int)], tk(), index);
