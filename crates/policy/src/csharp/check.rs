@@ -710,6 +710,15 @@ impl Checker {
         args: &[Arg],
         at: usize,
     ) -> Result<Typed, Error> {
+        // A `JToken` is a sequence of its children (`token.Select(…)`, `token.Count()`).
+        let seq = Type::Seq(Box::new(Type::Json(J::Token)));
+        if let Some((_, Type::Json(J::Token))) = &recv
+            && library::lookup(&Type::Json(J::Token), name).is_empty()
+            && !library::lookup(&seq, name).is_empty()
+        {
+            let children = self.invoke(recv, None, "Children", &[], &[], at)?;
+            return self.invoke(Some(children), None, name, type_args, args, at);
+        }
         let (recv_ir, owner) = match (recv, owner) {
             (Some((ir, t)), _) => (Some(ir).filter(|_| !matches!(t, Type::Static(_))), t),
             (None, Some(t)) => (None, t),
@@ -757,6 +766,16 @@ impl Checker {
                 at,
                 format!(
                     "'IMessageBody.As<{g}>' is not supported yet: As<string>, As<JObject>, As<JArray> and As<JToken> are"
+                ),
+            );
+        }
+        if let (Type::Static("static:JsonConvert"), Some(g)) = (&owner, &gen_ty)
+            && !library::json_convert::deserializable(g)
+        {
+            return err(
+                at,
+                format!(
+                    "'JsonConvert.DeserializeObject<{g}>' is not supported: JToken, JObject, JArray, JValue, object, string, int, long, double and bool are"
                 ),
             );
         }

@@ -971,6 +971,86 @@ const CASES: &[(&str, Want)] = &[
         "context.Variables.GetValueOrDefault<IResponse>(\"missing\")?.StatusCode ?? 0",
         Val("0"),
     ),
+    // JsonConvert
+    ("JsonConvert.SerializeObject(\"a\\\"b\")", Val("\"a\\\"b\"")),
+    ("JsonConvert.SerializeObject(1)", Val("1")),
+    ("JsonConvert.SerializeObject(1.5)", Val("1.5")),
+    ("JsonConvert.SerializeObject(2.0)", Val("2.0")),
+    ("JsonConvert.SerializeObject(\"é\\n\")", Val("\"é\\n\"")),
+    ("JsonConvert.SerializeObject(true)", Val("true")),
+    ("JsonConvert.SerializeObject(null)", Val("null")),
+    ("JsonConvert.SerializeObject(new[] {1, 2})", Val("[1,2]")),
+    (
+        "JsonConvert.SerializeObject(new[] {\"a\"}, Formatting.Indented)",
+        Val("[\n  \"a\"\n]"),
+    ),
+    (
+        "JsonConvert.SerializeObject(JObject.Parse(\"{ \\\"a\\\": [1, {}] }\"))",
+        Val("{\"a\":[1,{}]}"),
+    ),
+    (
+        "JsonConvert.SerializeObject(context.Variables[\"count\"])",
+        Val("3"),
+    ),
+    (
+        "JsonConvert.SerializeObject(DateTime.UtcNow)",
+        Run(ErrorKind::NotSupported),
+    ),
+    (
+        "JsonConvert.DeserializeObject<JObject>(\"{\\\"a\\\":1}\")[\"a\"]",
+        Val("1"),
+    ),
+    (
+        "JsonConvert.DeserializeObject<JObject>(\"[1]\")",
+        Run(ErrorKind::JsonReader),
+    ),
+    (
+        "JsonConvert.DeserializeObject<JArray>(\"[1,2]\").Count",
+        Val("2"),
+    ),
+    ("JsonConvert.DeserializeObject<int>(\"5\") + 1", Val("6")),
+    (
+        "JsonConvert.DeserializeObject<string>(\"\\\"x\\\"\")",
+        Val("x"),
+    ),
+    ("JsonConvert.DeserializeObject(\"5\") is long", Val("True")),
+    (
+        "JsonConvert.DeserializeObject(\"{}\") is JObject",
+        Val("True"),
+    ),
+    (
+        "JsonConvert.DeserializeObject(\"nope\")",
+        Run(ErrorKind::JsonReader),
+    ),
+    (
+        "JsonConvert.DeserializeObject<DateTime>(\"1\")",
+        Check("not supported"),
+    ),
+    // a JToken is the sequence of its children
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"tags\"].Select(t => (string)t).Last()",
+        Val("c"),
+    ),
+    (
+        "string.Join(\"-\", JObject.Parse((string)context.Variables[\"json\"])[\"tags\"].Select(t => t.ToString()))",
+        Val("a-b-c"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"tags\"].Children().Count()",
+        Val("3"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"tags\"].Count()",
+        Val("3"),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"address\"].Children().Count()",
+        Run(ErrorKind::NotSupported),
+    ),
+    (
+        "JObject.Parse((string)context.Variables[\"json\"])[\"name\"].Any()",
+        Run(ErrorKind::InvalidOperation),
+    ),
 ];
 
 const BLOCKS: &[(&str, Want)] = &[

@@ -264,6 +264,8 @@ pub enum ErrorKind {
     MemoryLimit,
     /// Text is not valid JSON (`JObject.Parse`, `Body.As<JObject>()`).
     JsonReader,
+    /// An operation .NET allows that Tollgate does not (named in the message).
+    NotSupported,
 }
 
 impl ErrorKind {
@@ -278,6 +280,7 @@ impl ErrorKind {
             ErrorKind::IndexOutOfRange => "IndexOutOfRangeException",
             ErrorKind::ArgumentOutOfRange => "ArgumentOutOfRangeException",
             ErrorKind::Argument => "ArgumentException",
+            ErrorKind::NotSupported => "NotSupportedException",
             ErrorKind::InvalidOperation => "InvalidOperationException",
             ErrorKind::KeyNotFound => "KeyNotFoundException",
             ErrorKind::StepLimit => "ExpressionStepLimitExceeded",

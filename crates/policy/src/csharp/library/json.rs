@@ -618,6 +618,26 @@ fn obj_remove(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     Ok(Value::Bool(o.entries.len() != before))
 }
 
+/// `Children()`: the items of an array. An object's children are `JProperty` tokens, which
+/// Tollgate does not hold as tokens: enumerating an object as `JToken` is an error that names
+/// the way that works (`Properties()`, or a cast to `JObject`).
+fn children(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+    match tok(&a[0])? {
+        Json::Array(l) => {
+            m.step(l.items.len() as u64)?;
+            m.array(l.items.iter().cloned().map(Value::Json).collect())
+        }
+        Json::Object(_) => fail(
+            ErrorKind::NotSupported,
+            "enumerating a JObject as JToken children (JProperty tokens) is not supported; use Properties() or cast it to JObject",
+        ),
+        other => fail(
+            ErrorKind::InvalidOperation,
+            format!("cannot access child value on a JSON {}", other.kind()),
+        ),
+    }
+}
+
 /// `o.Property(name).Remove()`, which the checker reads as one mutation of `o` (a property
 /// is not a separate object here); the member's name cannot be written in source.
 pub(crate) const PROPERTY_REMOVE: &str = "Property(…).Remove";
@@ -981,6 +1001,13 @@ pub(crate) fn register(r: &mut Registry) {
     );
     r.mutator(O, "Add", vec![t(s()), t(tk())], Type::Void, obj_add);
     r.mutator(O, "Remove", vec![t(s())], Type::Bool, obj_remove);
+    r.method(
+        "json:token",
+        "Children",
+        vec![],
+        Type::Seq(Box::new(tk())),
+        children,
+    );
     r.mutator(
         O,
         PROPERTY_REMOVE,

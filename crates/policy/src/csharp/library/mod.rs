@@ -7,6 +7,7 @@ pub(crate) mod context;
 pub(crate) mod convert;
 pub(crate) mod crypto;
 pub(crate) mod json;
+pub(crate) mod json_convert;
 pub(crate) mod linq;
 pub(crate) mod numbers;
 pub(crate) mod strings;
@@ -178,6 +179,7 @@ fn registry() -> &'static Registry {
         linq::register(&mut r);
         context::register(&mut r);
         json::register(&mut r);
+        json_convert::register(&mut r);
         crypto::register(&mut r);
         r
     })
@@ -251,6 +253,7 @@ pub(crate) fn static_type(name: &str) -> Option<&'static str> {
         "JProperty" | "Newtonsoft.Json.Linq.JProperty" => "static:JProperty",
         "JTokenType" | "Newtonsoft.Json.Linq.JTokenType" => "static:JTokenType",
         "Formatting" | "Newtonsoft.Json.Formatting" => "static:Formatting",
+        "JsonConvert" | "Newtonsoft.Json.JsonConvert" => "static:JsonConvert",
         "HMACSHA256" | "Security.Cryptography.HMACSHA256" => "static:HMACSHA256",
         "HMACSHA1" | "Security.Cryptography.HMACSHA1" => "static:HMACSHA1",
         "HMACSHA512" | "Security.Cryptography.HMACSHA512" => "static:HMACSHA512",
