@@ -68,6 +68,9 @@ const MAX_CHECK_WORK: usize = 200_000;
 
 type Typed = (Ir, Type);
 
+/// A lambda's parameters and body.
+type LambdaParts = (Vec<(Option<TypeName>, String)>, SynBody);
+
 fn err<T>(at: usize, msg: impl Into<String>) -> Result<T, Error> {
     Err(Error::new(at, msg))
 }
@@ -241,15 +244,19 @@ impl Checker {
                 out.push(St::Return(ir));
             }
             StmtKind::Foreach(ty, name, seq, body) => {
-                let (seq_ir, seq_ty) = self.expr(seq)?;
+                let (mut seq_ir, mut seq_ty) = self.expr(seq)?;
                 self.store(seq, &seq_ty)?;
+                if seq_ty == Type::Json(J::Token) {
+                    // `foreach (var item in token)`: its children.
+                    (seq_ir, seq_ty) =
+                        self.invoke(Some((seq_ir, seq_ty)), None, "Children", &[], &[], seq.at)?;
+                }
                 let Some(elem) = seq_ty.element() else {
                     return err(
                         seq.at,
                         format!("foreach cannot operate on a value of type '{seq_ty}'"),
                     );
                 };
-                let mut seq_ir = seq_ir;
                 let elem = match ty {
                     Some(t) => {
                         let t = self.type_of(t)?;
@@ -600,10 +607,14 @@ impl Checker {
                     "a lambda expression can only be an argument of a method such as Where or Any",
                 );
             }
-            ExprKind::Default(_) | ExprKind::Typeof(_) => {
+            ExprKind::Default(Some(t)) => {
+                let t = self.type_of(t)?;
+                (Ir::Const(default_value(&t)), t)
+            }
+            ExprKind::Default(None) | ExprKind::Typeof(_) => {
                 return err(
                     at,
-                    "'default' and 'typeof' are not supported in policy expressions",
+                    "'typeof' and 'default' without a type are not supported in policy expressions",
                 );
             }
         })
@@ -780,6 +791,11 @@ impl Checker {
             );
         }
         let elem = owner.element();
+        // `seq.ToArray<string>()`: a type argument that names the element type is redundant.
+        let mut gen_ty = gen_ty;
+        if gen_ty.is_some() && gen_ty == elem && !members.iter().any(|m| m.generic) {
+            gen_ty = None;
+        }
         for m in &members {
             if gen_ty.is_some() && !m.generic {
                 continue;
@@ -839,6 +855,43 @@ impl Checker {
 
     /// Binds arguments to a member's parameters; `None` when they do not fit.
     #[allow(clippy::type_complexity)]
+    /// A static method group passed as a delegate (`"a1".Any(char.IsDigit)`), as the lambda
+    /// `x => char.IsDigit(x)` whose parameter cannot be named in source.
+    fn method_group(&self, e: &Expr) -> Option<LambdaParts> {
+        let ExprKind::Member {
+            target,
+            name,
+            type_args,
+            nullable: false,
+        } = &e.kind
+        else {
+            return None;
+        };
+        let ExprKind::Name(owner) = &target.kind else {
+            return None;
+        };
+        if !type_args.is_empty() || self.find(owner).is_some() {
+            return None;
+        }
+        let key = library::static_type(owner)?;
+        let members = library::lookup(&Type::Static(key), name);
+        if !members.iter().any(|m| !m.property) {
+            return None;
+        }
+        const PARAM: &str = "<argument>";
+        let at = e.at;
+        let arg = Expr {
+            kind: ExprKind::Name(PARAM.into()),
+            at,
+        };
+        let call = ExprKind::Call {
+            target: Box::new(e.clone()),
+            args: vec![Arg::Value(arg)],
+        };
+        let body = SynBody::Expr(Box::new(Expr { kind: call, at }));
+        Some((vec![(None, PARAM.into())], body))
+    }
+
     fn bind(
         &mut self,
         m: &Member,
@@ -870,15 +923,20 @@ impl Checker {
                     irs.push(Ir::Const(Value::Null));
                 }
                 (P::Out(_), _) | (_, Arg::Out { .. }) => return Ok(None),
-                (
-                    P::Pred | P::Sel,
-                    Arg::Value(Expr {
-                        kind: ExprKind::Lambda(ps, body),
-                        at,
-                    }),
-                ) => {
+                (P::Pred | P::Sel, Arg::Value(e)) => {
+                    let group;
+                    let (ps, body) = match &e.kind {
+                        ExprKind::Lambda(ps, body) => (ps, body),
+                        _ => match self.method_group(e) {
+                            Some(g) => {
+                                group = g;
+                                (&group.0, &group.1)
+                            }
+                            None => return Ok(None),
+                        },
+                    };
                     let Some(elem) = elem else { return Ok(None) };
-                    let (ir, rt) = self.lambda(ps, body, std::slice::from_ref(elem), *at)?;
+                    let (ir, rt) = self.lambda(ps, body, std::slice::from_ref(elem), e.at)?;
                     if matches!(params.get(i), Some(P::Pred)) {
                         if rt != Type::Bool {
                             return Ok(None);
@@ -888,7 +946,6 @@ impl Checker {
                     }
                     irs.push(ir);
                 }
-                (P::Pred | P::Sel, _) => return Ok(None),
                 (P::T(pt) | P::Params(pt), Arg::Value(e)) => {
                     if let ExprKind::Lambda(..) = e.kind {
                         return Ok(None);

@@ -1051,6 +1051,43 @@ const CASES: &[(&str, Want)] = &[
         "JObject.Parse((string)context.Variables[\"json\"])[\"name\"].Any()",
         Run(ErrorKind::InvalidOperation),
     ),
+    // explicit type arguments, default(T), method groups
+    (
+        r#"new[] {"a", "b"}.Select(x => x + "!").ToArray<string>().Length"#,
+        Val("2"),
+    ),
+    (r#"new[] {"a", "b"}.ToList<string>().Count"#, Val("2")),
+    (r#"new[] {"a", "b"}.ToArray<int>()"#, Check("ToArray")),
+    ("default(string) ?? \"none\"", Val("none")),
+    ("default(int) + 1", Val("1")),
+    ("default(bool)", Val("False")),
+    ("default(int?).HasValue", Val("False")),
+    ("default(DateTime).Year", Val("1")),
+    ("typeof(string).Name", Check("typeof")),
+    (r#""abc1".Any(char.IsDigit)"#, Val("True")),
+    (r#""abc".All(char.IsLetter)"#, Val("True")),
+    (
+        r#"string.Join(",", new[] {"1", "x", "3"}.Where(s => int.TryParse(s, out var n)))"#,
+        Val("1,3"),
+    ),
+    (r#"new[] {"1", "2"}.Select(int.Parse).Sum()"#, Val("3")),
+    (
+        r#"new[] {"a", "", null}.Count(string.IsNullOrEmpty)"#,
+        Val("2"),
+    ),
+    (
+        r#"new[] {"a", "b"}.Select(char.IsDigit)"#,
+        Check("char.IsDigit"),
+    ),
+    // JToken's First/Last, JObject.Add(JProperty)
+    (r#"JArray.Parse("[1, 2, 3]").First.ToString()"#, Val("1")),
+    (r#"JArray.Parse("[1, 2, 3]").Last.ToString()"#, Val("3")),
+    (r#"JArray.Parse("[]").First == null"#, Val("True")),
+    (r#"JArray.Parse("[1, 2]").First()"#, Val("1")),
+    (
+        r#"JObject.Parse("{\"a\": 1}").First"#,
+        Run(ErrorKind::NotSupported),
+    ),
 ];
 
 const BLOCKS: &[(&str, Want)] = &[
@@ -1282,6 +1319,34 @@ const BLOCKS: &[(&str, Want)] = &[
     (
         "var o = JObject.Parse(\"{\\\"a\\\":1}\"); var copy = o; o.Property(\"a\").Remove(); return copy.ToString();",
         Check("modif"),
+    ),
+    // the log-to-eventhub docs' example (a variable of this test's context for message-id)
+    (
+        r#"var requestLine = string.Format("{0} {1} HTTP/1.1\r\n", context.Request.Method, context.Request.Url.Path + context.Request.Url.QueryString);
+           var body = context.Request.Body?.As<string>(true);
+           if (body != null && body.Length > 1024) { body = body.Substring(0, 1024); }
+           var headers = context.Request.Headers
+                          .Where(h => h.Key != "Authorization" && h.Key != "Ocp-Apim-Subscription-Key")
+                          .Select(h => string.Format("{0}: {1}", h.Key, String.Join(", ", h.Value)))
+                          .ToArray<string>();
+           var headerString = (headers.Any()) ? string.Join("\r\n", headers) + "\r\n" : string.Empty;
+           return "request:" + context.Variables["maxAge"] + "\n" + requestLine + headerString + "\r\n" + body;"#,
+        Val(
+            "request:120\nPOST /shop/orders/42?q=x&page=2 HTTP/1.1\r\nUser-Agent: curl/8\r\nAccept: text/html, application/json\r\n\r\n{\"a\":1}",
+        ),
+    ),
+    // foreach over a JToken (its children), JObject.Add(JProperty)
+    (
+        r#"var total = 0; foreach (var item in JObject.Parse("{\"v\": [1, 2, 3]}")["v"]) { total += (int)item; } return total;"#,
+        Val("6"),
+    ),
+    (
+        r#"JObject body = JObject.Parse("{\"a\": 1}"); body.Add(new JProperty("added", true)); return body.ToString(Formatting.None);"#,
+        Val("{\"a\":1,\"added\":true}"),
+    ),
+    (
+        r#"JObject body = JObject.Parse("{\"a\": 1}"); body.Add(new JProperty("a", 2)); return body.ToString();"#,
+        Run(ErrorKind::Argument),
     ),
 ];
 

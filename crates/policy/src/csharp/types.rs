@@ -187,7 +187,7 @@ impl fmt::Display for Type {
                 write!(f, "{r}>")
             }
             Type::Ctx(c) => write!(f, "{}", ctx_name(*c)),
-            Type::Static(n) => write!(f, "{n}"),
+            Type::Static(n) => write!(f, "{}", n.strip_prefix("static:").unwrap_or(n)),
             Type::Json(j) => f.write_str(match j {
                 J::Token => "JToken",
                 J::Object => "JObject",

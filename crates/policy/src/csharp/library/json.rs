@@ -593,7 +593,23 @@ fn set_in(j: &mut Json, keys: &[Value], value: Json) -> Result<(), EvalError> {
 fn obj_add(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let name = str_arg(&a[1])?;
     let value = to_json(&a[2])?;
-    let o = object_of(&mut a[0])?;
+    add_property(&mut a[0], name, value)
+}
+
+/// `o.Add(new JProperty(name, value))`.
+fn obj_add_property(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+    let Value::Pair(p) = &a[1] else {
+        return fail(
+            ErrorKind::Argument,
+            "can not add a null value to a JObject: only JProperty items can be added",
+        );
+    };
+    let (name, value) = (p.0.clone(), to_json(&p.1)?);
+    add_property(&mut a[0], name, value)
+}
+
+fn add_property(object: &mut Value, name: Arc<str>, value: Json) -> Res {
+    let o = object_of(object)?;
     if o.get(&name).is_some() {
         return fail(
             ErrorKind::Argument,
@@ -630,6 +646,28 @@ fn children(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
         Json::Object(_) => fail(
             ErrorKind::NotSupported,
             "enumerating a JObject as JToken children (JProperty tokens) is not supported; use Properties() or cast it to JObject",
+        ),
+        other => fail(
+            ErrorKind::InvalidOperation,
+            format!("cannot access child value on a JSON {}", other.kind()),
+        ),
+    }
+}
+
+/// `token.First` / `token.Last`: an array's first or last item (null when empty).
+fn edge_child(a: &[Value], first: bool) -> Res {
+    match tok(&a[0])? {
+        Json::Array(l) => {
+            let item = if first {
+                l.items.first()
+            } else {
+                l.items.last()
+            };
+            Ok(item.map_or(Value::Null, |j| Value::Json(j.clone())))
+        }
+        Json::Object(_) => fail(
+            ErrorKind::NotSupported,
+            "First and Last of a JObject (JProperty tokens) are not supported; use Properties()",
         ),
         other => fail(
             ErrorKind::InvalidOperation,
@@ -1001,6 +1039,9 @@ pub(crate) fn register(r: &mut Registry) {
     );
     r.mutator(O, "Add", vec![t(s()), t(tk())], Type::Void, obj_add);
     r.mutator(O, "Remove", vec![t(s())], Type::Bool, obj_remove);
+    r.mutator(O, "Add", vec![t(prop())], Type::Void, obj_add_property);
+    r.prop(T, "First", tk(), |_, a, _| edge_child(a, true));
+    r.prop(T, "Last", tk(), |_, a, _| edge_child(a, false));
     r.method(
         "json:token",
         "Children",
