@@ -1287,6 +1287,10 @@ const BLOCKS: &[(&str, Want)] = &[
         "var s = \"x\"; while (true) { s = s + s; }",
         Run(ErrorKind::MemoryLimit),
     ),
+    (
+        "var t = (string)context.Variables[\"jwt\"]; var n = 0; for (var i = 0; i < 5000; i++) { if (t.AsJwt() != null) { n++; } } return n;",
+        Run(ErrorKind::MemoryLimit),
+    ),
     ("var x = 1; var x = 2; return x;", Check("already defined")),
     ("break;", Check("no enclosing loop")),
     ("return y;", Check("the name 'y' does not exist")),
