@@ -68,6 +68,9 @@ const MAX_CHECK_WORK: usize = 200_000;
 
 type Typed = (Ir, Type);
 
+/// A bound call: argument IRs, result type, `out` arguments (index, slot).
+type Bound = (Vec<Ir>, Type, Vec<(usize, Slot)>);
+
 /// A lambda's parameters and body.
 type LambdaParts = (Vec<(Option<TypeName>, String)>, SynBody);
 
@@ -898,7 +901,7 @@ impl Checker {
         elem: Option<&Type>,
         mut gen_ty: Option<Type>,
         args: &[Arg],
-    ) -> Result<Option<(Vec<Ir>, Type, Vec<(usize, Slot)>)>, Error> {
+    ) -> Result<Option<Bound>, Error> {
         let params = &m.params;
         let variadic = matches!(params.last(), Some(P::Params(_)));
         let fixed = if variadic {

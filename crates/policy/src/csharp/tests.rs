@@ -1088,6 +1088,83 @@ const CASES: &[(&str, Want)] = &[
         r#"JObject.Parse("{\"a\": 1}").First"#,
         Run(ErrorKind::NotSupported),
     ),
+    // JSONPath: wildcards, recursive descent, slices, unions and filters
+    (
+        r#"string.Join(",", JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectTokens("$.store.book[*].title"))"#,
+        Val("A,B,C,D"),
+    ),
+    (
+        r#"string.Join(",", JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectTokens("$..price"))"#,
+        Val("8.95,12.99,8.99,22.99,19.95"),
+    ),
+    (
+        r#"string.Join(",", JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectTokens("$.store.book[?(@.price < 10)].title"))"#,
+        Val("A,C"),
+    ),
+    (
+        r#"string.Join(",", JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectTokens("$.store.book[?(@.isbn)].title"))"#,
+        Val("A,C"),
+    ),
+    (
+        r#"string.Join(",", JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectTokens("$.store.book[?(@.price > 10 && @.title != 'D')].title"))"#,
+        Val("B"),
+    ),
+    (
+        r#"string.Join(",", JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectTokens("$.store.book[?(@.title == 'A' || @.title == 'D')].price"))"#,
+        Val("8.95,22.99"),
+    ),
+    (
+        r#"JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectToken("$.store.book[?(@.title == 'C')].price").ToString()"#,
+        Val("8.99"),
+    ),
+    (
+        r#"JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectToken("$.store.book[?(@.title == 'X')]") == null"#,
+        Val("True"),
+    ),
+    (
+        r#"JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectToken("$.store.book[-1].title").ToString()"#,
+        Val("D"),
+    ),
+    (
+        r#"string.Join(",", JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectTokens("$.store.book[1:3].title"))"#,
+        Val("B,C"),
+    ),
+    (
+        r#"string.Join(",", JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectTokens("$.store.book[0,2].title"))"#,
+        Val("A,C"),
+    ),
+    (
+        r#"string.Join(",", JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectTokens("$.store.bicycle.*"))"#,
+        Val("red,19.95"),
+    ),
+    (
+        r#"string.Join(",", JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectTokens("$.store.bicycle['color','price']"))"#,
+        Val("red,19.95"),
+    ),
+    (
+        r#"JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectTokens("$..title").Count()"#,
+        Val("4"),
+    ),
+    (
+        r#"JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectToken("$.store.book[*].title")"#,
+        Run(ErrorKind::Json),
+    ),
+    (
+        r#"JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectToken("$.store.book[?(@.price <)]")"#,
+        Run(ErrorKind::Argument),
+    ),
+    (
+        r#"JObject.Parse("{\"store\":{\"book\":[{\"title\":\"A\",\"price\":8.95,\"isbn\":\"1\"},{\"title\":\"B\",\"price\":12.99},{\"title\":\"C\",\"price\":8.99,\"isbn\":\"3\"},{\"title\":\"D\",\"price\":22.99}],\"bicycle\":{\"color\":\"red\",\"price\":19.95}}}").SelectToken("$.store.book[?(" + new string('(', 100) + "@.a" + new string(')', 100) + ")]")"#,
+        Run(ErrorKind::Argument),
+    ),
+    (
+        r#"string.Join(",", JObject.Parse("{\"a\":{\"x\":1},\"x\":2}").SelectTokens("..x"))"#,
+        Val("1,2"),
+    ),
+    (
+        r#"JObject.Parse("{\"a\":{\"x\":1},\"b\":[2]}").SelectTokens("$..*").Count()"#,
+        Val("4"),
+    ),
 ];
 
 const BLOCKS: &[(&str, Want)] = &[

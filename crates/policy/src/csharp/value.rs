@@ -266,6 +266,8 @@ pub enum ErrorKind {
     JsonReader,
     /// An operation .NET allows that Tollgate does not (named in the message).
     NotSupported,
+    /// A JSON operation failed (`SelectToken` matching several tokens).
+    Json,
 }
 
 impl ErrorKind {
@@ -281,6 +283,7 @@ impl ErrorKind {
             ErrorKind::ArgumentOutOfRange => "ArgumentOutOfRangeException",
             ErrorKind::Argument => "ArgumentException",
             ErrorKind::NotSupported => "NotSupportedException",
+            ErrorKind::Json => "JsonException",
             ErrorKind::InvalidOperation => "InvalidOperationException",
             ErrorKind::KeyNotFound => "KeyNotFoundException",
             ErrorKind::StepLimit => "ExpressionStepLimitExceeded",

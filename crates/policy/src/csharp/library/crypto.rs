@@ -295,7 +295,9 @@ pub(crate) fn register(r: &mut Registry) {
     let s = || Type::String;
     let jwt_t = || Type::Named("Jwt");
     let basic_t = || Type::Named("BasicAuthCredentials");
-    r.method("string", "AsJwt", vec![], jwt_t(), |m, a, _| parse_jwt(m, &a[0]));
+    r.method("string", "AsJwt", vec![], jwt_t(), |m, a, _| {
+        parse_jwt(m, &a[0])
+    });
     r.method(
         "string",
         "TryParseJwt",

@@ -55,7 +55,7 @@ pub struct JMap {
 }
 
 impl JMap {
-    fn get(&self, k: &str) -> Option<&Json> {
+    pub(crate) fn get(&self, k: &str) -> Option<&Json> {
         self.entries.iter().find(|(n, _)| &**n == k).map(|(_, v)| v)
     }
 }
@@ -779,59 +779,22 @@ pub(crate) fn cast_items(m: &mut Machine<'_>, a: &mut [Value], g: Option<&Type>)
     m.array(out)
 }
 
-/// `SelectToken(path)`: `a.b`, `a[0]`, `['a b']`, an optional leading `$`.
+/// `SelectToken(path)`: the one token a JSONPath selects, or null.
 fn select_token(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let path = str_arg(&a[1])?;
-    let mut cur = Some(tok(&a[0])?.clone());
-    let mut rest: &str = path.strip_prefix('$').unwrap_or(&path);
-    while !rest.is_empty() {
-        m.step(1)?;
-        let key: Value;
-        if let Some(r) = rest.strip_prefix('[') {
-            let Some(end) = r.find(']') else {
-                return fail(
-                    ErrorKind::Argument,
-                    format!("unexpected end while parsing path: {path}"),
-                );
-            };
-            let inner = r[..end].trim();
-            rest = &r[end + 1..];
-            key = if let Some(q) = inner.strip_prefix('\'').and_then(|x| x.strip_suffix('\'')) {
-                Value::from(q)
-            } else {
-                match inner.parse::<i32>() {
-                    Ok(i) => Value::Int(i),
-                    Err(_) => {
-                        return fail(
-                            ErrorKind::Argument,
-                            format!("unexpected character while parsing path indexer: {inner}"),
-                        );
-                    }
-                }
-            };
-        } else {
-            let r = rest.strip_prefix('.').unwrap_or(rest);
-            let end = r.find(['.', '[']).unwrap_or(r.len());
-            if end == 0 {
-                return fail(
-                    ErrorKind::Argument,
-                    format!("unexpected character while parsing path: {path}"),
-                );
-            }
-            key = Value::from(&r[..end]);
-            rest = &r[end..];
-        }
-        let Some(j) = cur else { return Ok(Value::Null) };
-        cur = match (&j, &key) {
-            (Json::Object(o), Value::Str(k)) => o.get(k).cloned(),
-            (Json::Array(l), Value::Int(i)) => usize::try_from(*i)
-                .ok()
-                .and_then(|i| l.items.get(i))
-                .cloned(),
-            _ => None,
-        };
+    let mut found = super::json_path::select(m, tok(&a[0])?, &path)?;
+    match found.len() {
+        0 => Ok(Value::Null),
+        1 => Ok(Value::Json(found.remove(0))),
+        _ => fail(ErrorKind::Json, "path returned multiple tokens"),
     }
-    Ok(cur.map_or(Value::Null, Value::Json))
+}
+
+/// `SelectTokens(path)`: every token a JSONPath selects.
+fn select_tokens(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+    let path = str_arg(&a[1])?;
+    let found = super::json_path::select(m, tok(&a[0])?, &path)?;
+    m.array(found.into_iter().map(Value::Json).collect())
 }
 
 fn parse_as(m: &mut Machine<'_>, a: &mut [Value], want: J) -> Res {
@@ -1002,6 +965,13 @@ pub(crate) fn register(r: &mut Registry) {
         }))
     });
     r.method(T, "SelectToken", vec![t(s())], tk(), select_token);
+    r.method(
+        T,
+        "SelectTokens",
+        vec![t(s())],
+        Type::Seq(Box::new(tk())),
+        select_tokens,
+    );
 
     const O: &str = "json:object";
     r.method(O, "[]", vec![t(s())], tk(), index);

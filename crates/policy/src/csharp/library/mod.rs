@@ -8,6 +8,7 @@ pub(crate) mod convert;
 pub(crate) mod crypto;
 pub(crate) mod json;
 pub(crate) mod json_convert;
+pub(crate) mod json_path;
 pub(crate) mod linq;
 pub(crate) mod numbers;
 pub(crate) mod strings;
