@@ -43,6 +43,7 @@ pub(crate) fn equals(a: &Value, b: &Value) -> bool {
             x == y
         }
         (Value::Guid(x), Value::Guid(y)) => x == y,
+        (Value::DateTimeOffset { utc: x, .. }, Value::DateTimeOffset { utc: y, .. }) => x == y,
         (Value::Array(x), Value::Array(y)) => Arc::ptr_eq(x, y),
         (Value::Ctx(x), Value::Ctx(y)) => x == y,
         (Value::Encoding, Value::Encoding) => true,
@@ -65,6 +66,7 @@ pub(crate) fn is_type(v: &Value, ty: &Type) -> bool {
         | (Value::Str(_), Type::String)
         | (Value::DateTime(_), Type::DateTime)
         | (Value::TimeSpan(_), Type::TimeSpan)
+        | (Value::DateTimeOffset { .. }, Type::DateTimeOffset)
         | (Value::Guid(_), Type::Guid) => true,
         (Value::Array(a), Type::Array(e) | Type::List(e) | Type::Seq(e)) => {
             **e == Type::Object || a.iter().all(|x| matches!(x, Value::Null) || is_type(x, e))
@@ -73,9 +75,8 @@ pub(crate) fn is_type(v: &Value, ty: &Type) -> bool {
         (Value::Json(j), Type::Json(k)) => super::json::is_kind(j, *k),
         (Value::Pair(p), Type::Json(J::Property)) => matches!(p.1, Value::Json(_)),
         (Value::Obj(o), Type::Named(n)) => o.type_name() == *n,
-        (Value::Str(_), Type::Named("JTokenType")) | (Value::Int(_), Type::Named("Formatting")) => {
-            true
-        }
+        (Value::Str(_), Type::Named("JTokenType" | "DayOfWeek"))
+        | (Value::Int(_), Type::Named("Formatting")) => true,
         _ => false,
     }
 }
