@@ -631,6 +631,10 @@ const CASES: &[(&str, Want)] = &[
         Run(ErrorKind::StepLimit),
     ),
     (
+        r#"DateTimeOffset.UtcNow.ToString(":".PadRight(90000, ':')).Length"#,
+        Val("90000"),
+    ),
+    (
         "DateTimeOffset.UtcNow + DateTimeOffset.UtcNow",
         Check("operator '+' cannot be applied"),
     ),

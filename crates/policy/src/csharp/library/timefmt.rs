@@ -184,9 +184,13 @@ fn custom(ticks: i64, zone: Zone, p: &str, out: &mut String) -> Result<(), EvalE
     let mut i = 0;
     while i < cs.len() {
         let c = cs[i];
+        // The run of a repeatable specifier (`yyyy`); anything else is read one at a time, so
+        // that a long run of literals stays linear.
         let mut n = 1;
-        while i + n < cs.len() && cs[i + n] == c {
-            n += 1;
+        if "ghHmsfFtdMyz".contains(c) {
+            while i + n < cs.len() && cs[i + n] == c {
+                n += 1;
+            }
         }
         // Numbers of at most two digits (`hhh` is `hh`).
         let two = |v: i64| format!("{v:0w$}", w = n.min(2));
@@ -219,13 +223,10 @@ fn custom(ticks: i64, zone: Zone, p: &str, out: &mut String) -> Result<(), EvalE
             'y' if n <= 2 => out.push_str(&two(y % 100)),
             'y' => out.push_str(&format!("{y:0n$}")),
             'z' => offset_text(minutes, n, out),
-            'K' => {
-                n = 1;
-                match zone {
-                    Zone::Utc => out.push('Z'),
-                    Zone::Offset(m) => offset_text(m, 3, out),
-                }
-            }
+            'K' => match zone {
+                Zone::Utc => out.push('Z'),
+                Zone::Offset(m) => offset_text(m, 3, out),
+            },
             '\'' | '"' => {
                 // A quoted literal, in which `\` escapes a character.
                 let mut j = i + 1;
@@ -262,10 +263,7 @@ fn custom(ticks: i64, zone: Zone, p: &str, out: &mut String) -> Result<(), EvalE
                 }
                 None => return bad_format(),
             },
-            _ => {
-                out.push(c);
-                n = 1;
-            }
+            _ => out.push(c),
         }
         i += n;
     }
