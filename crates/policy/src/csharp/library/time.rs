@@ -247,61 +247,49 @@ pub(crate) fn weekday(ticks: i64) -> Value {
 
 /// The members reading the parts of a clock time, shared by `DateTime` and `DateTimeOffset`.
 pub(crate) fn register_parts(r: &mut Registry, key: &'static str) {
-    macro_rules! part {
-        ($name:literal, $ty:expr, $f:expr) => {
-            r.add(
-                key,
-                super::Member {
-                    name: $name,
-                    property: true,
-                    params: Vec::new(),
-                    ret: super::R::T($ty),
-                    f: $f,
-                    generic: false,
-                    mutates: false,
-                },
-            );
-        };
-    }
-    part!("Year", Type::Int, |_, a, _| Ok(Value::Int(
-        parts(clock_of(a)).0 as i32
-    )));
-    part!("Month", Type::Int, |_, a, _| Ok(Value::Int(
-        parts(clock_of(a)).1 as i32
-    )));
-    part!("Day", Type::Int, |_, a, _| Ok(Value::Int(
-        parts(clock_of(a)).2 as i32
-    )));
-    part!("Hour", Type::Int, |_, a, _| Ok(Value::Int(
-        (parts(clock_of(a)).3 / HOUR) as i32
-    )));
-    part!("Minute", Type::Int, |_, a, _| Ok(Value::Int(
-        (parts(clock_of(a)).3 / MINUTE % 60) as i32
-    )));
-    part!("Second", Type::Int, |_, a, _| Ok(Value::Int(
-        (parts(clock_of(a)).3 / TICKS_PER_SECOND % 60) as i32
-    )));
-    part!("Millisecond", Type::Int, |_, a, _| Ok(Value::Int(
-        (parts(clock_of(a)).3 / MS % 1000) as i32
-    )));
-    part!("Ticks", Type::Long, |_, a, _| Ok(Value::Long(clock_of(a))));
-    part!("Date", Type::DateTime, |_, a, _| {
+    r.prop(key, "Year", Type::Int, |_, a, _| {
+        Ok(Value::Int(parts(clock_of(a)).0 as i32))
+    });
+    r.prop(key, "Month", Type::Int, |_, a, _| {
+        Ok(Value::Int(parts(clock_of(a)).1 as i32))
+    });
+    r.prop(key, "Day", Type::Int, |_, a, _| {
+        Ok(Value::Int(parts(clock_of(a)).2 as i32))
+    });
+    r.prop(key, "Hour", Type::Int, |_, a, _| {
+        Ok(Value::Int((parts(clock_of(a)).3 / HOUR) as i32))
+    });
+    r.prop(key, "Minute", Type::Int, |_, a, _| {
+        Ok(Value::Int((parts(clock_of(a)).3 / MINUTE % 60) as i32))
+    });
+    r.prop(key, "Second", Type::Int, |_, a, _| {
+        Ok(Value::Int(
+            (parts(clock_of(a)).3 / TICKS_PER_SECOND % 60) as i32,
+        ))
+    });
+    r.prop(key, "Millisecond", Type::Int, |_, a, _| {
+        Ok(Value::Int((parts(clock_of(a)).3 / MS % 1000) as i32))
+    });
+    r.prop(key, "Ticks", Type::Long, |_, a, _| {
+        Ok(Value::Long(clock_of(a)))
+    });
+    r.prop(key, "Date", Type::DateTime, |_, a, _| {
         let t = clock_of(a);
         Ok(Value::DateTime(t - t.rem_euclid(DAY)))
     });
-    part!("TimeOfDay", Type::TimeSpan, |_, a, _| Ok(Value::TimeSpan(
-        clock_of(a).rem_euclid(DAY)
-    )));
-    part!("DayOfYear", Type::Int, |_, a, _| {
+    r.prop(key, "TimeOfDay", Type::TimeSpan, |_, a, _| {
+        Ok(Value::TimeSpan(clock_of(a).rem_euclid(DAY)))
+    });
+    r.prop(key, "DayOfYear", Type::Int, |_, a, _| {
         let t = clock_of(a);
         let (y, _, _, _) = parts(t);
         Ok(Value::Int(
             (t.div_euclid(DAY) - days_from_civil(y, 1, 1) + 1) as i32,
         ))
     });
-    part!("DayOfWeek", Type::Named("DayOfWeek"), |_, a, _| Ok(
-        weekday(clock_of(a))
-    ));
+    r.prop(key, "DayOfWeek", Type::Named("DayOfWeek"), |_, a, _| {
+        Ok(weekday(clock_of(a)))
+    });
 }
 
 /// The clock ticks of a `DateTime` or `DateTimeOffset` receiver.
