@@ -1470,9 +1470,18 @@ impl Checker {
                     let bi = coerce(bi, &bt, &t).ok_or_else(bad)?;
                     return Ok((Ir::Binary(o, bx(ai), bx(bi)), Type::Bool));
                 }
-                if unify(&at_, &bt).is_none() {
+                let Some(u) = unify(&at_, &bt) else {
                     return Err(bad());
-                }
+                };
+                // A DateTime compared with a DateTimeOffset converts to one.
+                let (ai, bi) = if *u.strip_nullable() == Type::DateTimeOffset {
+                    (
+                        coerce(ai, &at_, &u).ok_or_else(bad)?,
+                        coerce(bi, &bt, &u).ok_or_else(bad)?,
+                    )
+                } else {
+                    (ai, bi)
+                };
                 return Ok((Ir::Binary(o, bx(ai), bx(bi)), Type::Bool));
             }
             _ => {}
@@ -1488,7 +1497,22 @@ impl Checker {
             }
             return Ok((Ir::Binary(Bin::Concat, bx(ai), bx(bi)), Type::String));
         }
-        // Dates and durations.
+        // Dates and durations; a DateTime meeting a DateTimeOffset converts to one.
+        let dates = [Type::DateTime, Type::DateTimeOffset];
+        let (ai, bi, sa, sb) = if sa != sb && dates.contains(sa) && dates.contains(sb) {
+            let to_offset = |ir: Ir, t: &Type| {
+                let target = if matches!(t, Type::Nullable(_)) {
+                    Type::Nullable(Box::new(Type::DateTimeOffset))
+                } else {
+                    Type::DateTimeOffset
+                };
+                coerce(ir, t, &target).ok_or_else(bad)
+            };
+            let offset = &dates[1];
+            (to_offset(ai, &at_)?, to_offset(bi, &bt)?, offset, offset)
+        } else {
+            (ai, bi, sa, sb)
+        };
         let time = match (op, sa, sb) {
             ("+", Type::DateTime, Type::TimeSpan) => Some((Bin::TimeAdd, Type::DateTime)),
             ("+" | "-", Type::TimeSpan, Type::TimeSpan) => Some((
@@ -1501,7 +1525,17 @@ impl Checker {
             )),
             ("-", Type::DateTime, Type::TimeSpan) => Some((Bin::TimeSub, Type::DateTime)),
             ("-", Type::DateTime, Type::DateTime) => Some((Bin::DateDiff, Type::TimeSpan)),
+            ("+", Type::DateTimeOffset, Type::TimeSpan) => {
+                Some((Bin::TimeAdd, Type::DateTimeOffset))
+            }
+            ("-", Type::DateTimeOffset, Type::TimeSpan) => {
+                Some((Bin::TimeSub, Type::DateTimeOffset))
+            }
+            ("-", Type::DateTimeOffset, Type::DateTimeOffset) => {
+                Some((Bin::DateDiff, Type::TimeSpan))
+            }
             ("<" | "<=" | ">" | ">=", Type::DateTime, Type::DateTime)
+            | ("<" | "<=" | ">" | ">=", Type::DateTimeOffset, Type::DateTimeOffset)
             | ("<" | "<=" | ">" | ">=", Type::TimeSpan, Type::TimeSpan) => {
                 Some((cmp(op, Num::Ticks), Type::Bool))
             }
@@ -1626,6 +1660,7 @@ pub(crate) fn default_value(t: &Type) -> Value {
         Type::Char => Value::Char('\0'),
         Type::DateTime => Value::DateTime(0),
         Type::TimeSpan => Value::TimeSpan(0),
+        Type::DateTimeOffset => library::offset::from_datetime(0),
         Type::Guid => Value::Guid(0),
         _ => Value::Null,
     }
@@ -1657,6 +1692,7 @@ pub(crate) fn coerce(ir: Ir, from: &Type, to: &Type) -> Option<Ir> {
             Type::Json(J::Token | J::Value),
         ) => conv(Conv::ToJson),
         (Type::Json(J::Array), Type::Seq(b)) if **b == Type::Json(J::Token) => Some(ir),
+        (Type::DateTime, Type::DateTimeOffset) => conv(Conv::Offset),
         (Type::Char, Type::Int) => conv(Conv::Int),
         (Type::Byte, Type::Int) => Some(ir),
         (Type::Int | Type::Char | Type::Byte, Type::Long) => conv(Conv::Long),

@@ -394,7 +394,10 @@ pub(crate) fn truthy(v: &Value) -> bool {
 fn int_of(v: &Value) -> i64 {
     match v {
         Value::Int(i) => *i as i64,
-        Value::Long(i) | Value::DateTime(i) | Value::TimeSpan(i) => *i,
+        Value::Long(i)
+        | Value::DateTime(i)
+        | Value::TimeSpan(i)
+        | Value::DateTimeOffset { utc: i, .. } => *i,
         Value::Char(c) => *c as i64,
         Value::Double(d) => *d as i64,
         Value::Bool(b) => *b as i64,
@@ -511,7 +514,7 @@ fn unary(op: Un, v: Value) -> Result<Value, EvalError> {
         (Un::Not, v) => Value::Bool(!truthy(&v)),
         (Un::Neg(Num::Double), v) => Value::Double(-double_of(&v)),
         (Un::Neg(Num::Long), v) => Value::Long(int_of(&v).wrapping_neg()),
-        (Un::Neg(Num::Ticks), Value::TimeSpan(t)) => Value::TimeSpan(t.wrapping_neg()),
+        (Un::Neg(Num::Ticks), Value::TimeSpan(t)) => time::negate(t)?,
         (Un::Neg(_), v) => Value::Int((int_of(&v) as i32).wrapping_neg()),
         (Un::Compl(Num::Long), v) => Value::Long(!int_of(&v)),
         (Un::Compl(_), v) => Value::Int(!(int_of(&v) as i32)),
@@ -555,6 +558,10 @@ pub(crate) fn conv(c: &Conv, v: Value) -> Result<Value, EvalError> {
         Conv::Char => Value::Char(char::from_u32(int_of(&v) as u32 & 0xffff).unwrap_or('\u{fffd}')),
         Conv::Byte => Value::Int(int_of(&v) as u8 as i32),
         Conv::Cast(t) => convert::cast(v, t)?,
+        Conv::Offset => match v {
+            Value::DateTime(t) => super::library::offset::from_datetime(t),
+            v => v,
+        },
         Conv::ToJson | Conv::FromJson(_) => v,
     })
 }

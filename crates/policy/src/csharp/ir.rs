@@ -14,7 +14,7 @@ pub(crate) enum Num {
     Int,
     Long,
     Double,
-    /// `DateTime` or `TimeSpan` (compared by ticks).
+    /// `DateTime`, `TimeSpan` or `DateTimeOffset` (compared by (UTC) ticks).
     Ticks,
     Bool,
 }
@@ -39,7 +39,8 @@ pub(crate) enum Bin {
     Eq,
     Ne,
     Concat,
-    /// DateTime + TimeSpan, DateTime - TimeSpan, DateTime - DateTime, TimeSpan ± TimeSpan.
+    /// DateTime + TimeSpan, DateTime - TimeSpan, DateTime - DateTime, TimeSpan ± TimeSpan, and
+    /// the same with DateTimeOffset.
     TimeAdd,
     TimeSub,
     DateDiff,
@@ -68,6 +69,8 @@ pub(crate) enum Conv {
     ToJson,
     /// A JSON token to a type (Newtonsoft's explicit conversions: `(string)token`).
     FromJson(Type),
+    /// A `DateTime` as a `DateTimeOffset` (C#'s implicit conversion; offset zero, UTC).
+    Offset,
 }
 
 /// A checked expression.

@@ -278,6 +278,483 @@ const CASES: &[(&str, Want)] = &[
         "context.RequestId.ToString(\"N\")",
         Val("0123456789abcdef0123456789abcdef"),
     ),
+    // DateTimeOffset (the gateway's zone is UTC: `Now` and a converted DateTime have offset 0)
+    ("DateTimeOffset.UtcNow", Val("01/02/2024 03:04:05 +00:00")),
+    (
+        "DateTimeOffset.Now.ToString()",
+        Val("01/02/2024 03:04:05 +00:00"),
+    ),
+    ("DateTimeOffset.Now.Offset", Val("00:00:00")),
+    (
+        "\"at \" + DateTimeOffset.UtcNow",
+        Val("at 01/02/2024 03:04:05 +00:00"),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("o")"#,
+        Val("2024-01-02T03:04:05.0000000+00:00"),
+    ),
+    (
+        r#"new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(5.5)).ToString("O")"#,
+        Val("2024-01-02T03:04:05.0000000+05:30"),
+    ),
+    (
+        r#"new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(5.5)).ToString("u")"#,
+        Val("2024-01-01 21:34:05Z"),
+    ),
+    (
+        r#"new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(5.5)).ToString("r")"#,
+        Val("Mon, 01 Jan 2024 21:34:05 GMT"),
+    ),
+    (
+        r#"new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(5.5)).ToString("s")"#,
+        Val("2024-01-02T03:04:05"),
+    ),
+    (
+        r#"new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(5.5)).ToString("z|zz|zzz|K")"#,
+        Val("+5|+05|+05:30|+05:30"),
+    ),
+    (
+        "new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(-7))",
+        Val("01/02/2024 03:04:05 -07:00"),
+    ),
+    (
+        r#"new DateTimeOffset(2024, 1, 2, 3, 4, 5, 678, TimeSpan.FromHours(-7)).ToString("%z fff")"#,
+        Val("-7 678"),
+    ),
+    (
+        "new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(5.5)).UtcDateTime",
+        Val("01/01/2024 21:34:05"),
+    ),
+    (
+        "new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(5.5)).DateTime",
+        Val("01/02/2024 03:04:05"),
+    ),
+    (
+        "new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(1)).Ticks - new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(1)).UtcTicks",
+        Val("36000000000"),
+    ),
+    (
+        "new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromHours(15))",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        "new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.FromSeconds(30))",
+        Run(ErrorKind::Argument),
+    ),
+    (
+        "new DateTimeOffset(1, 1, 1, 0, 0, 0, TimeSpan.FromHours(1))",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        "new DateTimeOffset(2024, 2, 30, 0, 0, 0, TimeSpan.Zero)",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        "new DateTimeOffset(DateTime.UtcNow).Offset.TotalMinutes",
+        Val("0"),
+    ),
+    (
+        r#"new DateTimeOffset(new DateTime(2024, 3, 1), TimeSpan.Zero).ToString("yyyy-MM-dd zzz")"#,
+        Val("2024-03-01 +00:00"),
+    ),
+    (
+        "new DateTimeOffset(new DateTime(2024, 3, 1), TimeSpan.FromHours(1))",
+        Run(ErrorKind::Argument),
+    ),
+    (
+        r#"new DateTimeOffset(638397614450000000, TimeSpan.FromHours(-5)).ToString("o")"#,
+        Val("2024-01-02T03:04:05.0000000-05:00"),
+    ),
+    (
+        r#"DateTimeOffset.Parse("2024-01-02T03:04:05+05:30").Offset"#,
+        Val("05:30:00"),
+    ),
+    (
+        r#"DateTimeOffset.Parse("2024-01-02T03:04:05+05:30").UtcDateTime"#,
+        Val("01/01/2024 21:34:05"),
+    ),
+    (
+        r#"DateTimeOffset.Parse("2024-01-02T03:04:05.25-0800").ToString("HH:mm:ss.FFF K")"#,
+        Val("03:04:05.25 -08:00"),
+    ),
+    (
+        r#"DateTimeOffset.Parse("2024-01-02T03:04:05Z") == DateTimeOffset.Parse("2024-01-02T08:34:05+05:30")"#,
+        Val("True"),
+    ),
+    (
+        r#"DateTimeOffset.Parse("2024-01-02T03:04:05Z").EqualsExact(DateTimeOffset.Parse("2024-01-02T08:34:05+05:30"))"#,
+        Val("False"),
+    ),
+    (
+        r#"DateTimeOffset.Parse("Tue, 02 Jan 2024 03:04:05 GMT").ToUnixTimeSeconds()"#,
+        Val("1704164645"),
+    ),
+    (
+        r#"DateTimeOffset.Parse("01/02/2024 03:04:05 -05:00").UtcDateTime.Hour"#,
+        Val("8"),
+    ),
+    (
+        "DateTimeOffset.Parse(DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9)).ToString()).EqualsExact(DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(9)))",
+        Val("True"),
+    ),
+    (
+        r#"DateTimeOffset.Parse("2024-01-02 10:00").ToString("o")"#,
+        Val("2024-01-02T10:00:00.0000000+00:00"),
+    ),
+    (r#"DateTimeOffset.Parse("x")"#, Run(ErrorKind::Format)),
+    ("DateTimeOffset.Parse(null)", Run(ErrorKind::Argument)),
+    (
+        r#"DateTimeOffset.Parse("2024-01-02T03:04:05+15:00")"#,
+        Run(ErrorKind::Format),
+    ),
+    (
+        r#"DateTimeOffset.Parse("0001-01-01T00:00:00+01:00")"#,
+        Run(ErrorKind::Format),
+    ),
+    (
+        r#"DateTimeOffset.TryParse("nope", out var d) ? "y" : d.ToString()"#,
+        Val("01/01/0001 00:00:00 +00:00"),
+    ),
+    (
+        r#"DateTimeOffset.TryParse("2024-01-02", out var d) ? d.ToString() : "n""#,
+        Val("01/02/2024 00:00:00 +00:00"),
+    ),
+    (
+        r#"DateTimeOffset.FromUnixTimeSeconds(1700000000).ToString("o")"#,
+        Val("2023-11-14T22:13:20.0000000+00:00"),
+    ),
+    (
+        "DateTimeOffset.FromUnixTimeMilliseconds(1700000000123).Millisecond",
+        Val("123"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.ToUnixTimeSeconds()",
+        Val("1704164645"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()",
+        Val("1704164645000"),
+    ),
+    // learn.microsoft.com's ToUnixTimeSeconds remark: 1969-12-31 23:59:59.001 is -1
+    (
+        "DateTimeOffset.FromUnixTimeMilliseconds(-999).ToUnixTimeSeconds()",
+        Val("-1"),
+    ),
+    (
+        "DateTimeOffset.FromUnixTimeSeconds(253402300800)",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        r#"DateTimeOffset.FromUnixTimeSeconds(253402300799).ToString("u")"#,
+        Val("9999-12-31 23:59:59Z"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(-8))",
+        Val("01/01/2024 19:04:05 -08:00"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(-8)).ToUniversalTime().Hour",
+        Val("3"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromMinutes(90.5))",
+        Run(ErrorKind::Argument),
+    ),
+    (
+        "DateTimeOffset.MaxValue.ToOffset(TimeSpan.FromHours(1))",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        "DateTimeOffset.UtcNow.ToLocalTime().Offset",
+        Val("00:00:00"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.LocalDateTime",
+        Val("01/02/2024 03:04:05"),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.AddHours(1.5).ToString("HH:mm")"#,
+        Val("04:34"),
+    ),
+    ("DateTimeOffset.UtcNow.AddDays(-2).Day", Val("31")),
+    ("DateTimeOffset.UtcNow.AddMonths(1).Month", Val("2")),
+    (
+        r#"new DateTimeOffset(2024, 2, 29, 0, 0, 0, TimeSpan.FromHours(2)).AddYears(1).ToString("yyyy-MM-dd zzz")"#,
+        Val("2025-02-28 +02:00"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.AddSeconds(0.0001)",
+        Run(ErrorKind::InvalidOperation),
+    ),
+    (
+        "DateTimeOffset.MaxValue.AddTicks(1)",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        "new DateTimeOffset(9999, 12, 31, 20, 0, 0, TimeSpan.FromHours(-2)).AddHours(3)",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        "(DateTimeOffset.UtcNow + TimeSpan.FromMinutes(30)).Minute",
+        Val("34"),
+    ),
+    (
+        r#"(DateTimeOffset.UtcNow - TimeSpan.FromDays(1)).ToString("d")"#,
+        Val("01/01/2024"),
+    ),
+    (
+        "(DateTimeOffset.UtcNow - DateTimeOffset.UtcNow.AddHours(-2)).TotalHours",
+        Val("2"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.Subtract(TimeSpan.FromHours(4)).Day",
+        Val("1"),
+    ),
+    (
+        "DateTimeOffset.UtcNow > DateTimeOffset.UtcNow.AddTicks(-1)",
+        Val("True"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(2)) == DateTimeOffset.UtcNow",
+        Val("True"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(2)) <= DateTimeOffset.UtcNow.AddSeconds(-1)",
+        Val("False"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.CompareTo(DateTimeOffset.UtcNow.AddDays(1))",
+        Val("-1"),
+    ),
+    (
+        "DateTimeOffset.Compare(DateTimeOffset.UtcNow, DateTime.UtcNow)",
+        Val("0"),
+    ),
+    ("DateTimeOffset.UtcNow == DateTime.UtcNow", Val("True")),
+    ("DateTimeOffset.UtcNow.Equals(DateTime.UtcNow)", Val("True")),
+    (
+        "(DateTimeOffset.UtcNow - DateTime.UtcNow.AddMinutes(-5)).TotalMinutes",
+        Val("5"),
+    ),
+    (
+        "DateTime.UtcNow.AddHours(1) > DateTimeOffset.UtcNow",
+        Val("True"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.Subtract(DateTime.UtcNow.AddHours(-1)).TotalHours",
+        Val("1"),
+    ),
+    (
+        "(true ? DateTime.UtcNow : DateTimeOffset.UtcNow).Offset",
+        Val("00:00:00"),
+    ),
+    ("DateTimeOffset.UtcNow.DayOfWeek", Val("Tuesday")),
+    (
+        "DateTimeOffset.UtcNow.AddDays(4).DayOfWeek == DayOfWeek.Saturday",
+        Val("True"),
+    ),
+    ("DateTimeOffset.UtcNow.DayOfYear", Val("2")),
+    ("DateTimeOffset.UtcNow.Date", Val("01/02/2024 00:00:00")),
+    ("DateTimeOffset.UtcNow.TimeOfDay", Val("03:04:05")),
+    (
+        "new DateTimeOffset(2024, 1, 2, 23, 0, 0, TimeSpan.FromHours(-3)).Day",
+        Val("2"),
+    ),
+    (
+        r#"DateTimeOffset.MaxValue.ToString("o")"#,
+        Val("9999-12-31T23:59:59.9999999+00:00"),
+    ),
+    ("DateTimeOffset.MinValue", Val("01/01/0001 00:00:00 +00:00")),
+    (
+        "new[] {DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddDays(-1)}.OrderBy(x => x).First().Day",
+        Val("1"),
+    ),
+    (
+        "(object)DateTimeOffset.UtcNow is DateTimeOffset",
+        Val("True"),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("dddd, dd MMMM yyyy h:mm tt")"#,
+        Val("Tuesday, 02 January 2024 3:04 AM"),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("F")"#,
+        Val("Tuesday, 02 January 2024 03:04:05"),
+    ),
+    (r#"DateTimeOffset.UtcNow.ToString("M")"#, Val("January 02")),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("Y")"#,
+        Val("2024 January"),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("g")"#,
+        Val("01/02/2024 03:04"),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("hh:mm:ss.FFF t")"#,
+        Val("03:04:05 A"),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.AddMilliseconds(120).ToString("ss.FFF")"#,
+        Val("05.12"),
+    ),
+    (r#"DateTimeOffset.UtcNow.ToString("%d")"#, Val("2")),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("\\d\\a\\y d, gg")"#,
+        Val("day 2, A.D."),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("'It''s' yy")"#,
+        Val("Its 24"),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("U")"#,
+        Run(ErrorKind::Format),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("ffffffff")"#,
+        Run(ErrorKind::Format),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("'open")"#,
+        Run(ErrorKind::Format),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("%%")"#,
+        Run(ErrorKind::Format),
+    ),
+    (
+        r#"$"{DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:sszzz}""#,
+        Val("2024-01-02T03:04:05+00:00"),
+    ),
+    (
+        r#"string.Format("{0:dd MMM yyyy}", DateTimeOffset.UtcNow)"#,
+        Val("02 Jan 2024"),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.ToString("K".PadRight(150000, 'K'))"#,
+        Run(ErrorKind::StepLimit),
+    ),
+    (
+        r#"DateTimeOffset.Parse("1".PadRight(150000, '1'))"#,
+        Run(ErrorKind::StepLimit),
+    ),
+    (
+        r#"DateTimeOffset.UtcNow.ToString(":".PadRight(90000, ':')).Length"#,
+        Val("90000"),
+    ),
+    (
+        "DateTimeOffset.UtcNow + DateTimeOffset.UtcNow",
+        Check("operator '+' cannot be applied"),
+    ),
+    (
+        "DateTimeOffset.UtcNow.IsDaylightSavingTime()",
+        Check("DateTimeOffset"),
+    ),
+    ("DateTimeOffset.UnixEpoch", Check("UnixEpoch")),
+    (
+        r#"DateTimeOffset.ParseExact("2024", "yyyy", null)"#,
+        Check("ParseExact"),
+    ),
+    (
+        r#"(DateTimeOffset)JToken.Parse("\"2024-01-02T03:04:05Z\"")"#,
+        Check("cannot convert"),
+    ),
+    ("(int)DateTime.UtcNow.DayOfWeek", Check("cannot convert")),
+    (
+        "JToken.FromObject(DateTimeOffset.UtcNow)",
+        Run(ErrorKind::Argument),
+    ),
+    // DateTime and TimeSpan formats, arithmetic and parsing
+    (
+        r#"DateTime.UtcNow.ToString("z zz zzz K")"#,
+        Val("+0 +00 +00:00 Z"),
+    ),
+    (r#"DateTime.UtcNow.ToString("hhh:mmm")"#, Val("03:04")),
+    (r#"DateTime.UtcNow.ToString("H")"#, Run(ErrorKind::Format)),
+    (r#"DateTime.UtcNow.ToString("%H")"#, Val("3")),
+    (
+        r#"DateTime.UtcNow.ToString("f")"#,
+        Val("Tuesday, 02 January 2024 03:04"),
+    ),
+    (
+        r#"DateTime.UtcNow.ToString("U")"#,
+        Val("Tuesday, 02 January 2024 03:04:05"),
+    ),
+    (r#"DateTime.UtcNow.ToString("yyyyy")"#, Val("02024")),
+    (
+        "DateTime.UtcNow.ToString((string)null)",
+        Val("01/02/2024 03:04:05"),
+    ),
+    ("DateTime.UtcNow.DayOfWeek.ToString()", Val("Tuesday")),
+    ("DateTime.UtcNow.TimeOfDay", Val("03:04:05")),
+    (
+        r#"DateTime.UtcNow.AddSeconds(1.5).ToString("ss.fff")"#,
+        Val("06.500"),
+    ),
+    (
+        "DateTime.UtcNow.AddMilliseconds(1.5)",
+        Run(ErrorKind::InvalidOperation),
+    ),
+    (
+        "DateTime.UtcNow.AddDays(0.0 / 0)",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        "DateTime.UtcNow.AddYears(8000)",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        "DateTime.UtcNow.AddTicks(9007199254740993L).Ticks",
+        Val("647404813704740993"),
+    ),
+    ("DateTime.UtcNow.CompareTo(DateTime.MinValue)", Val("1")),
+    (
+        "new DateTime(2024, 1, 2, 3, 4, 5, 678).Millisecond",
+        Val("678"),
+    ),
+    ("DateTime.DaysInMonth(2024, 2)", Val("29")),
+    ("DateTime.IsLeapYear(1900)", Val("False")),
+    (
+        r#"DateTime.Parse("Tue, 02 Jan 2024 03:04:05 GMT") == DateTime.UtcNow"#,
+        Val("True"),
+    ),
+    (
+        r#"DateTime.Parse("2024-01-02T08:34:05+05:30").Hour"#,
+        Val("3"),
+    ),
+    (
+        r#"DateTime.Parse("Wed, 02 Jan 2024 03:04:05 GMT")"#,
+        Run(ErrorKind::Format),
+    ),
+    ("DateTime.Parse(null)", Run(ErrorKind::Argument)),
+    (
+        r#"DateTime.Parse("2024-01-02T03:04:05+15:00").Hour"#,
+        Val("12"),
+    ),
+    (
+        r#"DateTimeOffset.Parse("2024-01-02T03:04:05+8:30").Offset"#,
+        Val("08:30:00"),
+    ),
+    (
+        "TimeSpan.FromMilliseconds(0.5)",
+        Run(ErrorKind::InvalidOperation),
+    ),
+    ("TimeSpan.FromSeconds(1.5).TotalMilliseconds", Val("1500")),
+    ("TimeSpan.FromDays(1e300)", Run(ErrorKind::Overflow)),
+    (
+        "new TimeSpan(int.MaxValue, int.MaxValue, int.MaxValue)",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    ("new TimeSpan(1, 2, 3, 4, 5)", Val("1.02:03:04.0050000")),
+    (
+        "TimeSpan.FromTicks(9007199254740993).Ticks",
+        Val("9007199254740993"),
+    ),
+    ("-TimeSpan.MinValue", Run(ErrorKind::Overflow)),
+    ("TimeSpan.MinValue.Duration()", Run(ErrorKind::Overflow)),
+    ("TimeSpan.FromHours(-2).Duration()", Val("02:00:00")),
+    ("TimeSpan.FromHours(2).Negate()", Val("-02:00:00")),
     // LINQ and lambdas
     ("new[] {1, 2, 3}.Where(x => x > 1).Count()", Val("2")),
     ("new[] {1, 2, 3}.Select(x => x * 2).Sum()", Val("12")),
@@ -1428,6 +1905,18 @@ const BLOCKS: &[(&str, Want)] = &[
     (
         r#"JObject body = JObject.Parse("{\"a\": 1}"); body.Add(new JProperty("a", 2)); return body.ToString();"#,
         Run(ErrorKind::Argument),
+    ),
+    (
+        "DateTimeOffset d = DateTime.UtcNow; d += TimeSpan.FromHours(1); return d.ToString(\"o\");",
+        Val("2024-01-02T04:04:05.0000000+00:00"),
+    ),
+    (
+        "DateTimeOffset? n = null; return n.HasValue ? n.Value.Year : -1;",
+        Val("-1"),
+    ),
+    (
+        "var d = DateTimeOffset.UtcNow; if (d.DayOfWeek == DayOfWeek.Tuesday) { d = d.AddDays(7); } return d.Day;",
+        Val("9"),
     ),
 ];
 

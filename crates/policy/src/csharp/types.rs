@@ -64,6 +64,8 @@ pub enum Type {
     DateTime,
     /// `System.TimeSpan`.
     TimeSpan,
+    /// `System.DateTimeOffset`.
+    DateTimeOffset,
     /// `System.Guid`.
     Guid,
     /// `System.Text.Encoding`.
@@ -120,6 +122,7 @@ impl Type {
                 | Type::Char
                 | Type::DateTime
                 | Type::TimeSpan
+                | Type::DateTimeOffset
                 | Type::Guid
                 | Type::Void
         )
@@ -171,6 +174,7 @@ impl fmt::Display for Type {
             Type::String => write!(f, "string"),
             Type::DateTime => write!(f, "DateTime"),
             Type::TimeSpan => write!(f, "TimeSpan"),
+            Type::DateTimeOffset => write!(f, "DateTimeOffset"),
             Type::Guid => write!(f, "Guid"),
             Type::Encoding => write!(f, "Encoding"),
             Type::Nullable(t) => write!(f, "{t}?"),
@@ -235,6 +239,8 @@ pub(crate) fn resolve(name: &str, args: &[Type], array: usize, nullable: bool) -
         ("object" | "Object", []) => Type::Object,
         ("DateTime", []) => Type::DateTime,
         ("TimeSpan", []) => Type::TimeSpan,
+        ("DateTimeOffset", []) => Type::DateTimeOffset,
+        ("DayOfWeek", []) => Type::Named("DayOfWeek"),
         ("Guid", []) => Type::Guid,
         ("List" | "IList" | "ICollection", [t]) => Type::List(Box::new(t.clone())),
         ("IEnumerable", [t]) => Type::Seq(Box::new(t.clone())),

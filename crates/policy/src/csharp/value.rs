@@ -29,6 +29,13 @@ pub enum Value {
     DateTime(i64),
     /// `TimeSpan`, in ticks.
     TimeSpan(i64),
+    /// `DateTimeOffset`: the UTC instant in ticks since 0001-01-01 and the offset in minutes.
+    DateTimeOffset {
+        /// UTC ticks.
+        utc: i64,
+        /// Minutes east of UTC (within ±14 hours).
+        offset: i16,
+    },
     /// `Guid`.
     Guid(u128),
     /// An array, list or sequence.
@@ -176,6 +183,7 @@ impl fmt::Display for Value {
             Value::Str(s) => f.write_str(s),
             Value::DateTime(t) => f.write_str(&super::library::time::format_datetime(*t, "G")),
             Value::TimeSpan(t) => f.write_str(&super::library::time::format_timespan(*t)),
+            Value::DateTimeOffset { .. } => f.write_str(&super::library::offset::to_string(self)),
             Value::Guid(g) => f.write_str(&format_guid(*g)),
             Value::Array(_) => f.write_str("System.Object[]"),
             Value::Dict(_) => {

@@ -43,6 +43,7 @@ pub(crate) fn equals(a: &Value, b: &Value) -> bool {
             x == y
         }
         (Value::Guid(x), Value::Guid(y)) => x == y,
+        (Value::DateTimeOffset { utc: x, .. }, Value::DateTimeOffset { utc: y, .. }) => x == y,
         (Value::Array(x), Value::Array(y)) => Arc::ptr_eq(x, y),
         (Value::Ctx(x), Value::Ctx(y)) => x == y,
         (Value::Encoding, Value::Encoding) => true,
@@ -65,6 +66,7 @@ pub(crate) fn is_type(v: &Value, ty: &Type) -> bool {
         | (Value::Str(_), Type::String)
         | (Value::DateTime(_), Type::DateTime)
         | (Value::TimeSpan(_), Type::TimeSpan)
+        | (Value::DateTimeOffset { .. }, Type::DateTimeOffset)
         | (Value::Guid(_), Type::Guid) => true,
         (Value::Array(a), Type::Array(e) | Type::List(e) | Type::Seq(e)) => {
             **e == Type::Object || a.iter().all(|x| matches!(x, Value::Null) || is_type(x, e))
@@ -75,9 +77,8 @@ pub(crate) fn is_type(v: &Value, ty: &Type) -> bool {
         (Value::Obj(o), Type::Named(n)) => o.type_name() == *n,
         (Value::Ctx(CtxRef::Response), Type::Ctx(Ctx::Response)) => true,
         (Value::Obj(o), Type::Ctx(Ctx::Response)) => o.type_name() == "IResponse",
-        (Value::Str(_), Type::Named("JTokenType")) | (Value::Int(_), Type::Named("Formatting")) => {
-            true
-        }
+        (Value::Str(_), Type::Named("JTokenType" | "DayOfWeek"))
+        | (Value::Int(_), Type::Named("Formatting")) => true,
         _ => false,
     }
 }

@@ -28,9 +28,9 @@ fn cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
         (Value::Null, Value::Null) => std::cmp::Ordering::Equal,
         (Value::Null, _) => std::cmp::Ordering::Less,
         (_, Value::Null) => std::cmp::Ordering::Greater,
-        (Value::DateTime(x), Value::DateTime(y)) | (Value::TimeSpan(x), Value::TimeSpan(y)) => {
-            x.cmp(y)
-        }
+        (Value::DateTime(x), Value::DateTime(y))
+        | (Value::TimeSpan(x), Value::TimeSpan(y))
+        | (Value::DateTimeOffset { utc: x, .. }, Value::DateTimeOffset { utc: y, .. }) => x.cmp(y),
         _ => double_arg(a)
             .partial_cmp(&double_arg(b))
             .unwrap_or(std::cmp::Ordering::Equal),

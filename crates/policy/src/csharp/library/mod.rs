@@ -11,8 +11,10 @@ pub(crate) mod json_convert;
 pub(crate) mod json_path;
 pub(crate) mod linq;
 pub(crate) mod numbers;
+pub(crate) mod offset;
 pub(crate) mod strings;
 pub(crate) mod time;
+pub(crate) mod timefmt;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -177,6 +179,7 @@ fn registry() -> &'static Registry {
         numbers::register(&mut r);
         convert::register(&mut r);
         time::register(&mut r);
+        offset::register(&mut r);
         linq::register(&mut r);
         context::register(&mut r);
         json::register(&mut r);
@@ -207,6 +210,7 @@ fn keys(t: &Type) -> Vec<&'static str> {
         Type::Char => vec!["char"],
         Type::DateTime => vec!["DateTime"],
         Type::TimeSpan => vec!["TimeSpan"],
+        Type::DateTimeOffset => vec!["DateTimeOffset"],
         Type::Guid => vec!["Guid"],
         Type::Encoding => vec!["Encoding"],
         Type::Ctx(c) => vec![context::key(*c)],
@@ -244,6 +248,8 @@ pub(crate) fn static_type(name: &str) -> Option<&'static str> {
         "Guid" => "static:Guid",
         "DateTime" => "static:DateTime",
         "TimeSpan" => "static:TimeSpan",
+        "DateTimeOffset" => "static:DateTimeOffset",
+        "DayOfWeek" => "static:DayOfWeek",
         "Encoding" | "Text.Encoding" => "static:Encoding",
         "Enumerable" | "Linq.Enumerable" => "static:Enumerable",
         "StringComparison" => "static:StringComparison",

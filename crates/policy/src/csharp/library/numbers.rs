@@ -92,8 +92,10 @@ fn parse_int32(s: &str) -> Result<i32, EvalError> {
 
 /// Formats a value with a .NET format string (`N2`, `F1`, `D5`, `X`, `0.00`, date patterns).
 pub(crate) fn format_value(v: &Value, f: &str) -> Result<String, EvalError> {
-    if let Value::DateTime(t) = v {
-        return Ok(super::time::format_datetime(*t, f));
+    match v {
+        Value::DateTime(t) => return super::timefmt::format(*t, super::timefmt::Zone::Utc, f),
+        Value::DateTimeOffset { .. } => return super::offset::format(v, f),
+        _ => {}
     }
     let (kind, prec) = f.split_at(f.chars().next().map_or(0, char::len_utf8));
     let prec: Option<usize> = if prec.is_empty() {
