@@ -144,7 +144,13 @@ fn is_named_value_char(b: u8) -> bool {
 
 /// Appends the names of the `{{name}}` references in `text` to `out`.
 pub(crate) fn named_value_refs<'a>(text: &'a str, out: &mut Vec<&'a str>) {
+    out.extend(named_value_spans(text).into_iter().map(|(_, name)| name));
+}
+
+/// The `{{name}}` references in `text`: each one's byte range (braces included) and name.
+pub(crate) fn named_value_spans(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
     let bytes = text.as_bytes();
+    let mut out = Vec::new();
     let mut i = 0;
     while i + 1 < bytes.len() {
         if bytes[i] == b'{' && bytes[i + 1] == b'{' {
@@ -155,7 +161,7 @@ pub(crate) fn named_value_refs<'a>(text: &'a str, out: &mut Vec<&'a str>) {
             }
             if end > start && bytes.get(end) == Some(&b'}') && bytes.get(end + 1) == Some(&b'}') {
                 if let Some(name) = text.get(start..end) {
-                    out.push(name);
+                    out.push((i..end + 2, name));
                 }
                 i = end + 2;
                 continue;
@@ -163,6 +169,7 @@ pub(crate) fn named_value_refs<'a>(text: &'a str, out: &mut Vec<&'a str>) {
         }
         i += 1;
     }
+    out
 }
 
 #[cfg(test)]

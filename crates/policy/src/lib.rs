@@ -29,6 +29,7 @@ mod escape;
 mod expr;
 mod expressions;
 mod parse;
+pub mod pipeline;
 mod raw;
 mod structure;
 mod tag;

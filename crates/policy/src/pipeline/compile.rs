@@ -1,0 +1,393 @@
+//! From a scope's [`Policy`] AST to its [`ScopePolicy`]: every statement's attributes and
+//! children read, checked and compiled. A statement Tollgate cannot run yet is an error naming
+//! it, never a statement silently skipped.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::steps::{ExistsAction, IpRange, StepKind};
+use super::text::{NamedValues, Text};
+use super::{Item, ScopePolicy, Step, index};
+use crate::ast::{Policy, Statement, Value};
+use crate::error::PolicyError;
+use crate::structure::ScopeKind;
+use crate::tree::Element;
+
+/// Compiles a scope's document.
+pub fn compile(
+    policy: &Policy,
+    scope: ScopeKind,
+    named: &NamedValues,
+) -> Result<ScopePolicy, PolicyError> {
+    let c = Compiler { scope, named };
+    let mut out = ScopePolicy::default();
+    for section in &policy.sections {
+        let mut items = Vec::new();
+        for statement in &section.statements {
+            items.push(match statement {
+                Statement::Base { .. } => Item::Base,
+                other => Item::Step(c.step(other)?),
+            });
+        }
+        out.sections[index(section.kind)] = Some(items);
+    }
+    Ok(out)
+}
+
+struct Compiler<'a> {
+    scope: ScopeKind,
+    named: &'a NamedValues,
+}
+
+fn fail<T>(line: usize, message: impl Into<String>) -> Result<T, PolicyError> {
+    Err(PolicyError::new(message, line, 1))
+}
+
+/// The raw text of a classified value (named values still unsubstituted).
+fn raw(value: &Value) -> String {
+    match value {
+        Value::Literal(s) => s.clone(),
+        Value::Expression(code) => format!("@({code})"),
+        Value::Block(code) => format!("@{{{code}}}"),
+    }
+}
+
+/// Refuses attributes a statement does not know or Tollgate does not support yet.
+fn known_attributes(e: &Element, known: &[&str]) -> Result<(), PolicyError> {
+    match e
+        .attributes
+        .iter()
+        .find(|a| !known.contains(&a.name.as_str()))
+    {
+        Some(a) => fail(
+            e.line,
+            format!(
+                "attribute '{}' of <{}> is not supported by Tollgate (known: {})",
+                a.name,
+                e.name,
+                known.join(", ")
+            ),
+        ),
+        None => Ok(()),
+    }
+}
+
+fn required<'e>(e: &'e Element, name: &str) -> Result<&'e str, PolicyError> {
+    e.attribute(name).map_or_else(
+        || fail(e.line, format!("<{}> needs the attribute '{name}'", e.name)),
+        Ok,
+    )
+}
+
+fn boolean(e: &Element, name: &str, default: bool) -> Result<bool, PolicyError> {
+    match e.attribute(name).map(str::trim) {
+        None => Ok(default),
+        Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
+        Some(v) if v.eq_ignore_ascii_case("false") => Ok(false),
+        Some(v) => fail(
+            e.line,
+            format!(
+                "attribute '{name}' of <{}> must be true or false, not '{v}'",
+                e.name
+            ),
+        ),
+    }
+}
+
+fn number(e: &Element, name: &str) -> Result<Option<u64>, PolicyError> {
+    e.attribute(name)
+        .map(|v| {
+            v.trim().parse::<u64>().or_else(|_| {
+                fail(
+                    e.line,
+                    format!(
+                        "attribute '{name}' of <{}> must be a whole number, not '{v}'",
+                        e.name
+                    ),
+                )
+            })
+        })
+        .transpose()
+}
+
+impl Compiler<'_> {
+    fn text(&self, e: &Element, raw: &str) -> Result<Text, PolicyError> {
+        Text::compile(raw, self.named)
+            .or_else(|message| fail(e.line, format!("<{}>: {message}", e.name)))
+    }
+
+    fn attribute_text(&self, e: &Element, name: &str) -> Result<Text, PolicyError> {
+        self.text(e, required(e, name)?)
+    }
+
+    fn steps(&self, statements: &[Statement]) -> Result<Vec<Arc<Step>>, PolicyError> {
+        statements.iter().map(|s| self.step(s)).collect()
+    }
+
+    fn step(&self, statement: &Statement) -> Result<Arc<Step>, PolicyError> {
+        let (name, line, kind) = match statement {
+            Statement::Base { line } => {
+                return fail(*line, "<base /> is only allowed directly in a section");
+            }
+            Statement::Choose {
+                branches,
+                otherwise,
+                line,
+            } => {
+                let mut compiled = Vec::new();
+                for b in branches {
+                    let condition = Text::compile(&raw(&b.condition), self.named)
+                        .or_else(|m| fail(b.line, format!("<when>: {m}")))?;
+                    compiled.push((condition, self.steps(&b.body)?));
+                }
+                let otherwise = match otherwise {
+                    Some(body) => self.steps(body)?,
+                    None => Vec::new(),
+                };
+                let kind = StepKind::Choose {
+                    branches: compiled,
+                    otherwise,
+                };
+                ("choose".to_owned(), *line, kind)
+            }
+            Statement::Block { element, .. } => return not_yet(element),
+            Statement::Simple { element } => {
+                (element.name.clone(), element.line, self.simple(element)?)
+            }
+        };
+        Ok(Arc::new(Step {
+            name,
+            line,
+            scope: self.scope,
+            kind,
+        }))
+    }
+
+    fn simple(&self, e: &Element) -> Result<StepKind, PolicyError> {
+        Ok(match e.name.as_str() {
+            "set-header" | "set-query-parameter" => {
+                known_attributes(e, &["name", "exists-action"])?;
+                let name = required(e, "name")?.to_owned();
+                let action = match e.attribute("exists-action").map(str::trim) {
+                    None => ExistsAction::Override,
+                    Some(a) if a.eq_ignore_ascii_case("override") => ExistsAction::Override,
+                    Some(a) if a.eq_ignore_ascii_case("skip") => ExistsAction::Skip,
+                    Some(a) if a.eq_ignore_ascii_case("append") => ExistsAction::Append,
+                    Some(a) if a.eq_ignore_ascii_case("delete") => ExistsAction::Delete,
+                    Some(a) => {
+                        return fail(
+                            e.line,
+                            format!(
+                                "exists-action must be override, skip, append or delete, not '{a}'"
+                            ),
+                        );
+                    }
+                };
+                let mut values = Vec::new();
+                for child in e.elements() {
+                    if child.name != "value" {
+                        return fail(
+                            child.line,
+                            format!("<{}> holds only <value> elements", e.name),
+                        );
+                    }
+                    values.push(self.text(child, &child.text())?);
+                }
+                if e.name == "set-header" {
+                    StepKind::SetHeader {
+                        name,
+                        action,
+                        values,
+                    }
+                } else {
+                    StepKind::SetQueryParameter {
+                        name,
+                        action,
+                        values,
+                    }
+                }
+            }
+            "set-variable" => {
+                known_attributes(e, &["name", "value"])?;
+                StepKind::SetVariable {
+                    name: required(e, "name")?.to_owned(),
+                    value: self.attribute_text(e, "value")?,
+                }
+            }
+            "set-body" => {
+                known_attributes(e, &["template"])?;
+                if let Some(t) = e
+                    .attribute("template")
+                    .filter(|t| !t.trim().eq_ignore_ascii_case("none"))
+                {
+                    return fail(
+                        e.line,
+                        format!(
+                            "<set-body template=\"{t}\"> is not supported by Tollgate yet (only template=\"none\")"
+                        ),
+                    );
+                }
+                StepKind::SetBody(self.text(e, &e.text())?)
+            }
+            "set-method" => {
+                known_attributes(e, &[])?;
+                StepKind::SetMethod(self.text(e, e.text().trim())?)
+            }
+            "set-status" => {
+                known_attributes(e, &["code", "reason"])?;
+                StepKind::SetStatus {
+                    code: self.attribute_text(e, "code")?,
+                    reason: self.text(e, e.attribute("reason").unwrap_or(""))?,
+                }
+            }
+            "rewrite-uri" => {
+                known_attributes(e, &["template", "copy-unmatched-params"])?;
+                StepKind::RewriteUri {
+                    template: self.attribute_text(e, "template")?,
+                    copy_unmatched_params: boolean(e, "copy-unmatched-params", true)?,
+                }
+            }
+            "set-backend-service" => {
+                known_attributes(e, &["base-url", "backend-id"])?;
+                let base_url = e
+                    .attribute("base-url")
+                    .map(|u| self.text(e, u))
+                    .transpose()?;
+                let backend_id = e.attribute("backend-id").map(str::to_owned);
+                if base_url.is_some() == backend_id.is_some() {
+                    return fail(
+                        e.line,
+                        "<set-backend-service> needs either 'base-url' or 'backend-id'",
+                    );
+                }
+                StepKind::SetBackendService {
+                    base_url,
+                    backend_id,
+                }
+            }
+            "forward-request" => {
+                known_attributes(e, &["timeout", "follow-redirects"])?;
+                StepKind::ForwardRequest {
+                    timeout: number(e, "timeout")?.map(Duration::from_secs),
+                    follow_redirects: boolean(e, "follow-redirects", false)?,
+                }
+            }
+            "return-response" => {
+                known_attributes(e, &["response-variable-name"])?;
+                let mut steps = Vec::new();
+                for child in e.elements() {
+                    if !matches!(
+                        child.name.as_str(),
+                        "set-status" | "set-header" | "set-body"
+                    ) {
+                        return fail(
+                            child.line,
+                            "<return-response> holds only <set-status>, <set-header> and <set-body>",
+                        );
+                    }
+                    steps.push(Arc::new(Step {
+                        name: child.name.clone(),
+                        line: child.line,
+                        scope: self.scope,
+                        kind: self.simple(child)?,
+                    }));
+                }
+                StepKind::ReturnResponse {
+                    variable: e.attribute("response-variable-name").map(str::to_owned),
+                    steps,
+                }
+            }
+            "check-header" => {
+                known_attributes(
+                    e,
+                    &[
+                        "name",
+                        "failed-check-httpcode",
+                        "failed-check-error-message",
+                        "ignore-case",
+                    ],
+                )?;
+                let status = number(e, "failed-check-httpcode")?.unwrap_or(401);
+                let status = u16::try_from(status)
+                    .ok()
+                    .filter(|s| (100..=599).contains(s))
+                    .map_or_else(
+                        || fail(e.line, "failed-check-httpcode must be an HTTP status code"),
+                        Ok,
+                    )?;
+                StepKind::CheckHeader {
+                    name: required(e, "name")?.to_owned(),
+                    status,
+                    message: e
+                        .attribute("failed-check-error-message")
+                        .unwrap_or("")
+                        .to_owned(),
+                    ignore_case: boolean(e, "ignore-case", false)?,
+                    values: e
+                        .elements()
+                        .filter(|c| c.name == "value")
+                        .map(|c| c.text())
+                        .collect(),
+                }
+            }
+            "ip-filter" => {
+                known_attributes(e, &["action"])?;
+                let allow = match required(e, "action")?.trim() {
+                    a if a.eq_ignore_ascii_case("allow") => true,
+                    a if a.eq_ignore_ascii_case("forbid") => false,
+                    a => return fail(e.line, format!("action must be allow or forbid, not '{a}'")),
+                };
+                let mut ranges = Vec::new();
+                for child in e.elements() {
+                    let ip = |text: &str| {
+                        text.trim().parse::<IpAddr>().or_else(|_| {
+                            fail(
+                                child.line,
+                                format!("'{}' is not an IP address", text.trim()),
+                            )
+                        })
+                    };
+                    ranges.push(match child.name.as_str() {
+                        "address" => {
+                            let a = ip(&child.text())?;
+                            IpRange { from: a, to: a }
+                        }
+                        "address-range" => IpRange {
+                            from: ip(required(child, "from")?)?,
+                            to: ip(required(child, "to")?)?,
+                        },
+                        other => {
+                            return fail(
+                                child.line,
+                                format!(
+                                    "<ip-filter> holds <address> and <address-range>, not <{other}>"
+                                ),
+                            );
+                        }
+                    });
+                }
+                StepKind::IpFilter { allow, ranges }
+            }
+            "trace" => {
+                known_attributes(e, &["source", "severity"])?;
+                let message = match e.element("message") {
+                    Some(m) => m.text(),
+                    None => e.text(),
+                };
+                StepKind::Trace {
+                    source: required(e, "source")?.to_owned(),
+                    message: self.text(e, &message)?,
+                }
+            }
+            _ => return not_yet(e),
+        })
+    }
+}
+
+fn not_yet<T>(e: &Element) -> Result<T, PolicyError> {
+    fail(
+        e.line,
+        format!("<{}> is not supported by Tollgate's gateway yet", e.name),
+    )
+}

@@ -1,0 +1,144 @@
+//! What each policy statement does, with its parameters read and checked.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::Step;
+use super::text::Text;
+
+/// `exists-action` of `set-header` and `set-query-parameter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistsAction {
+    /// Replace the values (the default).
+    Override,
+    /// Leave an existing header alone.
+    Skip,
+    /// Add the values to the existing ones.
+    Append,
+    /// Remove it.
+    Delete,
+}
+
+/// An address or range of `ip-filter` (inclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpRange {
+    /// First address.
+    pub from: IpAddr,
+    /// Last address.
+    pub to: IpAddr,
+}
+
+impl IpRange {
+    /// Whether an address lies in the range (addresses of the other family never do).
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.from, self.to, ip) {
+            (IpAddr::V4(a), IpAddr::V4(b), IpAddr::V4(x)) => a <= x && x <= b,
+            (IpAddr::V6(a), IpAddr::V6(b), IpAddr::V6(x)) => a <= x && x <= b,
+            _ => false,
+        }
+    }
+}
+
+/// A statement's behaviour and parameters.
+#[derive(Debug)]
+pub enum StepKind {
+    /// `set-header`: on the request (inbound, backend) or the response (outbound, on-error).
+    SetHeader {
+        /// Header name.
+        name: String,
+        /// What to do when it exists.
+        action: ExistsAction,
+        /// `<value>` children.
+        values: Vec<Text>,
+    },
+    /// `set-query-parameter`.
+    SetQueryParameter {
+        /// Parameter name.
+        name: String,
+        /// What to do when it exists.
+        action: ExistsAction,
+        /// `<value>` children.
+        values: Vec<Text>,
+    },
+    /// `set-variable`.
+    SetVariable {
+        /// Variable name.
+        name: String,
+        /// Its value (an expression's value keeps its type; literal text is a string).
+        value: Text,
+    },
+    /// `set-body`: the request's or the response's body.
+    SetBody(Text),
+    /// `set-method`.
+    SetMethod(Text),
+    /// `set-status`.
+    SetStatus {
+        /// Status code.
+        code: Text,
+        /// Reason phrase.
+        reason: Text,
+    },
+    /// `rewrite-uri`.
+    RewriteUri {
+        /// The backend path and query template (`/items/{id}?v=1`).
+        template: Text,
+        /// Whether query parameters the template does not name are kept.
+        copy_unmatched_params: bool,
+    },
+    /// `set-backend-service`.
+    SetBackendService {
+        /// `base-url`.
+        base_url: Option<Text>,
+        /// `backend-id`: a backend entity.
+        backend_id: Option<String>,
+    },
+    /// `forward-request`.
+    ForwardRequest {
+        /// `timeout` (the gateway's default when absent).
+        timeout: Option<Duration>,
+        /// `follow-redirects`.
+        follow_redirects: bool,
+    },
+    /// `choose`: the first branch whose condition holds, else `otherwise`.
+    Choose {
+        /// `<when condition>` branches.
+        branches: Vec<(Text, Vec<Arc<Step>>)>,
+        /// `<otherwise>`.
+        otherwise: Vec<Arc<Step>>,
+    },
+    /// `return-response`: ends the pipeline with a response.
+    ReturnResponse {
+        /// A response held in a variable (`send-request`) to start from.
+        variable: Option<String>,
+        /// Its `set-status`, `set-header` and `set-body` children, applied to the response.
+        steps: Vec<Arc<Step>>,
+    },
+    /// `check-header`.
+    CheckHeader {
+        /// Header name.
+        name: String,
+        /// Status when the check fails.
+        status: u16,
+        /// Message when the check fails.
+        message: String,
+        /// Whether values compare ignoring case.
+        ignore_case: bool,
+        /// Accepted values (none: the header need only be present).
+        values: Vec<String>,
+    },
+    /// `ip-filter`.
+    IpFilter {
+        /// `allow` (else `forbid`).
+        allow: bool,
+        /// Addresses and ranges.
+        ranges: Vec<IpRange>,
+    },
+    /// `trace`: a message for the call's trace (kept only when tracing is on).
+    Trace {
+        /// `source`.
+        source: String,
+        /// The message.
+        message: Text,
+    },
+}
