@@ -258,6 +258,10 @@ pub enum ErrorKind {
     MemoryLimit,
     /// Text is not valid JSON (`JObject.Parse`, `Body.As<JObject>()`).
     JsonReader,
+    /// Text is not an absolute URI (`new Uri("/relative")`).
+    UriFormat,
+    /// A valid input whose .NET result Tollgate does not reproduce (the message says what).
+    NotSupported,
 }
 
 impl ErrorKind {
@@ -277,6 +281,8 @@ impl ErrorKind {
             ErrorKind::StepLimit => "ExpressionStepLimitExceeded",
             ErrorKind::MemoryLimit => "ExpressionMemoryLimitExceeded",
             ErrorKind::JsonReader => "JsonReaderException",
+            ErrorKind::UriFormat => "UriFormatException",
+            ErrorKind::NotSupported => "NotSupportedException",
         }
     }
 }

@@ -52,6 +52,12 @@ pub enum Obj {
     Hash(Alg),
     /// `HMAC` with its key.
     Hmac(Alg, Vec<u8>),
+    /// `System.Uri`.
+    Uri(Box<super::uri::Uri>),
+    /// `System.Text.StringBuilder` and its text.
+    Builder(String),
+    /// `System.Random`.
+    Random(Box<super::random::Knuth>),
 }
 
 impl Obj {
@@ -62,11 +68,17 @@ impl Obj {
             Obj::Basic(..) => "BasicAuthCredentials",
             Obj::Hash(_) => "HashAlgorithm",
             Obj::Hmac(..) => "HMAC",
+            Obj::Uri(_) => "Uri",
+            Obj::Builder(_) => "StringBuilder",
+            Obj::Random(_) => "Random",
         }
     }
 
     pub(crate) fn to_dotnet_string(&self) -> String {
         match self {
+            Obj::Uri(u) => return u.display(),
+            Obj::Builder(s) => return s.clone(),
+            Obj::Random(_) => "System.Random",
             Obj::Jwt(_) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.Expressions.Jwt",
             Obj::Basic(..) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.Expressions.BasicAuthCredentials",
             Obj::Hash(_) => "System.Security.Cryptography.HashAlgorithm",
