@@ -152,6 +152,17 @@ const TOKENS: &[&str] = &[
     "Name",
     "\"{\\\"a\\\":1}\"",
     "\"a.b[0]\"",
+    "StringBuilder",
+    "Append",
+    "Insert",
+    "Uri",
+    "\"http://h/p?q\"",
+    "Segments",
+    "Random",
+    "Next",
+    "Enumerable",
+    "Repeat",
+    "Range",
 ];
 
 fn soup() -> impl Strategy<Value = String> {
@@ -176,6 +187,9 @@ fn statements() -> impl Strategy<Value = String> {
             "\"x\"",
             "1.5",
             "null",
+            "new StringBuilder(\"s\")",
+            "new Uri(\"http://h/a?b\")",
+            "new Random(1)",
         ][..],
     );
     let op = prop::sample::select(
@@ -185,6 +199,8 @@ fn statements() -> impl Strategy<Value = String> {
             "v[\"k\"] = {e};",
             "v.Add({e});",
             "v.Add(\"k\", {e});",
+            "v.Append({e}).Append(v);",
+            "v = v.Next();",
             "if ({e} == null) {{ return 0; }}",
             "foreach (var i in {e}) {{ v = i; }}",
             "return {e}.ToString();",

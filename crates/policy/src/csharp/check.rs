@@ -39,9 +39,15 @@ pub(crate) struct Checker {
 /// checker accepts a mutation only where the two models agree: the local was given a new
 /// value (`new JObject()`, `JObject.Parse(…)`, `Body.As<JObject>()`, …) and has not been
 /// stored anywhere else before (`var b = o;`, `arr.Add(o)`), nor within a loop that also
-/// mutates it, nor in a lambda.
+/// mutates it, nor in a lambda. `StringBuilder` and `Random` values are copy-on-write too and
+/// follow the same rules; their mutating members may be chained (`sb.Append(a).Append(b)`), and
+/// a new object may be changed directly (`new StringBuilder().Append(a)`).
 #[derive(Debug, Clone, Copy, Default)]
 struct Own {
+    /// What the local holds, for messages: "JSON", "StringBuilder", "Random".
+    kind: &'static str,
+    /// The mutations checked so far (see `Checker::count_mutation`).
+    mutations: usize,
     /// The local holds a value of its own (not one taken from another variable).
     owned: bool,
     /// The local (or part of it) was stored elsewhere.
@@ -52,13 +58,41 @@ struct Own {
     mutated_in_loop: bool,
 }
 
-/// Whether values of a type may hold JSON tokens.
+/// The copy-on-write types whose mutating members change the local they are called on (see
+/// [`Own`]), by the name messages use.
+fn mutable_kind(t: &Type) -> Option<&'static str> {
+    match t {
+        Type::Json(_) => Some("JSON"),
+        Type::Named(n) if matches!(*n, "StringBuilder" | "Random") => Some(*n),
+        _ => None,
+    }
+}
+
+/// Whether values of a type may hold JSON tokens (or other copy-on-write values).
 fn holds_json(t: &Type) -> bool {
     match t {
         Type::Json(_) | Type::Object => true,
+        Type::Named(_) => mutable_kind(t).is_some(),
         Type::Array(x) | Type::List(x) | Type::Seq(x) | Type::Dict(x) | Type::Pair(x) => {
             holds_json(x)
         }
+        _ => false,
+    }
+}
+
+/// Whether `e` is a `new` of a type whose constructor copies its arguments and keeps none
+/// (`new StringBuilder(s)`, `new Random(seed)`), or a chain of calls that return their
+/// receiver on one (`new StringBuilder().Append(x)`).
+fn new_of_copies(e: &Expr) -> bool {
+    match &e.kind {
+        ExprKind::New(tn, ..) => matches!(
+            library::static_type(&tn.name),
+            Some("static:StringBuilder" | "static:Random")
+        ),
+        ExprKind::Call { target, .. } => match &target.kind {
+            ExprKind::Member { target: inner, .. } => new_of_copies(inner),
+            _ => false,
+        },
         _ => false,
     }
 }
@@ -197,12 +231,13 @@ impl Checker {
                         self.store(e, &ty)?;
                     }
                     let fresh = init.as_ref().is_some_and(|e| self.fresh(e));
-                    let json = matches!(ty, Type::Json(_));
+                    let kind = mutable_kind(&ty);
                     let slot = self.declare(name, ty, *at)?;
-                    if json {
+                    if let Some(kind) = kind {
                         self.own.insert(
                             slot,
                             Own {
+                                kind,
                                 owned: fresh,
                                 loops: self.loops,
                                 ..Own::default()
@@ -492,7 +527,14 @@ impl Checker {
             }
             ExprKind::Assign(op, target, value) => {
                 let (slot, t) = self.local_target(target)?;
-                if holds_json(&t) {
+                // `sb = sb.Append(x)` changes `sb` and gives it back: no other variable shares it.
+                let same = match (&target.kind, self.mutation_root(value, &t)) {
+                    (ExprKind::Name(n), Some(root)) => {
+                        matches!(&root.kind, ExprKind::Name(r) if r == n)
+                    }
+                    _ => false,
+                };
+                if holds_json(&t) && !same {
                     self.store(value, &t)?;
                     let fresh = self.fresh(value);
                     if let Some(o) = self.own.get_mut(&slot) {
@@ -999,6 +1041,10 @@ impl Checker {
                 Some(g) => g.clone(),
                 None => return Ok(None),
             },
+            R::SeqGen => match &gen_ty {
+                Some(g) => Type::Seq(Box::new(g.clone())),
+                None => return Ok(None),
+            },
         };
         // `out` arguments are declared once the overload is chosen.
         let mut out_slots = Vec::new();
@@ -1103,7 +1149,7 @@ impl Checker {
 
     /// Records that the value of `e` is stored elsewhere.
     fn store(&mut self, e: &Expr, t: &Type) -> Result<(), Error> {
-        if !holds_json(t) {
+        if !holds_json(t) || new_of_copies(e) && mutable_kind(t).is_some() {
             return Ok(());
         }
         let slots = self.json_locals(e);
@@ -1117,9 +1163,12 @@ impl Checker {
         for slot in slots {
             if let Some(o) = self.own.get_mut(&slot) {
                 if loops > o.loops && o.mutated_in_loop {
+                    let k = o.kind;
                     return err(
                         at,
-                        "a JSON value modified in a loop cannot also be stored elsewhere in it: Tollgate copies JSON values where .NET shares them (declare the value inside the loop)",
+                        format!(
+                            "a {k} value modified in a loop cannot also be stored elsewhere in it: Tollgate copies {k} values where .NET shares them (declare the value inside the loop)"
+                        ),
                     );
                 }
                 o.copied = true;
@@ -1178,6 +1227,9 @@ impl Checker {
 
     /// Whether `e` makes a new value (not one taken from a local).
     fn fresh(&self, e: &Expr) -> bool {
+        if new_of_copies(e) {
+            return true;
+        }
         if let ExprKind::New(..) = e.kind {
             return self.json_locals(e).is_empty();
         }
@@ -1191,17 +1243,26 @@ impl Checker {
                 ExprKind::Name(n) => {
                     return self.find(n).is_none() && self.json_locals(e).is_empty();
                 }
+                ExprKind::New(..) => return self.json_locals(e).is_empty(),
                 _ => return false,
             }
         }
     }
 
-    /// Checks that a local may be mutated in place.
-    fn mutable_root(&mut self, target: &Expr) -> Result<Slot, Error> {
+    /// Checks that a local holding a `what` value ("JSON", "StringBuilder", …) may be mutated
+    /// in place.
+    fn mutable_root(&mut self, target: &Expr, what: &str) -> Result<Slot, Error> {
         let ExprKind::Name(name) = &target.kind else {
+            let example = if what == "JSON" {
+                ", e.g. obj[\"a\"][\"b\"] = …"
+            } else {
+                ""
+            };
             return err(
                 target.at,
-                "only a local variable's JSON value can be modified: Tollgate copies JSON values where .NET shares them (modify the variable the value came from, e.g. obj[\"a\"][\"b\"] = …)",
+                format!(
+                    "only a local variable's {what} value can be modified: Tollgate copies {what} values where .NET shares them (modify the variable the value came from{example})"
+                ),
             );
         };
         let Some((slot, _)) = self.find(name) else {
@@ -1213,7 +1274,7 @@ impl Checker {
         if self.lambdas > 0 {
             return err(
                 target.at,
-                "JSON values cannot be modified inside a lambda in policy expressions",
+                format!("{what} values cannot be modified inside a lambda in policy expressions"),
             );
         }
         let loops = self.loops;
@@ -1227,15 +1288,22 @@ impl Checker {
             Some(o) if o.owned => err(
                 target.at,
                 format!(
-                    "'{name}' was stored elsewhere above: Tollgate copies JSON values where .NET shares them, so modify it before storing it"
+                    "'{name}' was stored elsewhere above: Tollgate copies {what} values where .NET shares them, so modify it before storing it"
                 ),
             ),
-            _ => err(
-                target.at,
-                format!(
-                    "'{name}' holds a JSON value taken from another value: Tollgate copies JSON values where .NET shares them, so modify it through the variable it came from (or give '{name}' a new value: new JObject(), JObject.Parse(…))"
-                ),
-            ),
+            _ => {
+                let new = if what == "JSON" {
+                    "new JObject(), JObject.Parse(…)".to_owned()
+                } else {
+                    format!("new {what}(…)")
+                };
+                err(
+                    target.at,
+                    format!(
+                        "'{name}' holds a {what} value taken from another value: Tollgate copies {what} values where .NET shares them, so modify it through the variable it came from (or give '{name}' a new value: {new})"
+                    ),
+                )
+            }
         }
     }
 
@@ -1263,6 +1331,7 @@ impl Checker {
                 format!("the indexer of '{root_t}' is read-only in policy expressions"),
             );
         }
+        let before = self.mutations_of(root);
         let (vir, vt) = self.expr(value)?;
         let vir = coerce(vir, &vt, &Type::Json(J::Token)).ok_or_else(|| {
             Error::new(
@@ -1270,7 +1339,8 @@ impl Checker {
                 format!("cannot implicitly convert type '{vt}' to 'JToken'"),
             )
         })?;
-        let slot = self.mutable_root(root)?;
+        let slot = self.mutable_root(root, "JSON")?;
+        self.count_mutation(slot, before, at)?;
         self.store_into(value, slot)?;
         let mut args = vec![root_ir, vir];
         for k in keys {
@@ -1302,7 +1372,67 @@ impl Checker {
         ))
     }
 
-    /// A call of a mutating member (`o.Add(…)`) on a local.
+    /// The mutations counted so far of the local `e` names, if it is one (see `count_mutation`).
+    fn mutations_of(&self, e: &Expr) -> Option<usize> {
+        let ExprKind::Name(n) = &e.kind else {
+            return None;
+        };
+        let (slot, _) = self.find(n)?;
+        self.own.get(&slot).map(|o| o.mutations)
+    }
+
+    /// Counts a mutation of `slot`, refusing it when its own arguments changed `slot` (`before`
+    /// is the count from before they were checked): the receiver's value was read before them,
+    /// so Tollgate's copy would lose their change where .NET's shared object keeps it.
+    fn count_mutation(
+        &mut self,
+        slot: Slot,
+        before: Option<usize>,
+        at: usize,
+    ) -> Result<(), Error> {
+        if let Some(o) = self.own.get_mut(&slot) {
+            if Some(o.mutations) != before {
+                let k = o.kind;
+                return err(
+                    at,
+                    format!(
+                        "the arguments of a call that modifies a {k} value cannot modify that value too: Tollgate copies {k} values where .NET shares them (modify it in a statement of its own first)"
+                    ),
+                );
+            }
+            o.mutations += 1;
+        }
+        Ok(())
+    }
+
+    /// What a mutating call on `target` (of type `t`) changes: `target` itself, or the root of a
+    /// chain of calls that return their receiver (`sb.Append(a).Append(b)` changes `sb`);
+    /// `None` when that root is a new object, which nothing else sees.
+    fn mutation_root<'e>(&self, target: &'e Expr, t: &Type) -> Option<&'e Expr> {
+        let mut e = target;
+        loop {
+            match &e.kind {
+                ExprKind::New(..) => return None,
+                ExprKind::Call { target: callee, .. } => match &callee.kind {
+                    ExprKind::Member {
+                        target: inner,
+                        name,
+                        ..
+                    } if library::lookup(t, name)
+                        .iter()
+                        .any(|m| m.mutates && matches!(&m.ret, R::T(r) if r == t)) =>
+                    {
+                        e = inner;
+                    }
+                    _ => return Some(e),
+                },
+                _ => return Some(e),
+            }
+        }
+    }
+
+    /// A call of a mutating member (`o.Add(…)`, `sb.Append(…)`) on a local, on a chain of calls
+    /// that return their receiver, or on a new object.
     fn mutate(
         &mut self,
         target: &Expr,
@@ -1318,13 +1448,22 @@ impl Checker {
                 format!("'?.{name}' cannot modify a value in policy expressions"),
             );
         }
-        let slot = self.mutable_root(target)?;
-        for a in args {
-            if let Arg::Value(e) = a {
-                self.store_into(e, slot)?;
+        let what = mutable_kind(&recv.1).unwrap_or("JSON");
+        let Some(root) = self.mutation_root(target, &recv.1) else {
+            return self.invoke(Some(recv), None, name, &[], args, at);
+        };
+        let slot = self.mutable_root(root, what)?;
+        // Only JSON containers keep references to their arguments.
+        if what == "JSON" {
+            for a in args {
+                if let Arg::Value(e) = a {
+                    self.store_into(e, slot)?;
+                }
             }
         }
+        let before = self.own.get(&slot).map(|o| o.mutations);
         let (mut ir, t) = self.invoke(Some(recv), None, name, &[], args, at)?;
+        self.count_mutation(slot, before, at)?;
         if let Ir::Call(c) = &mut ir {
             c.outs.insert(0, (0, slot));
         }

@@ -231,13 +231,12 @@ impl<'a> Machine<'a> {
                 for a in &call.args {
                     args.push(self.eval(a)?);
                 }
-                // A mutating member on a local: the local lets go of its value during the call
-                // (it is written back after), so that copy-on-write updates in place unless
-                // another argument shares the value.
-                if let (Some(Ir::Local(s)), Some((0, w))) = (call.args.first(), call.outs.first())
-                    && s == w
-                {
-                    self.set(*s, Value::Null);
+                // A mutating member on a local (or on a chain of calls rooted at it, whose
+                // receiver is the value just written back to it): the local lets go of its
+                // value during the call (it is written back after), so that copy-on-write
+                // updates in place unless another argument shares the value.
+                if let Some((0, w)) = call.outs.first() {
+                    self.set(*w, Value::Null);
                 }
                 if call.instance && matches!(args.first(), Some(Value::Null)) {
                     return fail(

@@ -1642,6 +1642,476 @@ const CASES: &[(&str, Want)] = &[
         r#"JObject.Parse("{\"a\":{\"x\":1},\"b\":[2]}").SelectTokens("$..*").Count()"#,
         Val("4"),
     ),
+    // System.Uri (learn.microsoft.com's examples for each member, and .NET Framework's parser)
+    (
+        r#"new Uri("HTTP://www.Contoso.com:80/thick%20and%20thin.htm").ToString()"#,
+        Val("http://www.contoso.com/thick and thin.htm"),
+    ),
+    (
+        r#"new Uri("HTTP://www.Contoso.com:80/thick%20and%20thin.htm").OriginalString"#,
+        Val("HTTP://www.Contoso.com:80/thick%20and%20thin.htm"),
+    ),
+    (
+        r#"new Uri("HTTP://www.ConToso.com:80//thick%20and%20thin.htm").ToString()"#,
+        Val("http://www.contoso.com//thick and thin.htm"),
+    ),
+    (
+        r#"new Uri("HTTP://www.Contoso.com:80/thick%20and%20thin.htm").AbsoluteUri"#,
+        Val("http://www.contoso.com/thick%20and%20thin.htm"),
+    ),
+    (
+        r#"string.Join("|", new Uri("http://www.contoso.com/title/index.htm").Segments)"#,
+        Val("/|title/|index.htm"),
+    ),
+    (
+        r#"string.Join("|", new Uri("http://www.contoso.com/Chapters/Chapter1/Sections/Section1.htm").Segments)"#,
+        Val("/|Chapters/|Chapter1/|Sections/|Section1.htm"),
+    ),
+    (
+        r#"new Uri("http://www.contoso.com/Chapters/Chapter1/Sections/Section1.htm#page1?answer=NO").AbsolutePath"#,
+        Val("/Chapters/Chapter1/Sections/Section1.htm"),
+    ),
+    (
+        r#"new Uri("http://www.contoso.com/Chapters/Chapter1/Sections/Section1.htm#page1?answer=NO").Fragment"#,
+        Val("#page1?answer=NO"),
+    ),
+    (
+        r#"new Uri("http://www.contoso.com:8080/shownew.htm?date=today").Authority"#,
+        Val("www.contoso.com:8080"),
+    ),
+    (
+        r#"new Uri("http://www.contoso.com:8080/").Host"#,
+        Val("www.contoso.com"),
+    ),
+    (
+        r#"new Uri("http://www.contoso.com/catalog/shownew.htm?date=today").Query"#,
+        Val("?date=today"),
+    ),
+    (
+        r#"new Uri("http://www.contoso.com/catalog/shownew.htm?date=today").PathAndQuery"#,
+        Val("/catalog/shownew.htm?date=today"),
+    ),
+    (
+        r#"new Uri("http://www.contoso.com/catalog/shownew.htm?date=today").AbsolutePath"#,
+        Val("/catalog/shownew.htm"),
+    ),
+    (
+        r#"new Uri("http://www.contoso.com/index.htm#main").Fragment"#,
+        Val("#main"),
+    ),
+    (
+        r#"new Uri("http://user:password@www.contoso.com/index.htm").UserInfo"#,
+        Val("user:password"),
+    ),
+    (r#"new Uri("http://www.contoso.com/").Port"#, Val("80")),
+    (
+        r#"new Uri("http://www.contoso.com/").IsDefaultPort"#,
+        Val("True"),
+    ),
+    (r#"new Uri("http://www.contoso.com/").Scheme"#, Val("http")),
+    (
+        r#"new Uri("http://www.contoso.com/index.htm?date=today").GetLeftPart(UriPartial.Authority)"#,
+        Val("http://www.contoso.com"),
+    ),
+    (
+        r#"new Uri("http://www.contoso.com/index.htm#search").GetLeftPart(UriPartial.Path)"#,
+        Val("http://www.contoso.com/index.htm"),
+    ),
+    (
+        r#"new Uri("https://u@h:8443/p?q#f").GetLeftPart(UriPartial.Query)"#,
+        Val("https://u@h:8443/p?q"),
+    ),
+    (
+        r#"new Uri("https://u@h:8443/p?q#f").GetLeftPart(UriPartial.Scheme)"#,
+        Val("https://"),
+    ),
+    (
+        r#"new Uri("HTTPS://user:pw@API.Example.com:8443/a/b?x=1&y=2#top").AbsoluteUri"#,
+        Val("https://user:pw@api.example.com:8443/a/b?x=1&y=2#top"),
+    ),
+    (
+        r#"new Uri("https://api.example.com:443/a").AbsoluteUri"#,
+        Val("https://api.example.com/a"),
+    ),
+    (
+        r#"new Uri("https://api.example.com").AbsoluteUri"#,
+        Val("https://api.example.com/"),
+    ),
+    (
+        r#"new Uri("https://api.example.com?a=1").PathAndQuery"#,
+        Val("/?a=1"),
+    ),
+    (r#"new Uri("https://h/p").Query"#, Val("")),
+    (r#"new Uri("https://h/p").Fragment"#, Val("")),
+    (r#"new Uri("https://h/p").UserInfo"#, Val("")),
+    (r#"new Uri("http://h/?").Query"#, Val("?")),
+    (r#"new Uri("https://h:8443/p").IsDefaultPort"#, Val("False")),
+    (r#"new Uri("https://h:8443/p").Authority"#, Val("h:8443")),
+    (
+        r#"new Uri("ftp://Files.Example.com/pub/a.txt").Port"#,
+        Val("21"),
+    ),
+    (r#"new Uri("wss://h/").Port"#, Val("443")),
+    (r#"new Uri("myapp://Callback.Host/x").Port"#, Val("-1")),
+    (
+        r#"new Uri("myapp://Callback.Host").AbsoluteUri"#,
+        Val("myapp://callback.host/"),
+    ),
+    (r#"new Uri("myapp://h:77/x").IsDefaultPort"#, Val("False")),
+    (r#"new Uri("http://10.0.0.1:8080/").Host"#, Val("10.0.0.1")),
+    (r#"new Uri("http://h//a").Segments.Length"#, Val("3")),
+    (r#"new Uri("http://h").Segments[0]"#, Val("/")),
+    (r#"new Uri("http://h/a/").Segments[1]"#, Val("a/")),
+    (
+        r#"new Uri("http://h/a b?c d#e f").AbsoluteUri"#,
+        Val("http://h/a%20b?c%20d#e%20f"),
+    ),
+    (
+        r#"new Uri("http://h/a b?c d#e f").ToString()"#,
+        Val("http://h/a b?c d#e f"),
+    ),
+    (r#"new Uri("http://h/a\"b").AbsolutePath"#, Val("/a%22b")),
+    (
+        r#"new Uri("http://h/?next=%2Fhome%3F%26").Query"#,
+        Val("?next=%2Fhome%3F%26"),
+    ),
+    (
+        r#"new Uri("http://h/a%20b?c=%2F%20").ToString()"#,
+        Val("http://h/a b?c=%2F "),
+    ),
+    (
+        r#""go to " + new Uri("HTTP://H/x")"#,
+        Val("go to http://h/x"),
+    ),
+    (r#"new Uri("http://h/x").IsAbsoluteUri"#, Val("True")),
+    (r#"new Uri("http://h/x", UriKind.Absolute).Host"#, Val("h")),
+    (
+        "new Uri(context.Request.Url.ToString()).Segments[2]",
+        Val("orders/"),
+    ),
+    (
+        r#"Uri.TryCreate("https://x.org/p", UriKind.Absolute, out var u) ? u.Host : "none""#,
+        Val("x.org"),
+    ),
+    (
+        r#"Uri.TryCreate("x.org/p", UriKind.Absolute, out var u) ? u.Host : "none""#,
+        Val("none"),
+    ),
+    (
+        r#"Uri.TryCreate(null, UriKind.Absolute, out Uri u) || u != null"#,
+        Val("False"),
+    ),
+    (r#"new Uri("/relative/path")"#, Run(ErrorKind::UriFormat)),
+    (
+        r#"new Uri("www.example.com/path")"#,
+        Run(ErrorKind::UriFormat),
+    ),
+    (r#"new Uri("")"#, Run(ErrorKind::UriFormat)),
+    (r#"new Uri("a/b:c")"#, Run(ErrorKind::UriFormat)),
+    (r#"new Uri("http://")"#, Run(ErrorKind::UriFormat)),
+    (r#"new Uri("http:///path")"#, Run(ErrorKind::UriFormat)),
+    (r#"new Uri("http://h:65536/")"#, Run(ErrorKind::UriFormat)),
+    (r#"new Uri("http://h:8o/")"#, Run(ErrorKind::UriFormat)),
+    (r#"new Uri((string)null)"#, Run(ErrorKind::Argument)),
+    (
+        r#"new Uri("http://h/a/../b")"#,
+        Run(ErrorKind::NotSupported),
+    ),
+    (r#"new Uri("http://h/a/./b")"#, Run(ErrorKind::NotSupported)),
+    (
+        r#"new Uri("http://h/%7Euser")"#,
+        Run(ErrorKind::NotSupported),
+    ),
+    (
+        r#"new Uri("http://h/?u=https%3A%2F%2Fx")"#,
+        Run(ErrorKind::NotSupported),
+    ),
+    (r#"new Uri("http://h/%2f")"#, Run(ErrorKind::NotSupported)),
+    (r#"new Uri("http://[::1]/")"#, Run(ErrorKind::NotSupported)),
+    (
+        r#"new Uri("http://bücher.example/")"#,
+        Run(ErrorKind::NotSupported),
+    ),
+    (r#"new Uri("http:\\\\h\\x")"#, Run(ErrorKind::NotSupported)),
+    (r#"new Uri("localhost:8080")"#, Run(ErrorKind::NotSupported)),
+    (
+        r#"new Uri("mailto:a@b.example")"#,
+        Run(ErrorKind::NotSupported),
+    ),
+    (r#"new Uri("c:/windows")"#, Run(ErrorKind::NotSupported)),
+    (r#"new Uri(" http://h/")"#, Run(ErrorKind::NotSupported)),
+    (r#"new Uri("http://h:080/")"#, Run(ErrorKind::NotSupported)),
+    (r#"new Uri("http://1.2.3/")"#, Run(ErrorKind::NotSupported)),
+    (
+        r#"new Uri("http://loopback/")"#,
+        Run(ErrorKind::NotSupported),
+    ),
+    (
+        r#"new Uri("http://www.contoso.com/index.htm#search").Equals(new Uri("http://user:password@www.contoso.com/index.htm"))"#,
+        Val("True"),
+    ),
+    (
+        r#"new Uri("http://www.contoso.com/index.htm#search") == new Uri("HTTP://WWW.contoso.com:80/index.htm")"#,
+        Val("True"),
+    ),
+    (
+        r#"new Uri("http://www.contoso.com/index.htm") != new Uri("http://www.contoso.com/index.htm?date=today")"#,
+        Val("True"),
+    ),
+    (
+        r#"new Uri("http://h/a b").Equals("http://h/a%20b")"#,
+        Val("True"),
+    ),
+    (
+        r#"new Uri("http://h/A").Equals(new Uri("http://h/a"))"#,
+        Val("False"),
+    ),
+    (r#"new Uri("http://h/").Equals("/relative")"#, Val("False")),
+    (r#"new Uri("http://h/").Equals(null)"#, Val("False")),
+    (r#"new Uri("http://h/").Equals(1)"#, Val("False")),
+    (
+        r#"new Uri("http://h/").Equals("http://h/a/../b")"#,
+        Run(ErrorKind::NotSupported),
+    ),
+    (
+        r#"new[] {new Uri("http://h/a")}.Contains(new Uri("http://H/a#x"))"#,
+        Val("True"),
+    ),
+    (
+        r#"new Uri(new string('a', 70000))"#,
+        Run(ErrorKind::UriFormat),
+    ),
+    (
+        r#"Uri.TryCreate("h", UriKind.RelativeOrAbsolute, out var u)"#,
+        Check("does not contain a definition for 'RelativeOrAbsolute'"),
+    ),
+    (
+        r#"new Uri("h", UriKind.Relative)"#,
+        Check("does not contain a definition for 'Relative'"),
+    ),
+    (r#"new Uri("http://h/") != null"#, Val("True")),
+    (
+        r#"new Uri("http://h/").MakeRelativeUri(null)"#,
+        Check("'Uri' does not contain a definition for 'MakeRelativeUri'"),
+    ),
+    (
+        r#"Uri.EscapeDataString("a b&c=d/é~")"#,
+        Val("a%20b%26c%3Dd%2F%C3%A9~"),
+    ),
+    (r#"Uri.EscapeDataString("!*'()")"#, Val("%21%2A%27%28%29")),
+    (r#"Uri.EscapeDataString("")"#, Val("")),
+    (r#"Uri.EscapeDataString(null)"#, Run(ErrorKind::Argument)),
+    (
+        r#"Uri.EscapeDataString(new string('x', 40000))"#,
+        Run(ErrorKind::NotSupported),
+    ),
+    (
+        r#"Uri.UnescapeDataString("a%20b%26%C3%A9%zz%4+%")"#,
+        Val("a b&é%zz%4+%"),
+    ),
+    (r#"Uri.UnescapeDataString("%25252F")"#, Val("%252F")),
+    (
+        r#"Uri.UnescapeDataString("%FF")"#,
+        Run(ErrorKind::NotSupported),
+    ),
+    (
+        r#"Uri.UnescapeDataString(Uri.EscapeDataString("ß/€ &?"))"#,
+        Val("ß/€ &?"),
+    ),
+    (
+        r#"Uri.UriSchemeHttps + Uri.SchemeDelimiter"#,
+        Val("https://"),
+    ),
+    // StringBuilder (expressions: a new builder may be changed directly)
+    (
+        r#"new StringBuilder().Append("a").Append(1).Append('c').Append(true).Append(2L).Append(1.5).ToString()"#,
+        Val("a1cTrue21.5"),
+    ),
+    (
+        r#"new StringBuilder("x").Append((string)null).Append((object)null).ToString()"#,
+        Val("x"),
+    ),
+    (
+        r#"new StringBuilder().Append(new[] {'h', 'i'}).ToString()"#,
+        Val("hi"),
+    ),
+    (
+        r#"new StringBuilder().Append('-', 3).ToString()"#,
+        Val("---"),
+    ),
+    (
+        r#"new StringBuilder().Append('-', -1)"#,
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        r#"new StringBuilder().Append(JObject.Parse("{}")).ToString()"#,
+        Val("{}"),
+    ),
+    (
+        r#"new StringBuilder().Append(new Uri("HTTP://H/")).ToString()"#,
+        Val("http://h/"),
+    ),
+    (
+        r#"new StringBuilder().Append((object)new[] {1})"#,
+        Run(ErrorKind::NotSupported),
+    ),
+    (
+        r#"new StringBuilder("a").AppendLine().AppendLine("b").ToString()"#,
+        Val("a\r\nb\r\n"),
+    ),
+    (r#"new StringBuilder().AppendLine().Length"#, Val("2")),
+    (
+        r#"new StringBuilder("|").AppendFormat("{0,3}|{1,-4}|", 7, "ab").ToString()"#,
+        Val("|  7|ab  |"),
+    ),
+    (
+        r#"string.Format("[{0,5}|{1,-4:D2}]", 1, 7)"#,
+        Val("[    1|07  ]"),
+    ),
+    (r#"string.Format("{0,+5}", 1)"#, Run(ErrorKind::Format)),
+    (r#"string.Format("{0,1000000}", 1)"#, Run(ErrorKind::Format)),
+    (
+        r#"new StringBuilder().AppendFormat("{0}-{1:D3}", "a", 7).ToString()"#,
+        Val("a-007"),
+    ),
+    (
+        r#"new StringBuilder("ace").Insert(1, "b").Insert(3, 'd').ToString()"#,
+        Val("abcde"),
+    ),
+    (
+        r#"new StringBuilder("abc").Insert(4, "x")"#,
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        r#"new StringBuilder("abcdef").Remove(1, 2).ToString()"#,
+        Val("adef"),
+    ),
+    (
+        r#"new StringBuilder("abc").Remove(2, 5)"#,
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        r#"new StringBuilder("a-b-c").Replace("-", "+").ToString()"#,
+        Val("a+b+c"),
+    ),
+    (
+        r#"new StringBuilder("a-b-c").Replace("-", null).ToString()"#,
+        Val("abc"),
+    ),
+    (
+        r#"new StringBuilder("a-b").Replace('-', '_').ToString()"#,
+        Val("a_b"),
+    ),
+    (
+        r#"new StringBuilder("ab").Replace("", "x")"#,
+        Run(ErrorKind::Argument),
+    ),
+    (
+        r#"new StringBuilder("abc").Clear().Append("z").ToString()"#,
+        Val("z"),
+    ),
+    (r#"new StringBuilder("héllo").Length"#, Val("5")),
+    (r#"new StringBuilder("abc")[1]"#, Val("b")),
+    (
+        r#"new StringBuilder("abc")[3]"#,
+        Run(ErrorKind::IndexOutOfRange),
+    ),
+    (r#"new StringBuilder("abcd").ToString(1, 2)"#, Val("bc")),
+    (
+        r#"new StringBuilder("abcd").ToString(3, 2)"#,
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (r#"new StringBuilder(16).Append("x").ToString()"#, Val("x")),
+    (
+        r#"new StringBuilder(-1)"#,
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        r#"new StringBuilder(int.MaxValue)"#,
+        Run(ErrorKind::MemoryLimit),
+    ),
+    (
+        r#"new StringBuilder().Append('x', 100000000)"#,
+        Run(ErrorKind::MemoryLimit),
+    ),
+    (r#"new System.Text.StringBuilder("q").ToString()"#, Val("q")),
+    (r#""[" + new StringBuilder("sb") + "]""#, Val("[sb]")),
+    (r#"new StringBuilder() is StringBuilder"#, Val("True")),
+    (
+        r#"new StringBuilder("x").Equals(new StringBuilder("x"))"#,
+        Run(ErrorKind::NotSupported),
+    ),
+    // Random: .NET's seeded sequences (Knuth's subtractive generator)
+    ("new Random(1).Next(100)", Val("24")),
+    ("new Random(0).Next()", Val("1559595546")),
+    ("new Random(0).NextDouble()", Val("0.7262432699679598")),
+    (
+        "new Random(int.MaxValue).Next() == new Random(0).Next()",
+        Val("True"),
+    ),
+    ("new Random(-1).Next() == new Random(1).Next()", Val("True")),
+    ("new Random(5).Next(10, 10)", Val("10")),
+    ("new Random(5).Next(0)", Val("0")),
+    ("new Random(5).Next(-1)", Run(ErrorKind::ArgumentOutOfRange)),
+    (
+        "new Random(5).Next(3, 2)",
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    ("new Random().Next(10) < 10", Val("True")),
+    ("new Random().NextDouble() < 1.0", Val("True")),
+    (r#"new Random(1).ToString()"#, Val("System.Random")),
+    // Enumerable.Range, Repeat, Empty
+    (
+        r#"string.Join(",", Enumerable.Range(3, 4))"#,
+        Val("3,4,5,6"),
+    ),
+    (r#"Enumerable.Range(1, 0).Count()"#, Val("0")),
+    (
+        r#"Enumerable.Range(1, -1)"#,
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        r#"Enumerable.Range(int.MaxValue, 2)"#,
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        r#"Enumerable.Range(int.MaxValue, 1).First()"#,
+        Val("2147483647"),
+    ),
+    (
+        r#"Enumerable.Range(0, int.MaxValue).Count()"#,
+        Run(ErrorKind::MemoryLimit),
+    ),
+    (
+        r#"Enumerable.Range(1, 4).Select(i => i * i).Sum()"#,
+        Val("30"),
+    ),
+    (
+        r#"string.Join(",", Enumerable.Repeat("ab", 3))"#,
+        Val("ab,ab,ab"),
+    ),
+    (
+        r#"string.Concat(Enumerable.Repeat("ab", 3))"#,
+        Val("ababab"),
+    ),
+    (r#"string.Concat(Enumerable.Repeat('-', 4))"#, Val("----")),
+    (r#"string.Concat(Enumerable.Range(1, 3))"#, Val("123")),
+    (r#"string.Concat(new[] {"a", "b"})"#, Val("ab")),
+    (r#"Enumerable.Repeat<long>(1, 2).Sum()"#, Val("2")),
+    (
+        r#"Enumerable.Repeat(1, -1)"#,
+        Run(ErrorKind::ArgumentOutOfRange),
+    ),
+    (
+        r#"Enumerable.Repeat("x", 100000000).Count()"#,
+        Run(ErrorKind::MemoryLimit),
+    ),
+    (r#"Enumerable.Repeat(null, 2)"#, Check("no overload")),
+    (r#"Enumerable.Empty<string>().Count()"#, Val("0")),
+    (
+        r#"Array.Copy(new[] {1}, new int[1], 1)"#,
+        Check("does not contain a definition for 'Copy'"),
+    ),
 ];
 
 const BLOCKS: &[(&str, Want)] = &[
@@ -1917,6 +2387,126 @@ const BLOCKS: &[(&str, Want)] = &[
     (
         "var d = DateTimeOffset.UtcNow; if (d.DayOfWeek == DayOfWeek.Tuesday) { d = d.AddDays(7); } return d.Day;",
         Val("9"),
+    ),
+    // StringBuilder: a copy-on-write value changed through its local, chains included
+    (
+        r#"var sb = new StringBuilder(); foreach (var x in new[] {1, 2, 3}) { sb.Append(x).Append(","); } sb.Remove(sb.Length - 1, 1); return sb.ToString();"#,
+        Val("1,2,3"),
+    ),
+    (
+        r#"var sb = new StringBuilder("a"); sb.Append("b").Append("c"); sb.Insert(0, "<").Append(">"); return sb.ToString();"#,
+        Val("<abc>"),
+    ),
+    (
+        r#"var sb = new StringBuilder(); sb = sb.Append("x").Append("y"); sb.Append("z"); return sb.ToString();"#,
+        Val("xyz"),
+    ),
+    (
+        r#"StringBuilder sb = new StringBuilder(); sb.AppendLine("a"); sb.AppendLine("b"); return sb.ToString().Split('\n').Length;"#,
+        Val("3"),
+    ),
+    (
+        r#"var sb = new StringBuilder("ab"); sb.Append(sb.ToString()).Append(sb.Length); return sb.ToString();"#,
+        Val("abab4"),
+    ),
+    (
+        r#"var sb = new StringBuilder("a"); var s2 = sb.Append("b"); return s2.ToString();"#,
+        Val("ab"),
+    ),
+    (
+        r#"var sb = new StringBuilder("a"); var s2 = sb.Append("b"); sb.Append("c"); return s2.ToString();"#,
+        Check("'sb' was stored elsewhere above"),
+    ),
+    (
+        r#"var sb = new StringBuilder(); var t = sb; t.Append("x"); return sb.ToString();"#,
+        Check("'t' holds a StringBuilder value taken from another value"),
+    ),
+    (
+        r#"var sb = new StringBuilder(); var l = new List<StringBuilder> { sb }; sb.Append("x"); return l[0].ToString();"#,
+        Check("'sb' was stored elsewhere above"),
+    ),
+    (
+        r#"var sb = new StringBuilder(); sb.Append(sb.Append("x").ToString()); return sb.ToString();"#,
+        Check("cannot modify that value too"),
+    ),
+    (
+        r#"var sb = new StringBuilder(); var xs = new[] {"a"}.Select(x => sb.Append(x).ToString()); return string.Join(",", xs);"#,
+        Check("StringBuilder values cannot be modified inside a lambda"),
+    ),
+    (
+        r#"var xs = new[] {"a", "b"}.Select(x => new StringBuilder(x).Append("!").ToString()); return string.Join(",", xs);"#,
+        Val("a!,b!"),
+    ),
+    (
+        r#"var sb = new StringBuilder(); sb?.Append("x"); return sb.ToString();"#,
+        Check("'?.Append' cannot modify a value"),
+    ),
+    (
+        r#"var sb = new StringBuilder(); var all = ""; for (var i = 0; i < 3; i++) { sb.Append(i); all += sb + "|"; } return all;"#,
+        Val("0|01|012|"),
+    ),
+    (
+        r#"var sb = new StringBuilder("ab"); while (true) { sb.Append(sb.ToString()); }"#,
+        Run(ErrorKind::MemoryLimit),
+    ),
+    (
+        r#"var sb = new StringBuilder(); while (true) { sb.Append("x"); }"#,
+        Run(ErrorKind::StepLimit),
+    ),
+    (
+        r#"var sb = new StringBuilder("a"); var t = new StringBuilder(sb.ToString()).Append(sb); t.Append("!"); sb.Append("?"); return sb + " " + t;"#,
+        Val("a? aa!"),
+    ),
+    (
+        r#"var r = new Random(1); var r2 = new Random(r.Next(100) - 23); return r.Next(100) + "," + r2.Next(100);"#,
+        Val("11,24"),
+    ),
+    // in place: a copy per call would exceed the memory budget
+    (
+        r#"var sb = new StringBuilder(); for (var i = 0; i < 5000; i++) { sb.Append('x'); } return sb.Length;"#,
+        Val("5000"),
+    ),
+    (
+        r#"var sb = new StringBuilder(); for (var i = 0; i < 3000; i++) { sb.Append('x').Append("y"); } return sb.Length;"#,
+        Val("6000"),
+    ),
+    (
+        r#"var sb = new StringBuilder(new string('x', 200000)); var n = 0; for (var i = 0; i < 100000; i++) { n += sb.Length; } return n;"#,
+        Run(ErrorKind::StepLimit),
+    ),
+    // JSON values follow the same rule: a call's arguments cannot modify its receiver
+    (
+        r#"var o = JObject.Parse("{\"b\":1}"); o["a"] = o.Remove("b"); return o.ToString(Formatting.None);"#,
+        Check("cannot modify that value too"),
+    ),
+    // Random: the generator's state is written back to its local
+    (
+        r#"var r = new Random(1); var s = ""; for (var i = 0; i < 5; i++) { s += r.Next(100) + " "; } return s;"#,
+        Val("24 11 46 77 65 "),
+    ),
+    (
+        r#"var r = new Random(1); var a = r.Next(100); var b = r.Next(100); return a + "," + b;"#,
+        Val("24,11"),
+    ),
+    (
+        r#"var r = new Random(3); var x = r; return x.Next();"#,
+        Check("'x' holds a Random value taken from another value"),
+    ),
+    (
+        r#"var r = new Random(7); return Enumerable.Range(0, 3).Select(i => r.Next(10)).Count();"#,
+        Check("Random values cannot be modified inside a lambda"),
+    ),
+    (
+        r#"Random r = new Random(1); return r.Next(r.Next(100));"#,
+        Check("cannot modify that value too"),
+    ),
+    (
+        r#"Uri u; if (Uri.TryCreate((string)context.Variables["maxAge"], UriKind.Absolute, out u)) { return u.Host; } return "relative";"#,
+        Val("relative"),
+    ),
+    (
+        r#"var u = new Uri("https://api.example.com/v1/orders/42?expand=items"); return u.Segments[u.Segments.Length - 1] + "|" + u.Query.TrimStart('?');"#,
+        Val("42|expand=items"),
     ),
 ];
 

@@ -259,6 +259,7 @@ pub(crate) fn resolve(name: &str, args: &[Type], array: usize, nullable: bool) -
         }
         ("Uri", []) => Type::Named("Uri"),
         ("StringBuilder", []) => Type::Named("StringBuilder"),
+        ("Random", []) => Type::Named("Random"),
         _ => return None,
     };
     if nullable && !t.is_reference() {

@@ -276,6 +276,8 @@ pub enum ErrorKind {
     NotSupported,
     /// A JSON operation failed (`SelectToken` matching several tokens).
     Json,
+    /// Text is not an absolute URI (`new Uri("/relative")`).
+    UriFormat,
 }
 
 impl ErrorKind {
@@ -297,6 +299,7 @@ impl ErrorKind {
             ErrorKind::StepLimit => "ExpressionStepLimitExceeded",
             ErrorKind::MemoryLimit => "ExpressionMemoryLimitExceeded",
             ErrorKind::JsonReader => "JsonReaderException",
+            ErrorKind::UriFormat => "UriFormatException",
         }
     }
 }

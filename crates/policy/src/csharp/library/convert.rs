@@ -48,7 +48,7 @@ pub(crate) fn equals(a: &Value, b: &Value) -> bool {
         (Value::Ctx(x), Value::Ctx(y)) => x == y,
         (Value::Encoding, Value::Encoding) => true,
         (Value::Json(x), Value::Json(y)) => x.same(y),
-        (Value::Obj(x), Value::Obj(y)) => Arc::ptr_eq(x, y),
+        (Value::Obj(x), Value::Obj(y)) => Arc::ptr_eq(x, y) || super::uri::equal(x, y),
         _ => false,
     }
 }

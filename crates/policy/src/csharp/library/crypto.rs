@@ -56,6 +56,12 @@ pub enum Obj {
     Response(Arc<crate::csharp::context::Response>),
     /// The `IMessageBody` of such a response: its text.
     Body(Arc<str>),
+    /// `System.Uri`.
+    Uri(Box<super::uri::Uri>),
+    /// `System.Text.StringBuilder` and its text.
+    Builder(String),
+    /// `System.Random`.
+    Random(Box<super::random::Knuth>),
 }
 
 impl Obj {
@@ -68,11 +74,17 @@ impl Obj {
             Obj::Hmac(..) => "HMAC",
             Obj::Response(_) => "IResponse",
             Obj::Body(_) => "IMessageBody",
+            Obj::Uri(_) => "Uri",
+            Obj::Builder(_) => "StringBuilder",
+            Obj::Random(_) => "Random",
         }
     }
 
     pub(crate) fn to_dotnet_string(&self) -> String {
         match self {
+            Obj::Uri(u) => return u.display(),
+            Obj::Builder(s) => return s.clone(),
+            Obj::Random(_) => "System.Random",
             Obj::Jwt(_) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.Expressions.Jwt",
             Obj::Basic(..) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.Expressions.BasicAuthCredentials",
             Obj::Hash(_) => "System.Security.Cryptography.HashAlgorithm",

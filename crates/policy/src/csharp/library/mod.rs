@@ -6,15 +6,19 @@
 pub(crate) mod context;
 pub(crate) mod convert;
 pub(crate) mod crypto;
+pub(crate) mod enumerable;
 pub(crate) mod json;
 pub(crate) mod json_convert;
 pub(crate) mod json_path;
 pub(crate) mod linq;
 pub(crate) mod numbers;
 pub(crate) mod offset;
+pub(crate) mod random;
 pub(crate) mod strings;
+pub(crate) mod text;
 pub(crate) mod time;
 pub(crate) mod timefmt;
+pub(crate) mod uri;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -57,6 +61,8 @@ pub(crate) enum R {
     U,
     SeqU,
     Gen,
+    /// `IEnumerable<T>` of the generic type argument (`Enumerable.Repeat<T>`).
+    SeqGen,
 }
 
 /// A member.
@@ -185,6 +191,10 @@ fn registry() -> &'static Registry {
         json::register(&mut r);
         json_convert::register(&mut r);
         crypto::register(&mut r);
+        uri::register(&mut r);
+        text::register(&mut r);
+        random::register(&mut r);
+        enumerable::register(&mut r);
         r
     })
 }
@@ -270,6 +280,12 @@ pub(crate) fn static_type(name: &str) -> Option<&'static str> {
         "SHA512" | "Security.Cryptography.SHA512" => "static:SHA512",
         "MD5" | "Security.Cryptography.MD5" => "static:MD5",
         "BitConverter" => "static:BitConverter",
+        "Uri" => "static:Uri",
+        "UriKind" => "static:UriKind",
+        "UriPartial" => "static:UriPartial",
+        "StringBuilder" | "Text.StringBuilder" => "static:StringBuilder",
+        "Random" => "static:Random",
+        "Array" => "static:Array",
         _ => return None,
     })
 }

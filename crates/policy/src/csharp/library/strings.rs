@@ -263,7 +263,8 @@ fn concat(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     m.string(s)
 }
 
-fn format(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+/// `string.Format(format, args)`: `a[0]` the format, `a[1]` the arguments.
+pub(crate) fn format(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let f = str_arg(&a[0])?;
     let args = super::convert::items(&a[1])?;
     let mut out = String::new();
@@ -290,16 +291,39 @@ fn format(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
                     Some((i, f)) => (i, Some(f)),
                     None => (spec.as_str(), None),
                 };
-                let index = index.split(',').next().unwrap_or("").trim();
-                let Some(v) = index.parse::<usize>().ok().and_then(|i| args.get(i)) else {
+                // `{index,alignment:format}`: a positive alignment pads on the left.
+                let (index, width) = match index.split_once(',') {
+                    Some((i, w)) => match w.trim().parse::<i32>() {
+                        Ok(n) if !w.trim().starts_with('+') && n.unsigned_abs() < 1_000_000 => {
+                            (i, n)
+                        }
+                        _ => {
+                            return fail(
+                                ErrorKind::Format,
+                                "input string was not in a correct format",
+                            );
+                        }
+                    },
+                    None => (index, 0),
+                };
+                let Some(v) = index.trim().parse::<usize>().ok().and_then(|i| args.get(i)) else {
                     return fail(
                         ErrorKind::Format,
                         "index (zero based) must be greater than or equal to zero and less than the size of the argument list",
                     );
                 };
-                match fmt {
-                    Some(f) => out.push_str(&super::numbers::format_value(v, f)?),
-                    None => out.push_str(&v.to_string()),
+                let text = match fmt {
+                    Some(f) => super::numbers::format_value(v, f)?,
+                    None => v.to_string(),
+                };
+                let pad = (width.unsigned_abs() as usize).saturating_sub(text.chars().count());
+                m.alloc(pad)?;
+                if width < 0 {
+                    out.push_str(&text);
+                    out.extend(std::iter::repeat_n(' ', pad));
+                } else {
+                    out.extend(std::iter::repeat_n(' ', pad));
+                    out.push_str(&text);
                 }
             }
             '}' => {
@@ -461,6 +485,25 @@ pub(crate) fn register(r: &mut Registry) {
         Type::String,
         join,
     );
+    // `Concat(IEnumerable<T>)` before `Concat(params object[])`, which would show a sequence
+    // argument as its type name.
+    for elem in [
+        Type::String,
+        Type::Char,
+        Type::Int,
+        Type::Long,
+        Type::Double,
+        Type::Bool,
+        Type::Object,
+    ] {
+        r.method(
+            S,
+            "Concat",
+            vec![t(Type::Seq(Box::new(elem)))],
+            Type::String,
+            concat,
+        );
+    }
     r.method(
         S,
         "Concat",
