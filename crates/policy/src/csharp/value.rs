@@ -258,6 +258,12 @@ pub enum ErrorKind {
     MemoryLimit,
     /// Text is not valid JSON (`JObject.Parse`, `Body.As<JObject>()`).
     JsonReader,
+    /// A null argument (`Regex.IsMatch(null, …)`).
+    ArgumentNull,
+    /// An operation that is not supported (`Match.Result` of a failed match; also what Tollgate
+    /// does not support of a value known only at run time, such as a regex pattern built in
+    /// the expression).
+    NotSupported,
 }
 
 impl ErrorKind {
@@ -277,6 +283,8 @@ impl ErrorKind {
             ErrorKind::StepLimit => "ExpressionStepLimitExceeded",
             ErrorKind::MemoryLimit => "ExpressionMemoryLimitExceeded",
             ErrorKind::JsonReader => "JsonReaderException",
+            ErrorKind::ArgumentNull => "ArgumentNullException",
+            ErrorKind::NotSupported => "NotSupportedException",
         }
     }
 }

@@ -20,6 +20,10 @@ pub(crate) fn items(v: &Value) -> Result<Arc<[Value]>, EvalError> {
             .map(|(k, v)| Value::Pair(Arc::new((k.clone(), v.clone()))))
             .collect(),
         Value::Json(j) => super::json::items(j)?,
+        Value::Obj(o) => match o.items() {
+            Some(items) => items,
+            None => return fail(ErrorKind::InvalidCast, "the value is not a sequence"),
+        },
         Value::Null => return null_ref(),
         _ => return fail(ErrorKind::InvalidCast, "the value is not a sequence"),
     })

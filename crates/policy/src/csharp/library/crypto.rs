@@ -52,6 +52,8 @@ pub enum Obj {
     Hash(Alg),
     /// `HMAC` with its key.
     Hmac(Alg, Vec<u8>),
+    /// `Regex`, `Match`, `Group` and their collections.
+    Regex(super::regex::Rx),
 }
 
 impl Obj {
@@ -62,6 +64,15 @@ impl Obj {
             Obj::Basic(..) => "BasicAuthCredentials",
             Obj::Hash(_) => "HashAlgorithm",
             Obj::Hmac(..) => "HMAC",
+            Obj::Regex(r) => r.type_name(),
+        }
+    }
+
+    /// The items of a collection object (`MatchCollection`).
+    pub(crate) fn items(&self) -> Option<Arc<[Value]>> {
+        match self {
+            Obj::Regex(r) => r.items(),
+            _ => None,
         }
     }
 
@@ -71,6 +82,7 @@ impl Obj {
             Obj::Basic(..) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.Expressions.BasicAuthCredentials",
             Obj::Hash(_) => "System.Security.Cryptography.HashAlgorithm",
             Obj::Hmac(..) => "System.Security.Cryptography.HMAC",
+            Obj::Regex(r) => return r.to_dotnet_string(),
         }
         .into()
     }
