@@ -175,6 +175,14 @@ const CASES: &[(&str, Want)] = &[
         Val("1,22,333"),
     ),
     (
+        "string.Join(\",\", Regex.Matches(\"a1b22\", @\"\\d+\"))",
+        Val("1,22"),
+    ),
+    (
+        "string.Join(\",\", Regex.Match(\"a1\", @\"(\\d)\").Groups)",
+        Val("System.Text.RegularExpressions.GroupCollection"),
+    ),
+    (
         "Regex.Matches(\"a1b2c3\", @\"\\d\").Any(m => m.Value == \"2\")",
         Val("True"),
     ),
