@@ -408,6 +408,12 @@ const CASES: &[(&str, Want)] = &[
     ),
     ("Regex.Match(\"ab\", \"(b)\").Groups[1].Index", Val("1")),
     ("Regex.Match(\"x\", \"x\").Name", Val("0")),
+    ("Regex.Match(\"a\", \"a\").Groups[0] is Group", Val("True")),
+    ("Regex.Match(\"a\", \"a\").Groups[0] is Match", Val("True")),
+    (
+        "Regex.Match(\"ab\", \"(b)\").Groups[1] is Match",
+        Val("False"),
+    ),
     ("Regex.Matches(\"a1b2\", @\"\\d\").Count()", Val("2")),
     (
         "Regex.IsMatch(\"AB\", \"^b\", RegexOptions.IgnoreCase | RegexOptions.Multiline | RegexOptions.CultureInvariant)",

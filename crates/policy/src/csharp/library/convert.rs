@@ -76,7 +76,7 @@ pub(crate) fn is_type(v: &Value, ty: &Type) -> bool {
         (Value::Str(_), Type::Seq(e)) => **e == Type::Char,
         (Value::Json(j), Type::Json(k)) => super::json::is_kind(j, *k),
         (Value::Pair(p), Type::Json(J::Property)) => matches!(p.1, Value::Json(_)),
-        (Value::Obj(o), Type::Named(n)) => o.type_name() == *n,
+        (Value::Obj(o), Type::Named(n)) => o.is(n),
         (Value::Str(_), Type::Named("JTokenType")) | (Value::Int(_), Type::Named("Formatting")) => {
             true
         }

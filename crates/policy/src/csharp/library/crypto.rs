@@ -68,6 +68,12 @@ impl Obj {
         }
     }
 
+    /// Whether the object is of a type (its own, or a base type: a `Match` is a `Group`).
+    pub(crate) fn is(&self, type_name: &str) -> bool {
+        let own = self.type_name();
+        own == type_name || own == "Match" && type_name == "Group"
+    }
+
     /// The items of a collection object (`MatchCollection`).
     pub(crate) fn items(&self) -> Option<Arc<[Value]>> {
         match self {
