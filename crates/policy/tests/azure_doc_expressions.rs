@@ -5,6 +5,7 @@
 use tollgate_policy::csharp::{parse_block, parse_expression};
 
 const EXPRESSIONS: &[&str] = &[
+    r#"Regex.Match(context.Response.Headers.GetValueOrDefault("Cache-Control",""), @"max-age=(?<maxAge>\d+)").Groups["maxAge"]?.Value"#,
     r#"context.Request.IpAddress"#,
     r#"context.Subscription.Id"#,
     r#"context.Request.Headers.GetValueOrDefault("Authorization","").AsJwt()?.Subject"#,

@@ -849,6 +849,9 @@ impl Checker {
                 if let Some(r) = &recv_ir {
                     irs.insert(0, r.clone());
                 }
+                if let Some(fold) = library::fold(&owner, name) {
+                    fold(&mut irs).map_err(|msg| Error::new(at, msg))?;
+                }
                 let offset = usize::from(recv_ir.is_some());
                 let outs = outs.into_iter().map(|(i, s)| (i + offset, s)).collect();
                 let generic = if m.generic {
@@ -991,6 +994,20 @@ impl Checker {
                     }
                     irs.push(ir);
                 }
+                (
+                    P::Fn(pt, rt),
+                    Arg::Value(Expr {
+                        kind: ExprKind::Lambda(ps, body),
+                        at,
+                    }),
+                ) => {
+                    let (ir, t) = self.lambda(ps, body, std::slice::from_ref(&pt), *at)?;
+                    if coerce(Ir::Const(Value::Null), &t, &rt).is_none() {
+                        return Ok(None);
+                    }
+                    irs.push(ir);
+                }
+                (P::Fn(..), _) => return Ok(None),
                 (P::T(pt) | P::Params(pt), Arg::Value(e)) => {
                     if let ExprKind::Lambda(..) = e.kind {
                         return Ok(None);

@@ -136,6 +136,7 @@ impl Type {
             Type::Dict(v) => Some(Type::Pair(v.clone())),
             Type::Json(J::Array) => Some(Type::Json(J::Token)),
             Type::Json(J::Object) => Some(Type::Pair(Box::new(Type::Json(J::Token)))),
+            Type::Named("MatchCollection") => Some(Type::Named("Match")),
             _ => None,
         }
     }
@@ -260,6 +261,12 @@ pub(crate) fn resolve(name: &str, args: &[Type], array: usize, nullable: bool) -
         ("Uri", []) => Type::Named("Uri"),
         ("StringBuilder", []) => Type::Named("StringBuilder"),
         ("Random", []) => Type::Named("Random"),
+        ("Regex", []) => Type::Named("Regex"),
+        ("Match", []) => Type::Named("Match"),
+        ("Group", []) => Type::Named("Group"),
+        ("MatchCollection", []) => Type::Named("MatchCollection"),
+        ("GroupCollection", []) => Type::Named("GroupCollection"),
+        ("RegexOptions", []) => Type::Int,
         _ => return None,
     };
     if nullable && !t.is_reference() {

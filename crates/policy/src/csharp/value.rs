@@ -278,6 +278,8 @@ pub enum ErrorKind {
     Json,
     /// Text is not an absolute URI (`new Uri("/relative")`).
     UriFormat,
+    /// A null argument (`Regex.IsMatch(null, …)`).
+    ArgumentNull,
 }
 
 impl ErrorKind {
@@ -300,6 +302,7 @@ impl ErrorKind {
             ErrorKind::MemoryLimit => "ExpressionMemoryLimitExceeded",
             ErrorKind::JsonReader => "JsonReaderException",
             ErrorKind::UriFormat => "UriFormatException",
+            ErrorKind::ArgumentNull => "ArgumentNullException",
         }
     }
 }

@@ -20,6 +20,10 @@ pub(crate) fn items(v: &Value) -> Result<Arc<[Value]>, EvalError> {
             .map(|(k, v)| Value::Pair(Arc::new((k.clone(), v.clone()))))
             .collect(),
         Value::Json(j) => super::json::items(j)?,
+        Value::Obj(o) => match o.items() {
+            Some(items) => items,
+            None => return fail(ErrorKind::InvalidCast, "the value is not a sequence"),
+        },
         Value::Null => return null_ref(),
         _ => return fail(ErrorKind::InvalidCast, "the value is not a sequence"),
     })
@@ -74,7 +78,7 @@ pub(crate) fn is_type(v: &Value, ty: &Type) -> bool {
         (Value::Str(_), Type::Seq(e)) => **e == Type::Char,
         (Value::Json(j), Type::Json(k)) => super::json::is_kind(j, *k),
         (Value::Pair(p), Type::Json(J::Property)) => matches!(p.1, Value::Json(_)),
-        (Value::Obj(o), Type::Named(n)) => o.type_name() == *n,
+        (Value::Obj(o), Type::Named(n)) => o.is(n),
         (Value::Ctx(CtxRef::Response), Type::Ctx(Ctx::Response)) => true,
         (Value::Obj(o), Type::Ctx(Ctx::Response)) => o.type_name() == "IResponse",
         (Value::Str(_), Type::Named("JTokenType" | "DayOfWeek"))

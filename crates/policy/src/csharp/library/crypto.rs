@@ -62,6 +62,8 @@ pub enum Obj {
     Builder(String),
     /// `System.Random`.
     Random(Box<super::random::Knuth>),
+    /// `Regex`, `Match`, `Group` and their collections.
+    Regex(super::regex::Rx),
 }
 
 impl Obj {
@@ -77,6 +79,21 @@ impl Obj {
             Obj::Uri(_) => "Uri",
             Obj::Builder(_) => "StringBuilder",
             Obj::Random(_) => "Random",
+            Obj::Regex(r) => r.type_name(),
+        }
+    }
+
+    /// Whether the object is of a type (its own, or a base type: a `Match` is a `Group`).
+    pub(crate) fn is(&self, type_name: &str) -> bool {
+        let own = self.type_name();
+        own == type_name || own == "Match" && type_name == "Group"
+    }
+
+    /// The items of a collection object (`MatchCollection`).
+    pub(crate) fn items(&self) -> Option<Arc<[Value]>> {
+        match self {
+            Obj::Regex(r) => r.items(),
+            _ => None,
         }
     }
 
@@ -91,6 +108,7 @@ impl Obj {
             Obj::Hmac(..) => "System.Security.Cryptography.HMAC",
             Obj::Response(_) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.IResponse",
             Obj::Body(_) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.IMessageBody",
+            Obj::Regex(r) => return r.to_dotnet_string(),
         }
         .into()
     }

@@ -14,6 +14,7 @@ pub(crate) mod linq;
 pub(crate) mod numbers;
 pub(crate) mod offset;
 pub(crate) mod random;
+pub(crate) mod regex;
 pub(crate) mod strings;
 pub(crate) mod text;
 pub(crate) mod time;
@@ -24,6 +25,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::eval::Machine;
+use super::ir::Ir;
 use super::types::Type;
 use super::value::{ErrorKind, EvalError, Value, fail};
 
@@ -48,6 +50,8 @@ pub(crate) enum P {
     Out(Type),
     /// `params T[]`: any number of values of a type.
     Params(Type),
+    /// A lambda `Func<A, R>` (a delegate such as `MatchEvaluator`): parameter and result type.
+    Fn(Type, Type),
 }
 
 /// A member's result type.
@@ -80,10 +84,16 @@ pub(crate) struct Member {
     pub mutates: bool,
 }
 
+/// A member's check-time step: it sees the checked arguments (receiver first) and may replace
+/// constant ones by values computed once (`Regex.IsMatch(s, "literal")` compiles the
+/// pattern), or refuse them with a message.
+pub(crate) type Fold = fn(&mut [Ir]) -> Result<(), String>;
+
 /// Tables of members by owner key.
 #[derive(Default)]
 pub(crate) struct Registry {
     tables: HashMap<&'static str, Vec<Member>>,
+    folds: HashMap<(&'static str, &'static str), Fold>,
 }
 
 impl Registry {
@@ -175,6 +185,11 @@ impl Registry {
     pub(crate) fn add(&mut self, key: &'static str, m: Member) {
         self.tables.entry(key).or_default().push(m);
     }
+
+    /// Adds the check-time step of the members of a name (all overloads).
+    pub(crate) fn fold(&mut self, key: &'static str, name: &'static str, f: Fold) {
+        self.folds.insert((key, name), f);
+    }
 }
 
 fn registry() -> &'static Registry {
@@ -195,6 +210,7 @@ fn registry() -> &'static Registry {
         text::register(&mut r);
         random::register(&mut r);
         enumerable::register(&mut r);
+        regex::register(&mut r);
         r
     })
 }
@@ -225,6 +241,7 @@ fn keys(t: &Type) -> Vec<&'static str> {
         Type::Encoding => vec!["Encoding"],
         Type::Ctx(c) => vec![context::key(*c)],
         Type::Json(j) => json::keys(*j).to_vec(),
+        Type::Named(n) if t.element().is_some() => vec![*n, "seq"],
         Type::Named(n) => vec![*n],
         Type::Static(n) => return vec![n],
         _ => vec![],
@@ -241,6 +258,19 @@ pub(crate) fn lookup(t: &Type, name: &str) -> Vec<&'static Member> {
         .filter_map(|k| reg.tables.get(k))
         .flat_map(|ms| ms.iter().filter(|m| m.name == name))
         .collect()
+}
+
+/// The check-time step of a member (see [`Fold`]), if it has one.
+pub(crate) fn fold(t: &Type, name: &str) -> Option<Fold> {
+    let reg = registry();
+    keys(t)
+        .into_iter()
+        .find_map(|k| {
+            reg.folds
+                .iter()
+                .find(|((fk, fname), _)| *fk == k && *fname == name)
+        })
+        .map(|(_, f)| *f)
 }
 
 /// The static type a name denotes (`Math`, `string`, `int`, …), if any.
@@ -286,6 +316,8 @@ pub(crate) fn static_type(name: &str) -> Option<&'static str> {
         "StringBuilder" | "Text.StringBuilder" => "static:StringBuilder",
         "Random" => "static:Random",
         "Array" => "static:Array",
+        "Regex" | "Text.RegularExpressions.Regex" => "static:Regex",
+        "RegexOptions" | "Text.RegularExpressions.RegexOptions" => "static:RegexOptions",
         _ => return None,
     })
 }

@@ -248,6 +248,12 @@ fn join(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
                 _ => items.clone(),
             }
         }
+        // A collection object (`MatchCollection`) binds `Join<T>(string, IEnumerable<T>)`.
+        Value::Array(items)
+            if items.len() == 1 && matches!(&items[0], Value::Obj(o) if o.items().is_some()) =>
+        {
+            super::convert::items(&items[0])?
+        }
         Value::Array(items) => items.clone(),
         Value::Null => return null_ref(),
         v => super::convert::items(v)?,
