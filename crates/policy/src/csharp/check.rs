@@ -514,6 +514,7 @@ impl Checker {
                 let t = self.type_of(tn)?;
                 let (ir, from) = self.expr(inner)?;
                 let ir = coerce(ir.clone(), &from, &t)
+                    .or_else(|| library::xml::explicit(ir.clone(), &from, &t, &tn.name))
                     .or_else(|| explicit(ir, &from, &t))
                     .ok_or_else(|| {
                         Error::new(at, format!("cannot convert type '{from}' to '{t}'"))
@@ -743,13 +744,15 @@ impl Checker {
         if let (Type::Ctx(Ctx::Body), Some(g)) = (&owner, &gen_ty)
             && !matches!(
                 g,
-                Type::String | Type::Json(J::Object | J::Array | J::Token)
+                Type::String
+                    | Type::Json(J::Object | J::Array | J::Token)
+                    | Type::Named("XElement" | "XDocument")
             )
         {
             return err(
                 at,
                 format!(
-                    "'IMessageBody.As<{g}>' is not supported yet: As<string>, As<JObject>, As<JArray> and As<JToken> are"
+                    "'IMessageBody.As<{g}>' is not supported yet: As<string>, As<JObject>, As<JArray>, As<JToken>, As<XElement> and As<XDocument> are"
                 ),
             );
         }
@@ -1384,15 +1387,28 @@ impl Checker {
                     let bi = coerce(bi, &bt, &t).ok_or_else(bad)?;
                     return Ok((Ir::Binary(o, bx(ai), bx(bi)), Type::Bool));
                 }
-                if unify(&at_, &bt).is_none() {
+                let Some(t) = unify(&at_, &bt) else {
                     return Err(bad());
-                }
+                };
+                // `el.Name == "a"` compares names: the string converts to an XName.
+                let (ai, bi) = if let Type::Named(_) = t {
+                    (
+                        coerce(ai, &at_, &t).ok_or_else(bad)?,
+                        coerce(bi, &bt, &t).ok_or_else(bad)?,
+                    )
+                } else {
+                    (ai, bi)
+                };
                 return Ok((Ir::Binary(o, bx(ai), bx(bi)), Type::Bool));
             }
             _ => {}
         }
         let (sa, sb) = (at_.strip_nullable(), bt.strip_nullable());
         let lifted = matches!(at_, Type::Nullable(_)) || matches!(bt, Type::Nullable(_));
+        // `ns + "local"` is an XName.
+        if op == "+" && at_ == Type::Named("XNamespace") && bt == Type::String {
+            return Ok((library::xml::plus(ai, bi), Type::Named("XName")));
+        }
         // Strings concatenate with anything.
         if op == "+" && (at_ == Type::String || bt == Type::String) {
             if matches!(at_, Type::Void | Type::Static(_))
@@ -1585,6 +1601,7 @@ pub(crate) fn coerce(ir: Ir, from: &Type, to: &Type) -> Option<Ir> {
         (Type::String, Type::Seq(b)) if **b == Type::Char => Some(ir),
         (Type::Dict(v), Type::Seq(p)) if **p == Type::Pair(v.clone()) => Some(ir),
         (Type::Array(a), Type::Array(b)) if **b == Type::Object && a.is_reference() => Some(ir),
+        (Type::String, Type::Named(n)) => library::xml::from_string(ir, n),
         _ => None,
     }
 }

@@ -252,6 +252,12 @@ pub(crate) fn resolve(name: &str, args: &[Type], array: usize, nullable: bool) -
         }
         ("Uri", []) => Type::Named("Uri"),
         ("StringBuilder", []) => Type::Named("StringBuilder"),
+        ("XElement", []) => Type::Named("XElement"),
+        ("XDocument", []) => Type::Named("XDocument"),
+        ("XAttribute", []) => Type::Named("XAttribute"),
+        ("XName", []) => Type::Named("XName"),
+        ("XNamespace", []) => Type::Named("XNamespace"),
+        ("XDeclaration", []) => Type::Named("XDeclaration"),
         _ => return None,
     };
     if nullable && !t.is_reference() {

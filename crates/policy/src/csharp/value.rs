@@ -258,6 +258,10 @@ pub enum ErrorKind {
     MemoryLimit,
     /// Text is not valid JSON (`JObject.Parse`, `Body.As<JObject>()`).
     JsonReader,
+    /// Text is not well-formed XML, or an invalid XML name (`XElement.Parse`).
+    Xml,
+    /// A null argument where none is allowed (`(int)element` of a missing element).
+    ArgumentNull,
 }
 
 impl ErrorKind {
@@ -277,6 +281,8 @@ impl ErrorKind {
             ErrorKind::StepLimit => "ExpressionStepLimitExceeded",
             ErrorKind::MemoryLimit => "ExpressionMemoryLimitExceeded",
             ErrorKind::JsonReader => "JsonReaderException",
+            ErrorKind::Xml => "XmlException",
+            ErrorKind::ArgumentNull => "ArgumentNullException",
         }
     }
 }

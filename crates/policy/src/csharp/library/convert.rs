@@ -47,7 +47,15 @@ pub(crate) fn equals(a: &Value, b: &Value) -> bool {
         (Value::Ctx(x), Value::Ctx(y)) => x == y,
         (Value::Encoding, Value::Encoding) => true,
         (Value::Json(x), Value::Json(y)) => x.same(y),
-        (Value::Obj(x), Value::Obj(y)) => Arc::ptr_eq(x, y),
+        (Value::Obj(x), Value::Obj(y)) => Arc::ptr_eq(x, y) || same_xml(x, y),
+        _ => false,
+    }
+}
+
+/// Whether two LINQ to XML values are the same object (.NET atomizes names: equal by value).
+fn same_xml(a: &super::crypto::Obj, b: &super::crypto::Obj) -> bool {
+    match (a, b) {
+        (super::crypto::Obj::Xml(x), super::crypto::Obj::Xml(y)) => x.same(y),
         _ => false,
     }
 }
@@ -73,9 +81,8 @@ pub(crate) fn is_type(v: &Value, ty: &Type) -> bool {
         (Value::Json(j), Type::Json(k)) => super::json::is_kind(j, *k),
         (Value::Pair(p), Type::Json(J::Property)) => matches!(p.1, Value::Json(_)),
         (Value::Obj(o), Type::Named(n)) => o.type_name() == *n,
-        (Value::Str(_), Type::Named("JTokenType")) | (Value::Int(_), Type::Named("Formatting")) => {
-            true
-        }
+        (Value::Str(_), Type::Named("JTokenType"))
+        | (Value::Int(_), Type::Named("Formatting" | "SaveOptions")) => true,
         _ => false,
     }
 }

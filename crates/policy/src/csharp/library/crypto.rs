@@ -52,6 +52,8 @@ pub enum Obj {
     Hash(Alg),
     /// `HMAC` with its key.
     Hmac(Alg, Vec<u8>),
+    /// LINQ to XML (`XElement`, `XDocument`, `XAttribute`, `XName`, …).
+    Xml(super::xml::Xml),
 }
 
 impl Obj {
@@ -62,6 +64,7 @@ impl Obj {
             Obj::Basic(..) => "BasicAuthCredentials",
             Obj::Hash(_) => "HashAlgorithm",
             Obj::Hmac(..) => "HMAC",
+            Obj::Xml(x) => x.type_name(),
         }
     }
 
@@ -71,6 +74,7 @@ impl Obj {
             Obj::Basic(..) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.Expressions.BasicAuthCredentials",
             Obj::Hash(_) => "System.Security.Cryptography.HashAlgorithm",
             Obj::Hmac(..) => "System.Security.Cryptography.HMAC",
+            Obj::Xml(x) => return x.to_dotnet_string(),
         }
         .into()
     }

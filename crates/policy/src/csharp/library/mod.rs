@@ -11,6 +11,7 @@ pub(crate) mod linq;
 pub(crate) mod numbers;
 pub(crate) mod strings;
 pub(crate) mod time;
+pub(crate) mod xml;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -179,6 +180,7 @@ fn registry() -> &'static Registry {
         context::register(&mut r);
         json::register(&mut r);
         crypto::register(&mut r);
+        xml::register(&mut r);
         r
     })
 }
@@ -260,6 +262,11 @@ pub(crate) fn static_type(name: &str) -> Option<&'static str> {
         "SHA512" | "Security.Cryptography.SHA512" => "static:SHA512",
         "MD5" | "Security.Cryptography.MD5" => "static:MD5",
         "BitConverter" => "static:BitConverter",
+        "XElement" | "Xml.Linq.XElement" => "static:XElement",
+        "XDocument" | "Xml.Linq.XDocument" => "static:XDocument",
+        "XName" | "Xml.Linq.XName" => "static:XName",
+        "XNamespace" | "Xml.Linq.XNamespace" => "static:XNamespace",
+        "SaveOptions" | "Xml.Linq.SaveOptions" => "static:SaveOptions",
         _ => return None,
     })
 }
