@@ -607,19 +607,14 @@ impl Checker {
         items.iter().map(|i| self.expect(i, t)).collect()
     }
 
-    /// A member target: a static type name, or a value.
+    /// A member target: a static type name (also qualified: `System.Xml.Linq.XElement`), or
+    /// a value.
     fn receiver(&mut self, target: &Expr) -> Result<Typed, Error> {
-        if let ExprKind::Member {
-            target: inner,
-            name,
-            type_args,
-            nullable: false,
-        } = &target.kind
-            && let ExprKind::Name(ns) = &inner.kind
-            && type_args.is_empty()
-            && self.find(ns).is_none()
-            && ns != "context"
-            && let Some(k) = library::static_type(&format!("{ns}.{name}"))
+        if let ExprKind::Member { .. } = &target.kind
+            && let Some((root, path)) = dotted(target)
+            && self.find(&root).is_none()
+            && root != "context"
+            && let Some(k) = library::static_type(&path)
         {
             return Ok((Ir::Const(Value::Null), Type::Static(k)));
         }
@@ -1510,6 +1505,23 @@ fn num_type(n: Num, nullable: bool) -> Type {
         Type::Nullable(Box::new(t))
     } else {
         t
+    }
+}
+
+/// A dotted name (`a.b.c`): its first name and the whole path.
+fn dotted(e: &Expr) -> Option<(String, String)> {
+    match &e.kind {
+        ExprKind::Name(n) => Some((n.clone(), n.clone())),
+        ExprKind::Member {
+            target,
+            name,
+            type_args,
+            nullable: false,
+        } if type_args.is_empty() => {
+            let (root, path) = dotted(target)?;
+            Some((root, format!("{path}.{name}")))
+        }
+        _ => None,
     }
 }
 

@@ -1181,6 +1181,18 @@ const CASES: &[(&str, Want)] = &[
         Run(ErrorKind::InvalidOperation),
     ),
     (
+        r#"XElement.Parse("<a><b/><c/></a>").Elements().OrderBy(e => e.Name).Count()"#,
+        Run(ErrorKind::InvalidOperation),
+    ),
+    (
+        r#"XElement.Parse("<a><c/><b/></a>").Elements().OrderBy(e => e.Name.LocalName).First().Name"#,
+        Val("b"),
+    ),
+    (
+        r#"XElement.Parse("<a><b>2</b><b>10</b></a>").Elements().Max(e => (int)e)"#,
+        Val("10"),
+    ),
+    (
         r#"XElement.Parse("<a/>").Elements().FirstOrDefault() == null"#,
         Val("True"),
     ),
@@ -1235,6 +1247,15 @@ const CASES: &[(&str, Want)] = &[
         Val("{http://www.w3.org/2000/xmlns/}p"),
     ),
     (r#"XName.Get("{urn:x}a").LocalName"#, Val("a")),
+    (r#"System.Xml.Linq.XElement.Parse("<a/>").Name"#, Val("a")),
+    (
+        r#"System.Xml.Linq.XNamespace.None.NamespaceName.Length"#,
+        Val("0"),
+    ),
+    (
+        r#"(System.Xml.Linq.XElement)(object)XElement.Parse("<a/>") != null"#,
+        Val("True"),
+    ),
     (r#"XName.Get("a", "urn").ToString()"#, Val("{urn}a")),
     (r#"XName.Get("{urn}")"#, Run(ErrorKind::Argument)),
     (r#"XNamespace.Get("urn") + "a""#, Val("{urn}a")),
@@ -1559,7 +1580,10 @@ const BLOCKS: &[(&str, Want)] = &[
 ];
 
 fn run(program: Result<Program, Error>, src: &str, want: &Want) {
-    let c = ctx();
+    run_in(&ctx(), program, src, want);
+}
+
+fn run_in(c: &Context, program: Result<Program, Error>, src: &str, want: &Want) {
     match want {
         Val(v) => {
             let p = program.unwrap_or_else(|e| panic!("{src}: {e}"));
@@ -1574,7 +1598,7 @@ fn run(program: Result<Program, Error>, src: &str, want: &Want) {
         },
         Run(kind) => {
             let p = program.unwrap_or_else(|e| panic!("{src}: {e}"));
-            let e = p.evaluate(&c, &Limits::default()).expect_err(src);
+            let e = p.evaluate(c, &Limits::default()).expect_err(src);
             assert_eq!(e.kind, *kind, "{src}: {e}");
         }
     }
@@ -1633,4 +1657,110 @@ fn nested_overloaded_calls_are_checked_in_bounded_time() {
     if let Err(e) = checked {
         assert!(e.message.contains("too complex"), "{e}");
     }
+}
+
+const SOAP: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\r\n  <soap:Body>\r\n    <GetHotel xmlns=\"http://tempuri.org/\">\r\n      <ID>2022</ID>\r\n      <Name>Junyi &amp; Co</Name>\r\n    </GetHotel>\r\n  </soap:Body>\r\n</soap:Envelope>";
+
+/// A context whose request body is a SOAP envelope and whose response body is XML.
+fn xml_ctx() -> Context {
+    let mut c = ctx();
+    c.request.body = Some(SOAP.into());
+    c.response = Some(Response {
+        status_code: 200,
+        body: Some("<result status=\"ok\"><item id=\"1\"/><item id=\"2\"/></result>".into()),
+        ..Default::default()
+    });
+    c
+}
+
+/// Expressions over XML bodies (`xml_ctx`).
+const XML_BODIES: &[(&str, Want)] = &[
+    (
+        "context.Request.Body.As<XElement>(preserveContent: true).Name.LocalName",
+        Val("Envelope"),
+    ),
+    (
+        "context.Request.Body.As<XDocument>().Root.Name",
+        Val("{http://schemas.xmlsoap.org/soap/envelope/}Envelope"),
+    ),
+    (
+        "context.Request.Body.As<XElement>().Descendants().FirstOrDefault(x => x.Name.LocalName == \"ID\")?.Value",
+        Val("2022"),
+    ),
+    (
+        "(int)context.Request.Body.As<XElement>().Descendants(XNamespace.Get(\"http://tempuri.org/\") + \"ID\").First()",
+        Val("2022"),
+    ),
+    (
+        "context.Request.Body.As<XElement>().Descendants(\"ID\").Count()",
+        Val("0"),
+    ),
+    (
+        "context.Request.Body.As<XElement>().Descendants().First(x => x.Name.LocalName == \"Name\").Value",
+        Val("Junyi & Co"),
+    ),
+    (
+        "context.Request.Body.As<XElement>().Descendants().First(x => x.Name.LocalName == \"GetHotel\").ToString()",
+        Val(
+            "<GetHotel xmlns=\"http://tempuri.org/\">\n  <ID>2022</ID>\n  <Name>Junyi &amp; Co</Name>\n</GetHotel>",
+        ),
+    ),
+    (
+        "context.Request.Body.As<XElement>().Elements().First().ToString(SaveOptions.DisableFormatting)",
+        Val(
+            "<soap:Body xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><GetHotel xmlns=\"http://tempuri.org/\"><ID>2022</ID><Name>Junyi &amp; Co</Name></GetHotel></soap:Body>",
+        ),
+    ),
+    (
+        "context.Request.Body.As<XDocument>(preserveContent: true).ToString()",
+        Val(
+            "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\n  <soap:Body>\n    <GetHotel xmlns=\"http://tempuri.org/\">\n      <ID>2022</ID>\n      <Name>Junyi &amp; Co</Name>\n    </GetHotel>\n  </soap:Body>\n</soap:Envelope>",
+        ),
+    ),
+    (
+        "context.Request.Body.As<XDocument>().Declaration.Encoding",
+        Val("utf-8"),
+    ),
+    (
+        "context.Response.Body.As<XElement>(preserveContent: true).Attribute(\"status\").Value",
+        Val("ok"),
+    ),
+    (
+        "context.Response.Body.As<XElement>().Elements(\"item\").Select(i => (int)i.Attribute(\"id\")).Sum()",
+        Val("3"),
+    ),
+    (
+        "context.Request.Body.As<string>().StartsWith(\"<?xml\")",
+        Val("True"),
+    ),
+];
+
+#[test]
+fn xml_bodies() {
+    let c = xml_ctx();
+    for (src, want) in XML_BODIES {
+        run_in(&c, parse_expression(src), src, want);
+    }
+}
+
+#[test]
+fn hostile_xml_bodies_end_in_errors() {
+    let mut c = ctx();
+    let huge = format!("<a>{}</a>", "x".repeat(2 << 20));
+    c.request.body = Some(huge.into());
+    let p = parse_expression("context.Request.Body.As<XElement>().Value.Length").unwrap();
+    let e = p.evaluate(&c, &Limits::default()).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::MemoryLimit, "{e}");
+    let deep = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    c.request.body = Some(deep.into());
+    let e = p.evaluate(&c, &Limits::default()).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::MemoryLimit, "{e}");
+    let wide = format!("<r>{}</r>", "<a/>".repeat(100_000));
+    c.request.body = Some(wide.into());
+    let limits = Limits {
+        max_bytes: 1 << 30,
+        ..Limits::default()
+    };
+    let e = p.evaluate(&c, &limits).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::StepLimit, "{e}");
 }

@@ -234,7 +234,8 @@ pub(crate) fn plus(ns: Ir, local: Ir) -> Ir {
 
 /// The explicit conversions of `XElement` and `XAttribute` (`(string)el`, `(int?)attr`):
 /// `type_name` is the cast's type as written, since `uint`, `float`, `decimal`, … (which
-/// the checker folds into `int` and `double`) convert differently and are refused.
+/// the checker folds into `int` and `double`) convert differently and are refused, as is
+/// `Nullable<T>` (write `T?`).
 pub(crate) fn explicit(ir: Ir, from: &Type, to: &Type, type_name: &str) -> Option<Ir> {
     if !matches!(from, Type::Named("XElement" | "XAttribute")) {
         return None;
@@ -242,10 +243,10 @@ pub(crate) fn explicit(ir: Ir, from: &Type, to: &Type, type_name: &str) -> Optio
     let base = type_name.strip_prefix("System.").unwrap_or(type_name);
     let ok = match to.strip_nullable() {
         Type::String => matches!(base, "string" | "String"),
-        Type::Bool => matches!(base, "bool" | "Boolean" | "Nullable"),
-        Type::Int => matches!(base, "int" | "Int32" | "Nullable"),
-        Type::Long => matches!(base, "long" | "Int64" | "Nullable"),
-        Type::Double => matches!(base, "double" | "Double" | "Nullable"),
+        Type::Bool => matches!(base, "bool" | "Boolean"),
+        Type::Int => matches!(base, "int" | "Int32"),
+        Type::Long => matches!(base, "long" | "Int64"),
+        Type::Double => matches!(base, "double" | "Double"),
         _ => false,
     };
     ok.then(|| call(cast, "op_Explicit", vec![ir], Some(to.clone())))
