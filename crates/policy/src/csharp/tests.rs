@@ -1588,7 +1588,7 @@ fn run_in(c: &Context, program: Result<Program, Error>, src: &str, want: &Want) 
         Val(v) => {
             let p = program.unwrap_or_else(|e| panic!("{src}: {e}"));
             let got = p
-                .evaluate(&c, &Limits::default())
+                .evaluate(c, &Limits::default())
                 .unwrap_or_else(|e| panic!("{src}: {e}"));
             assert_eq!(got.to_policy_string(), *v, "{src}");
         }
