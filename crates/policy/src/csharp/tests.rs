@@ -1323,8 +1323,24 @@ const CASES: &[(&str, Want)] = &[
     ),
     // hostile documents end with an error
     (
-        r#"XElement.Parse(new string('x', 1000).Replace("x", "<a>") + new string('x', 1000).Replace("x", "</a>"))"#,
+        r#"XElement.Parse(new string('x', 1000).Replace("x", "<a>") + new string('x', 1000).Replace("x", "</a>")).Descendants().Count()"#,
+        Val("999"),
+    ),
+    (
+        r#"XElement.Parse(new string('x', 1000).Replace("x", "<a>") + new string('x', 1000).Replace("x", "</a>")).ToString()"#,
         Run(ErrorKind::MemoryLimit),
+    ),
+    (
+        r#"XElement.Parse(new string('x', 3000).Replace("x", "<a>") + new string('x', 3000).Replace("x", "</a>")).Name"#,
+        Run(ErrorKind::MemoryLimit),
+    ),
+    (
+        r#"XElement.Parse("<r xmlns:q='" + new string('u', 10000) + "'><s>" + new string('x', 2000).Replace("x", "<q:a/>") + "</s></r>").Name"#,
+        Run(ErrorKind::MemoryLimit),
+    ),
+    (
+        r#"XElement.Parse("<r xmlns:q='urn:q'><s><q:a/><q:a/></s></r>").Element("s").ToString()"#,
+        Val("<s>\n  <q:a xmlns:q=\"urn:q\" />\n  <q:a xmlns:q=\"urn:q\" />\n</s>"),
     ),
     (
         r#"XElement.Parse("<r>" + new string('x', 60000).Replace("x", "<a/>") + "</r>").Elements().Count()"#,

@@ -57,7 +57,7 @@ impl Xml {
     pub(crate) fn to_dotnet_string(&self) -> String {
         let r = match self {
             Xml::Node(t, i) => print(t, *i, true, &mut |_| Ok(())),
-            Xml::Attr(t, e, a) => Ok(attr_string(t, *e, *a)),
+            Xml::Attr(t, e, a) => Ok(attr_string(t, *e, *a, &mut 0)),
             Xml::Name(n) => Ok(expanded(n)),
             Xml::Namespace(ns) => Ok(ns.to_string()),
             Xml::Decl(t) => Ok(decl_string(t)),
@@ -448,7 +448,8 @@ enum Axis {
     BeforeSelf,
 }
 
-fn axis_nodes(t: &Tree, i: u32, axis: Axis) -> Vec<u32> {
+/// The nodes an axis walks, and how many it visited to find them.
+fn axis_nodes(t: &Tree, i: u32, axis: Axis) -> (Vec<u32>, usize) {
     let end = t.nodes[i as usize].end;
     let parent = t.nodes[i as usize].parent;
     let ancestors = |from: u32| {
@@ -460,15 +461,25 @@ fn axis_nodes(t: &Tree, i: u32, axis: Axis) -> Vec<u32> {
         }
         v
     };
+    let siblings = |after: bool| {
+        let all: Vec<u32> = t.children(parent).collect();
+        let n = all.len();
+        let v = all.into_iter().filter(|&c| (c > i) == after && c != i);
+        (v.collect(), n)
+    };
+    let all = |v: Vec<u32>| {
+        let n = v.len();
+        (v, n)
+    };
     match axis {
-        Axis::Children => t.children(i).collect(),
-        Axis::Descendants => (i + 1..end).collect(),
-        Axis::DescendantsAndSelf => (i..end).collect(),
-        Axis::Ancestors => ancestors(parent),
-        Axis::AncestorsAndSelf => ancestors(i),
-        Axis::AfterSelf if parent != NONE => t.children(parent).filter(|&c| c > i).collect(),
-        Axis::BeforeSelf if parent != NONE => t.children(parent).filter(|&c| c < i).collect(),
-        _ => Vec::new(),
+        Axis::Children => all(t.children(i).collect()),
+        Axis::Descendants => all((i + 1..end).collect()),
+        Axis::DescendantsAndSelf => all((i..end).collect()),
+        Axis::Ancestors => all(ancestors(parent)),
+        Axis::AncestorsAndSelf => all(ancestors(i)),
+        Axis::AfterSelf if parent != NONE => siblings(true),
+        Axis::BeforeSelf if parent != NONE => siblings(false),
+        _ => (Vec::new(), 0),
     }
 }
 
@@ -481,7 +492,8 @@ fn walk(m: &mut Machine<'_>, a: &[Value], axis: Axis) -> Res {
         },
         None => (None, false),
     };
-    let nodes = axis_nodes(t, i, axis);
+    let (nodes, visited) = axis_nodes(t, i, axis);
+    m.step(visited.saturating_sub(nodes.len()) as u64)?;
     elements(m, t, nodes.into_iter(), name, filter)
 }
 
@@ -536,9 +548,10 @@ fn attributes(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
 
 /// `GetNamespaceOfPrefixInScope`: the namespace a prefix is declared for, searching from an
 /// element up.
-fn declared_namespace(t: &Tree, e: u32, prefix: &str) -> Option<Arc<str>> {
+fn declared_namespace(t: &Tree, e: u32, prefix: &str, visited: &mut u64) -> Option<Arc<str>> {
     let mut cur = e;
     while let Some(el) = t.element(cur) {
+        *visited += 1 + el.attrs.len() as u64;
         if let Some(at) = el
             .attrs
             .iter()
@@ -552,11 +565,12 @@ fn declared_namespace(t: &Tree, e: u32, prefix: &str) -> Option<Arc<str>> {
 }
 
 /// `XElement.GetPrefixOfNamespace`.
-fn prefix_of_namespace(t: &Tree, e: u32, ns: &str) -> Option<Arc<str>> {
+fn prefix_of_namespace(t: &Tree, e: u32, ns: &str, visited: &mut u64) -> Option<Arc<str>> {
     // Prefixes declared on the elements passed so far (they hide the same prefix above).
     let mut passed: HashSet<&str> = HashSet::new();
     let mut cur = e;
     while let Some(el) = t.element(cur) {
+        *visited += 1 + el.attrs.len() as u64;
         let mut local = Vec::new();
         for at in el.attrs.iter().filter(|at| is_decl(at)) {
             if *at.value == *ns
@@ -571,7 +585,7 @@ fn prefix_of_namespace(t: &Tree, e: u32, ns: &str) -> Option<Arc<str>> {
         cur = t.nodes[cur as usize].parent;
     }
     match ns {
-        XML_NS if passed.is_empty() || declared_namespace(t, e, "xml").is_none() => {
+        XML_NS if passed.is_empty() || declared_namespace(t, e, "xml", visited).is_none() => {
             Some(Arc::from("xml"))
         }
         XMLNS_NS => Some(Arc::from("xmlns")),
@@ -580,14 +594,14 @@ fn prefix_of_namespace(t: &Tree, e: u32, ns: &str) -> Option<Arc<str>> {
 }
 
 /// `XAttribute.ToString()`: `name="value"` with the prefix the element has for its namespace.
-fn attr_string(t: &Tree, e: u32, a: u32) -> String {
+fn attr_string(t: &Tree, e: u32, a: u32, visited: &mut u64) -> String {
     let Some(at) = t.element(e).and_then(|el| el.attrs.get(a as usize)) else {
         return String::new();
     };
     let prefix: Arc<str> = if at.name.ns.is_empty() {
         Arc::from("")
     } else {
-        prefix_of_namespace(t, e, &at.name.ns).unwrap_or_else(|| Arc::from("p0"))
+        prefix_of_namespace(t, e, &at.name.ns, visited).unwrap_or_else(|| Arc::from("p0"))
     };
     let mut w = Writer::new(false);
     w.lone_attribute(&prefix, &at.name.local, &at.value);
@@ -633,7 +647,24 @@ fn to_string(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
         None => true,
     };
     let s = match xml(&a[0])? {
-        Xml::Node(t, i) => print(t, *i, indent, &mut |_| m.step(1))?,
+        Xml::Node(t, i) => {
+            // The text is paid for as it grows, a step per node.
+            let mut paid = 0;
+            let s = print(t, *i, indent, &mut |w| {
+                m.step(1)?;
+                m.alloc(w.len() - paid)?;
+                paid = w.len();
+                Ok(())
+            })?;
+            m.alloc(s.len() - paid)?;
+            return Ok(Value::from(s));
+        }
+        Xml::Attr(t, e, k) => {
+            let mut visited = 0;
+            let s = attr_string(t, *e, *k, &mut visited);
+            m.step(visited)?;
+            s
+        }
         x => x.to_dotnet_string(),
     };
     m.string(s)
@@ -753,11 +784,15 @@ pub(crate) fn register(r: &mut Registry) {
         r.method(k, "ToString", vec![], s(), to_string);
         r.method(k, "ToString", vec![t(save())], s(), to_string);
     }
-    r.prop("XDocument", "Root", el_t(), |_, a, _| {
+    r.prop("XDocument", "Root", el_t(), |m, a, _| {
         let (t, i) = node(&a[0])?;
-        Ok(t.children(i)
-            .find(|&c| t.element(c).is_some())
-            .map_or(Value::Null, |c| mk(Xml::Node(t.clone(), c))))
+        for c in t.children(i) {
+            m.step(1)?;
+            if t.element(c).is_some() {
+                return Ok(mk(Xml::Node(t.clone(), c)));
+            }
+        }
+        Ok(Value::Null)
     });
     r.prop(
         "XDocument",
@@ -857,17 +892,19 @@ pub(crate) fn register(r: &mut Registry) {
     let attrs_t = || Type::Seq(Box::new(attr_t()));
     r.method(E, "Attributes", vec![], attrs_t(), attributes);
     r.method(E, "Attributes", vec![n()], attrs_t(), attributes);
-    r.method(E, "GetDefaultNamespace", vec![], ns_t(), |_, a, _| {
+    r.method(E, "GetDefaultNamespace", vec![], ns_t(), |m, a, _| {
         let (t, i) = node(&a[0])?;
-        let ns = declared_namespace(t, i, "xmlns").unwrap_or_else(|| Arc::from(""));
-        Ok(mk(Xml::Namespace(ns)))
+        let mut visited = 0;
+        let ns = declared_namespace(t, i, "xmlns", &mut visited);
+        m.step(visited)?;
+        Ok(mk(Xml::Namespace(ns.unwrap_or_else(|| Arc::from("")))))
     });
     r.method(
         E,
         "GetNamespaceOfPrefix",
         vec![t(s())],
         ns_t(),
-        |_, a, _| {
+        |m, a, _| {
             let (t, i) = node(&a[0])?;
             let prefix = match &a[1] {
                 Value::Null => return arg_null("prefix"),
@@ -876,7 +913,10 @@ pub(crate) fn register(r: &mut Registry) {
             if prefix.is_empty() {
                 return fail(ErrorKind::Argument, "the prefix cannot be empty");
             }
-            let ns = declared_namespace(t, i, &prefix).or_else(|| match &*prefix {
+            let mut visited = 0;
+            let ns = declared_namespace(t, i, &prefix, &mut visited);
+            m.step(visited)?;
+            let ns = ns.or_else(|| match &*prefix {
                 "xmlns" => Some(Arc::from(XMLNS_NS)),
                 "xml" => Some(Arc::from(XML_NS)),
                 _ => None,
@@ -889,13 +929,16 @@ pub(crate) fn register(r: &mut Registry) {
         "GetPrefixOfNamespace",
         vec![t(ns_t())],
         s(),
-        |_, a, _| {
+        |m, a, _| {
             let (t, i) = node(&a[0])?;
             if matches!(a[1], Value::Null) {
                 return arg_null("ns");
             }
             let ns = namespace_arg(&a[1])?;
-            Ok(prefix_of_namespace(t, i, &ns).map_or(Value::Null, Value::Str))
+            let mut visited = 0;
+            let prefix = prefix_of_namespace(t, i, &ns, &mut visited);
+            m.step(visited)?;
+            Ok(prefix.map_or(Value::Null, Value::Str))
         },
     );
 

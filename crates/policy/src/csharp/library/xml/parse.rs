@@ -5,6 +5,7 @@
 //! white space (white-space-only text outside `xml:space="preserve"`, as
 //! `XmlReaderSettings.IgnoreWhitespace` does, runs of 4096 characters or more excepted).
 
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use quick_xml::events::Event;
@@ -19,10 +20,14 @@ pub(crate) const XML_NS: &str = "http://www.w3.org/XML/1998/namespace";
 pub(crate) const XMLNS_NS: &str = "http://www.w3.org/2000/xmlns/";
 /// No parent.
 pub(crate) const NONE: u32 = u32::MAX;
-/// What a node costs in the evaluation's memory budget, besides its text.
-const NODE_BYTES: usize = 64;
+/// What a node or an attribute costs in the evaluation's memory budget (their text is paid
+/// for with the input's length).
+const NODE_BYTES: usize = 32;
 /// White space this long is text even where it would be insignificant (`XmlTextReaderImpl`).
 const WHITESPACE_LOOKAHEAD: usize = 4096;
+/// The most text printing a tree may produce without the tree having paid for it: a tree whose
+/// printed size could exceed this costs that size when parsed (see [`Tree::print_bound`]).
+const PRINT_CAP: usize = 16 << 20;
 
 /// A parsed document or element: nodes in document order, so that a node's descendants are
 /// the nodes after it up to its `end`.
@@ -30,6 +35,30 @@ const WHITESPACE_LOOKAHEAD: usize = 4096;
 pub struct Tree {
     pub(crate) nodes: Vec<Node>,
     pub(crate) decl: Option<Decl>,
+}
+
+/// What bounds the size of a tree's printed form (`ToString()` of it or any of its elements).
+#[derive(Default)]
+struct PrintBound {
+    /// The input's length (escaping at most sextuples a character: `"` → `&quot;`).
+    input: usize,
+    /// Indentation: two lines per element, comment or processing instruction, at its depth.
+    indent: usize,
+    /// Elements and attributes, each of which may get its name's namespace declared again
+    /// (`xmlns:p="…"`, with the longest prefix and namespace declared) and some punctuation.
+    names: usize,
+    max_prefix: usize,
+    max_namespace: usize,
+}
+
+impl PrintBound {
+    fn total(&self) -> usize {
+        let per_name = self.max_prefix + self.max_namespace + 24;
+        self.input
+            .saturating_mul(6)
+            .saturating_add(self.indent)
+            .saturating_add(self.names.saturating_mul(per_name))
+    }
 }
 
 /// A node of a [`Tree`].
@@ -200,6 +229,43 @@ fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{FFFD}' | '\u{10000}'..)
 }
 
+/// Namespace declarations in scope.
+#[derive(Default)]
+struct Bindings {
+    /// Prefixes in declaration order (innermost last).
+    order: Vec<String>,
+    /// The namespaces each prefix is bound to, innermost last.
+    by_prefix: HashMap<String, Vec<Arc<str>>>,
+}
+
+impl Bindings {
+    fn push(&mut self, prefix: &str, ns: Arc<str>) {
+        self.order.push(prefix.to_owned());
+        self.by_prefix
+            .entry(prefix.to_owned())
+            .or_default()
+            .push(ns);
+    }
+
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    fn truncate(&mut self, n: usize) {
+        while self.order.len() > n {
+            if let Some(p) = self.order.pop()
+                && let Some(v) = self.by_prefix.get_mut(&p)
+            {
+                v.pop();
+            }
+        }
+    }
+
+    fn get(&self, prefix: &str) -> Option<Arc<str>> {
+        self.by_prefix.get(prefix)?.last().cloned()
+    }
+}
+
 /// An open element.
 struct Open {
     node: u32,
@@ -215,14 +281,15 @@ struct Parser<'a, 'm> {
     src: &'a str,
     nodes: Vec<Node>,
     open: Vec<Open>,
-    /// Prefix → namespace, innermost last.
-    bindings: Vec<(String, Arc<str>)>,
+    /// Namespace declarations in scope, innermost last, and the namespaces of each prefix.
+    bindings: Bindings,
     preserve: bool,
     /// The document node (for `XDocument.Parse`).
     doc: bool,
     root_done: bool,
     decl: Option<Decl>,
     text: Option<(usize, usize)>,
+    bound: PrintBound,
 }
 
 /// Parses XML text: a document (`XDocument.Parse`) or its root element (`XElement.Parse`).
@@ -249,17 +316,27 @@ pub(crate) fn parse(m: &mut Machine<'_>, text: &str, doc: bool) -> Result<Tree, 
         src,
         nodes: Vec::new(),
         open: Vec::new(),
-        bindings: Vec::new(),
+        bindings: Bindings::default(),
         preserve: false,
         doc,
         root_done: false,
         decl: None,
         text: None,
+        bound: PrintBound {
+            input: src.len(),
+            ..PrintBound::default()
+        },
     };
     if doc {
         p.add(Kind::Document, NONE)?;
     }
     p.run()?;
+    // Printing is not budgeted where a value becomes text implicitly (`"x" + element`, the
+    // policy's result): a tree that could print large pays for it here.
+    let bound = p.bound.total();
+    if bound > PRINT_CAP {
+        p.m.alloc(bound)?;
+    }
     let Parser {
         mut nodes, decl, ..
     } = p;
@@ -344,13 +421,14 @@ impl Parser<'_, '_> {
         Ok(())
     }
 
-    /// Appends a node, counted against the budgets: besides the node itself, the indentation
-    /// `ToString()` may give it (two lines at its depth), so that printing any tree costs no
-    /// more than parsing it did (nesting is otherwise unbounded, as in .NET).
+    /// Appends a node, counted against the budgets.
     fn add(&mut self, kind: Kind, parent: u32) -> Result<u32, EvalError> {
         self.m.step(1)?;
-        let indent = 2 * (1 + 2 * self.open.len());
-        self.m.alloc(NODE_BYTES + indent)?;
+        self.m.alloc(NODE_BYTES)?;
+        if !matches!(kind, Kind::Text(_) | Kind::CData(_) | Kind::Document) {
+            let lines = 2 * (1 + 2 * self.open.len());
+            self.bound.indent = self.bound.indent.saturating_add(lines);
+        }
         let i = self.nodes.len() as u32;
         self.nodes.push(Node {
             kind,
@@ -419,7 +497,6 @@ impl Parser<'_, '_> {
         if whitespace && !self.preserve && text.len() < WHITESPACE_LOOKAHEAD {
             return Ok(());
         }
-        self.m.alloc(text.len())?;
         self.add_child(Kind::Text(Arc::from(text)))
     }
 
@@ -427,12 +504,7 @@ impl Parser<'_, '_> {
         match prefix {
             "xml" => Some(Arc::from(XML_NS)),
             "xmlns" => Some(Arc::from(XMLNS_NS)),
-            _ => self
-                .bindings
-                .iter()
-                .rev()
-                .find(|(p, _)| p == prefix)
-                .map(|(_, ns)| ns.clone()),
+            _ => self.bindings.get(prefix),
         }
     }
 
@@ -459,7 +531,8 @@ impl Parser<'_, '_> {
                 if v == XML_NS || v == XMLNS_NS {
                     return xml_err(format!("the default namespace cannot be bound to '{v}'"));
                 }
-                self.bindings.push((String::new(), Arc::from(v)));
+                self.bindings.push("", Arc::from(v));
+                self.bound.max_namespace = self.bound.max_namespace.max(v.len());
             } else if let Some(p) = q.strip_prefix("xmlns:") {
                 if p == "xmlns" || (p == "xml") != (v == XML_NS) || v == XMLNS_NS {
                     return xml_err(format!("the prefix '{p}' cannot be bound to '{v}'"));
@@ -469,7 +542,9 @@ impl Parser<'_, '_> {
                         "the prefix '{p}' cannot be bound to the empty namespace"
                     ));
                 }
-                self.bindings.push((p.to_owned(), Arc::from(v)));
+                self.bindings.push(p, Arc::from(v));
+                self.bound.max_prefix = self.bound.max_prefix.max(p.len());
+                self.bound.max_namespace = self.bound.max_namespace.max(v.len());
             } else if *q == "xml:space" {
                 match v.trim_matches(is_space) {
                     "preserve" => self.preserve = true,
@@ -486,7 +561,9 @@ impl Parser<'_, '_> {
             None if prefix.is_empty() => Arc::from(""),
             None => return xml_err(format!("'{prefix}' is an undeclared prefix")),
         };
+        self.bound.names = self.bound.names.saturating_add(1 + raw_attrs.len());
         let mut attrs: Vec<Attr> = Vec::with_capacity(raw_attrs.len());
+        let mut seen: HashSet<(Arc<str>, &str)> = HashSet::new();
         for (q, v) in raw_attrs {
             let (p, l) = qname(q)?;
             let ns: Arc<str> = if p.is_empty() {
@@ -497,11 +574,11 @@ impl Parser<'_, '_> {
                     None => return xml_err(format!("'{p}' is an undeclared prefix")),
                 }
             };
-            if attrs.iter().any(|a| *a.name.local == *l && a.name.ns == ns) {
+            if !seen.insert((ns.clone(), l)) {
                 return xml_err(format!("'{q}' is a duplicate attribute name"));
             }
             self.m.step(1)?;
-            self.m.alloc(NODE_BYTES + v.len())?;
+            self.m.alloc(NODE_BYTES)?;
             attrs.push(Attr {
                 name: Name {
                     ns,
@@ -566,6 +643,7 @@ impl Parser<'_, '_> {
 /// expanded values; names must be unique.
 fn attributes(s: &str) -> Result<Vec<(&str, String)>, EvalError> {
     let mut out: Vec<(&str, String)> = Vec::new();
+    let mut names = HashSet::new();
     let mut rest = s;
     loop {
         let trimmed = rest.trim_start_matches(is_space);
@@ -597,7 +675,7 @@ fn attributes(s: &str) -> Result<Vec<(&str, String)>, EvalError> {
         if raw.contains('<') {
             return xml_err("'<' is not allowed in an attribute value");
         }
-        if out.iter().any(|(q, _)| *q == name) {
+        if !names.insert(name) {
             return xml_err(format!("'{name}' is a duplicate attribute name"));
         }
         let value = unescape(&raw.replace(['\t', '\n'], " "))?;

@@ -236,6 +236,11 @@ impl Writer {
         self.out
     }
 
+    /// The number of bytes written so far.
+    pub(crate) fn len(&self) -> usize {
+        self.out.len()
+    }
+
     /// An attribute on its own (`XAttribute.ToString()`: written at the root level of a
     /// fragment, then trimmed).
     pub(crate) fn lone_attribute(&mut self, prefix: &str, local: &str, value: &str) {
@@ -592,7 +597,8 @@ impl Writer {
             })
     }
 
-    /// Writes an element and its content (`XElement.WriteTo`), budgeting a step per node.
+    /// Writes an element and its content (`XElement.WriteTo`), calling `step` for every node
+    /// and every namespace declaration of its ancestors.
     pub(crate) fn element(
         &mut self,
         tree: &Tree,
@@ -604,12 +610,14 @@ impl Writer {
         let mut ancestors = Vec::new();
         let mut p = tree.nodes[e as usize].parent;
         while tree.element(p).is_some() {
+            step(self)?;
             ancestors.push(p);
             p = tree.nodes[p as usize].parent;
         }
         for &anc in ancestors.iter().rev() {
             if let Some(el) = tree.element(anc) {
                 for at in el.attrs.iter().rev().filter(|at| is_decl(at)) {
+                    step(self)?;
                     self.resolver.push(decl_prefix(at), at.value.clone(), 0);
                 }
             }
