@@ -1201,6 +1201,30 @@ const CASES: &[(&str, Want)] = &[
         Val("1"),
     ),
     (
+        r#"XElement.Parse("<r><a><n>1</n></a><a><n>2</n><n>3</n></a></r>").Elements("a").Elements("n").Count()"#,
+        Val("3"),
+    ),
+    (
+        r#"XElement.Parse("<r><a><b><n/></b></a><a><n/></a></r>").Elements().Descendants("n").Count()"#,
+        Val("2"),
+    ),
+    (
+        r#"XElement.Parse("<r><a x='1'/><a x='2' y='3'/></r>").Elements().Attributes().Count()"#,
+        Val("3"),
+    ),
+    (
+        r#"XElement.Parse("<r><a x='1'/><a x='2' y='3'/></r>").Elements().ToList().Attributes("x").Last().Value"#,
+        Val("2"),
+    ),
+    (
+        r#"XElement.Parse("<r><a><b/></a></r>").Descendants("b").Ancestors().Count()"#,
+        Val("2"),
+    ),
+    (
+        r#"new[] {1, 2}.Elements()"#,
+        Check("does not contain a definition for 'Elements'"),
+    ),
+    (
         r#"XDocument.Parse("<r><a/></r>").Elements().Count()"#,
         Val("1"),
     ),

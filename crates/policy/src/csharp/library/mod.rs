@@ -214,6 +214,12 @@ fn keys(t: &Type) -> Vec<&'static str> {
         Type::Static(n) => return vec![n],
         _ => vec![],
     };
+    // LINQ to XML's extension methods on sequences of elements (`Elements()`, …).
+    if let Type::Array(e) | Type::List(e) | Type::Seq(e) = t
+        && **e == Type::Named("XElement")
+    {
+        k.insert(0, "seq:XElement");
+    }
     k.push("object");
     k
 }

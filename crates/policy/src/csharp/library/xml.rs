@@ -497,6 +497,63 @@ fn walk(m: &mut Machine<'_>, a: &[Value], axis: Axis) -> Res {
     elements(m, t, nodes.into_iter(), name, filter)
 }
 
+/// An axis of every element of a sequence (`Extensions.Elements(source)`, …), null elements
+/// skipped.
+fn walk_all(m: &mut Machine<'_>, a: &[Value], axis: Axis) -> Res {
+    let (name, filter) = match a.get(1) {
+        Some(v) => match name_arg(v)? {
+            Some(n) => (Some(n), true),
+            None => return m.array(Vec::new()),
+        },
+        None => (None, false),
+    };
+    let mut out = Vec::new();
+    for item in super::convert::items(&a[0])?.iter() {
+        m.step(1)?;
+        if matches!(item, Value::Null) {
+            continue;
+        }
+        let (t, i) = node(item)?;
+        let (nodes, visited) = axis_nodes(t, i, axis);
+        m.step(visited as u64)?;
+        for n in nodes {
+            if self::matches(t, n, if filter { name } else { None }) {
+                m.alloc(32)?;
+                out.push(mk(Xml::Node(t.clone(), n)));
+            }
+        }
+    }
+    m.array(out)
+}
+
+/// `Extensions.Attributes(source)`: the attributes of every element of a sequence.
+fn attributes_all(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+    let name = match a.get(1) {
+        Some(v) => match name_arg(v)? {
+            Some(n) => Some(n),
+            None => return m.array(Vec::new()),
+        },
+        None => None,
+    };
+    let mut out = Vec::new();
+    for item in super::convert::items(&a[0])?.iter() {
+        m.step(1)?;
+        if matches!(item, Value::Null) {
+            continue;
+        }
+        let (t, i) = node(item)?;
+        let el = element(t, i)?;
+        m.step(el.attrs.len() as u64)?;
+        for (k, at) in el.attrs.iter().enumerate() {
+            if name.is_none_or(|n| at.name == *n) {
+                m.alloc(32)?;
+                out.push(mk(Xml::Attr(t.clone(), i, k as u32)));
+            }
+        }
+    }
+    m.array(out)
+}
+
 fn first_child(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let (t, i) = node(&a[0])?;
     let Some(name) = name_arg(&a[1])? else {
@@ -941,6 +998,23 @@ pub(crate) fn register(r: &mut Registry) {
             Ok(prefix.map_or(Value::Null, Value::Str))
         },
     );
+
+    const SEQ: &str = "seq:XElement";
+    macro_rules! seq_axes {
+        ($($name:literal => $axis:expr),*) => {$(
+            r.method(SEQ, $name, vec![], els(), |m, a, _| walk_all(m, a, $axis));
+            r.method(SEQ, $name, vec![n()], els(), |m, a, _| walk_all(m, a, $axis));
+        )*};
+    }
+    seq_axes!(
+        "Elements" => Axis::Children,
+        "Descendants" => Axis::Descendants,
+        "DescendantsAndSelf" => Axis::DescendantsAndSelf,
+        "Ancestors" => Axis::Ancestors,
+        "AncestorsAndSelf" => Axis::AncestorsAndSelf
+    );
+    r.method(SEQ, "Attributes", vec![], attrs_t(), attributes_all);
+    r.method(SEQ, "Attributes", vec![n()], attrs_t(), attributes_all);
 
     const A: &str = "XAttribute";
     r.prop(A, "Name", xname_t(), |_, a, _| {
