@@ -573,6 +573,7 @@ impl Checker {
                 let t = self.type_of(tn)?;
                 let (ir, from) = self.expr(inner)?;
                 let ir = coerce(ir.clone(), &from, &t)
+                    .or_else(|| library::xml::explicit(ir.clone(), &from, &t, &tn.name))
                     .or_else(|| explicit(ir, &from, &t))
                     .ok_or_else(|| {
                         Error::new(at, format!("cannot convert type '{from}' to '{t}'"))
@@ -669,19 +670,14 @@ impl Checker {
         items.iter().map(|i| self.expect(i, t)).collect()
     }
 
-    /// A member target: a static type name, or a value.
+    /// A member target: a static type name (also qualified: `System.Xml.Linq.XElement`), or
+    /// a value.
     fn receiver(&mut self, target: &Expr) -> Result<Typed, Error> {
-        if let ExprKind::Member {
-            target: inner,
-            name,
-            type_args,
-            nullable: false,
-        } = &target.kind
-            && let ExprKind::Name(ns) = &inner.kind
-            && type_args.is_empty()
-            && self.find(ns).is_none()
-            && ns != "context"
-            && let Some(k) = library::static_type(&format!("{ns}.{name}"))
+        if let ExprKind::Member { .. } = &target.kind
+            && let Some((root, path)) = dotted(target)
+            && self.find(&root).is_none()
+            && root != "context"
+            && let Some(k) = library::static_type(&path)
         {
             return Ok((Ir::Const(Value::Null), Type::Static(k)));
         }
@@ -815,13 +811,15 @@ impl Checker {
         if let (Type::Ctx(Ctx::Body), Some(g)) = (&owner, &gen_ty)
             && !matches!(
                 g,
-                Type::String | Type::Json(J::Object | J::Array | J::Token)
+                Type::String
+                    | Type::Json(J::Object | J::Array | J::Token)
+                    | Type::Named("XElement" | "XDocument")
             )
         {
             return err(
                 at,
                 format!(
-                    "'IMessageBody.As<{g}>' is not supported yet: As<string>, As<JObject>, As<JArray> and As<JToken> are"
+                    "'IMessageBody.As<{g}>' is not supported yet: As<string>, As<JObject>, As<JArray>, As<JToken>, As<XElement> and As<XDocument> are"
                 ),
             );
         }
@@ -1629,21 +1627,27 @@ impl Checker {
                 let Some(u) = unify(&at_, &bt) else {
                     return Err(bad());
                 };
-                // A DateTime compared with a DateTimeOffset converts to one.
-                let (ai, bi) = if *u.strip_nullable() == Type::DateTimeOffset {
-                    (
-                        coerce(ai, &at_, &u).ok_or_else(bad)?,
-                        coerce(bi, &bt, &u).ok_or_else(bad)?,
-                    )
-                } else {
-                    (ai, bi)
-                };
+                // A DateTime compared with a DateTimeOffset converts to one; `el.Name == "a"`
+                // compares names: the string converts to an XName.
+                let (ai, bi) =
+                    if *u.strip_nullable() == Type::DateTimeOffset || matches!(u, Type::Named(_)) {
+                        (
+                            coerce(ai, &at_, &u).ok_or_else(bad)?,
+                            coerce(bi, &bt, &u).ok_or_else(bad)?,
+                        )
+                    } else {
+                        (ai, bi)
+                    };
                 return Ok((Ir::Binary(o, bx(ai), bx(bi)), Type::Bool));
             }
             _ => {}
         }
         let (sa, sb) = (at_.strip_nullable(), bt.strip_nullable());
         let lifted = matches!(at_, Type::Nullable(_)) || matches!(bt, Type::Nullable(_));
+        // `ns + "local"` is an XName.
+        if op == "+" && at_ == Type::Named("XNamespace") && bt == Type::String {
+            return Ok((library::xml::plus(ai, bi), Type::Named("XName")));
+        }
         // Strings concatenate with anything.
         if op == "+" && (at_ == Type::String || bt == Type::String) {
             if matches!(at_, Type::Void | Type::Static(_))
@@ -1773,6 +1777,23 @@ fn num_type(n: Num, nullable: bool) -> Type {
     }
 }
 
+/// A dotted name (`a.b.c`): its first name and the whole path.
+fn dotted(e: &Expr) -> Option<(String, String)> {
+    match &e.kind {
+        ExprKind::Name(n) => Some((n.clone(), n.clone())),
+        ExprKind::Member {
+            target,
+            name,
+            type_args,
+            nullable: false,
+        } if type_args.is_empty() => {
+            let (root, path) = dotted(target)?;
+            Some((root, format!("{path}.{name}")))
+        }
+        _ => None,
+    }
+}
+
 /// The common numeric type of two operands (int < long < double), lifted when either is `T?`.
 fn promote(a: &Type, b: &Type) -> Option<Type> {
     let (ra, rb) = (
@@ -1863,6 +1884,7 @@ pub(crate) fn coerce(ir: Ir, from: &Type, to: &Type) -> Option<Ir> {
         (Type::String, Type::Seq(b)) if **b == Type::Char => Some(ir),
         (Type::Dict(v), Type::Seq(p)) if **p == Type::Pair(v.clone()) => Some(ir),
         (Type::Array(a), Type::Array(b)) if **b == Type::Object && a.is_reference() => Some(ir),
+        (Type::String, Type::Named(n)) => library::xml::from_string(ir, n),
         _ => None,
     }
 }

@@ -1308,10 +1308,8 @@ const CASES: &[(&str, Want)] = &[
     ),
     ("context.Request.Body.As<string>(true).Length", Val("7")),
     ("context.Request.Body.As<JObject>()[\"a\"]", Val("1")),
-    (
-        "context.Request.Body.As<XElement>()",
-        Check("not supported"),
-    ),
+    ("context.Request.Body.As<XElement>()", Run(ErrorKind::Xml)),
+    ("context.Request.Body.As<Uri>()", Check("not supported")),
     // JSON (Newtonsoft.Json.Linq)
     ("JObject.Parse(\"{\\\"a\\\":1}\")[\"a\"]", Val("1")),
     (
@@ -2552,6 +2550,458 @@ const CASES: &[(&str, Want)] = &[
         r#"Array.Copy(new[] {1}, new int[1], 1)"#,
         Check("does not contain a definition for 'Copy'"),
     ),
+    // LINQ to XML: printing (indented by two spaces, `<a />`, no indentation inside mixed content)
+    (
+        r#"XElement.Parse("<a><b>x</b><c/></a>").ToString()"#,
+        Val("<a>\n  <b>x</b>\n  <c />\n</a>"),
+    ),
+    (
+        r#"XElement.Parse("<a>x<b>y</b></a>").ToString()"#,
+        Val("<a>x<b>y</b></a>"),
+    ),
+    (
+        r#"XElement.Parse("<a><b/>x</a>").ToString()"#,
+        Val("<a>\n  <b />x</a>"),
+    ),
+    (
+        r#"XElement.Parse("<a>  <b>  </b>  </a>").ToString()"#,
+        Val("<a>\n  <b></b>\n</a>"),
+    ),
+    (
+        r#"XElement.Parse("<a>\n  <b>\n    <c>1</c>\n  </b>\n</a>").ToString(SaveOptions.DisableFormatting)"#,
+        Val("<a><b><c>1</c></b></a>"),
+    ),
+    (r#"XElement.Parse("<a/>")"#, Val("<a />")),
+    (r#"XElement.Parse("<a></a>").ToString()"#, Val("<a></a>")),
+    (
+        r#"XElement.Parse("<a xmlns='urn:x'><b/></a>").ToString()"#,
+        Val("<a xmlns=\"urn:x\">\n  <b />\n</a>"),
+    ),
+    (
+        r#"XElement.Parse("<a xmlns='urn:x'><b/></a>").Elements().First().ToString()"#,
+        Val("<b xmlns=\"urn:x\" />"),
+    ),
+    (
+        r#"XElement.Parse("<p:a xmlns:p='urn:x'><p:b c='1' p:d='2'/></p:a>").Elements().First().ToString()"#,
+        Val("<p:b c=\"1\" p:d=\"2\" xmlns:p=\"urn:x\" />"),
+    ),
+    (
+        r#"XElement.Parse("<a b='1 &amp; &lt; &quot; &apos;'>t &amp; &lt; &gt; \"</a>").ToString()"#,
+        Val("<a b=\"1 &amp; &lt; &quot; '\">t &amp; &lt; &gt; \"</a>"),
+    ),
+    (
+        r#"XElement.Parse("<a><!--c--><?pi data?><![CDATA[x<y]]></a>").ToString()"#,
+        Val("<a>\n  <!--c-->\n  <?pi data?><![CDATA[x<y]]></a>"),
+    ),
+    (
+        r#"XElement.Parse("<a xml:space='preserve'> <b/> </a>").ToString()"#,
+        Val("<a xml:space=\"preserve\"> <b /> </a>"),
+    ),
+    (
+        r#"XElement.Parse("<a b='x&#9;y&#10;z' c='x\ty\r\nz'/>").ToString()"#,
+        Val("<a b=\"x&#x9;y&#xA;z\" c=\"x y z\" />"),
+    ),
+    (
+        r#"XElement.Parse("<a>x\r\ny\rz</a>").ToString()"#,
+        Val("<a>x\ny\nz</a>"),
+    ),
+    (
+        r#"XDocument.Parse("<?xml version='1.0'?><!--top--><r><x/></r>").ToString()"#,
+        Val("<!--top-->\n<r>\n  <x />\n</r>"),
+    ),
+    (
+        r#"XDocument.Parse("<?xml version=\"1.0\" encoding=\"utf-8\"?><r/>").Declaration.ToString()"#,
+        Val("<?xml version=\"1.0\" encoding=\"utf-8\"?>"),
+    ),
+    (
+        r#"XDocument.Parse("<?xml version='1.0' standalone='yes'?><r/>").Declaration.Encoding == null"#,
+        Val("True"),
+    ),
+    (
+        r#""x" + XElement.Parse("<a><b/></a>")"#,
+        Val("x<a>\n  <b />\n</a>"),
+    ),
+    // reading
+    (
+        r#"XElement.Parse("<a>x<b>y<!--c--></b><![CDATA[z]]></a>").Value"#,
+        Val("xyz"),
+    ),
+    (r#"XElement.Parse("<a/>").Value.Length"#, Val("0")),
+    (r#"XElement.Parse("<a/>").IsEmpty"#, Val("True")),
+    (r#"XElement.Parse("<a> </a>").IsEmpty"#, Val("False")),
+    (
+        r#"XElement.Parse("<a><b/></a>").Element("c") == null"#,
+        Val("True"),
+    ),
+    (
+        r#"XElement.Parse("<a><b/></a>").Element(null) == null"#,
+        Val("True"),
+    ),
+    (
+        r#"(string)XElement.Parse("<a/>").Element("b") ?? "none""#,
+        Val("none"),
+    ),
+    (
+        r#"(int)XElement.Parse("<a><n> 42 </n></a>").Element("n") + 1"#,
+        Val("43"),
+    ),
+    (
+        r#"(int)XElement.Parse("<a/>").Element("n")"#,
+        Run(ErrorKind::ArgumentNull),
+    ),
+    (
+        r#"(int?)XElement.Parse("<a/>").Element("n") ?? -1"#,
+        Val("-1"),
+    ),
+    (r#"(bool)XElement.Parse("<a> TRUE </a>")"#, Val("True")),
+    (r#"(bool)XElement.Parse("<a>1</a>")"#, Val("True")),
+    (
+        r#"(bool)XElement.Parse("<a>yes</a>")"#,
+        Run(ErrorKind::Format),
+    ),
+    (r#"(double)XElement.Parse("<a>1.5E3</a>")"#, Val("1500")),
+    (r#"(double)XElement.Parse("<a>-INF</a>")"#, Val("-Infinity")),
+    (
+        r#"(long)XElement.Parse("<a>9999999999</a>")"#,
+        Val("9999999999"),
+    ),
+    (
+        r#"(int)XElement.Parse("<a>9999999999</a>")"#,
+        Run(ErrorKind::Overflow),
+    ),
+    (
+        r#"(int)XElement.Parse("<a>1.5</a>")"#,
+        Run(ErrorKind::Format),
+    ),
+    (
+        r#"(uint)XElement.Parse("<a>1</a>")"#,
+        Check("cannot convert"),
+    ),
+    (
+        r#"(DateTime)XElement.Parse("<a>2024-01-01</a>")"#,
+        Check("cannot convert"),
+    ),
+    (
+        r#"(string)XDocument.Parse("<a/>")"#,
+        Check("cannot convert"),
+    ),
+    (
+        r#"(string)XElement.Parse("<a x='1'/>").Attribute("x")"#,
+        Val("1"),
+    ),
+    (
+        r#"(int)XElement.Parse("<a x='7'/>").Attribute("x") * 2"#,
+        Val("14"),
+    ),
+    (
+        r#"(string)XElement.Parse("<a/>").Attribute("x") == null"#,
+        Val("True"),
+    ),
+    (
+        r#"XElement.Parse("<a x='1' y='2'/>").Attributes().Count()"#,
+        Val("2"),
+    ),
+    (
+        r#"XElement.Parse("<a x='1' y='2'/>").LastAttribute.Name"#,
+        Val("y"),
+    ),
+    (
+        r#"XElement.Parse("<a x='1'/>").Attribute("x").ToString()"#,
+        Val("x=\"1\""),
+    ),
+    (
+        r#"XElement.Parse("<a xmlns:p='u' p:x='1'/>").Attribute("{u}x").ToString()"#,
+        Val("p:x=\"1\""),
+    ),
+    (r#"XElement.Parse("<a x='1'/>").HasAttributes"#, Val("True")),
+    (
+        r#"XElement.Parse("<a x='1'>t</a>").HasElements"#,
+        Val("False"),
+    ),
+    (
+        r#"XElement.Parse("<p:a xmlns:p='urn:x'/>").Name"#,
+        Val("{urn:x}a"),
+    ),
+    (
+        r#"XElement.Parse("<p:a xmlns:p='urn:x'/>").Name.LocalName"#,
+        Val("a"),
+    ),
+    (
+        r#"XElement.Parse("<p:a xmlns:p='urn:x'/>").Name.NamespaceName"#,
+        Val("urn:x"),
+    ),
+    (r#"XElement.Parse("<a/>").Name == "a""#, Val("True")),
+    (
+        r#"XElement.Parse("<a xmlns='u'/>").Name == "a""#,
+        Val("False"),
+    ),
+    (
+        r#"XElement.Parse("<a xmlns='u'/>").Name.Namespace == "u""#,
+        Val("True"),
+    ),
+    (
+        r#"XElement.Parse("<a/>").Name == "a b""#,
+        Run(ErrorKind::Xml),
+    ),
+    (
+        r#"XElement.Parse("<a xmlns='u'><b/></a>").Element("b") == null"#,
+        Val("True"),
+    ),
+    (
+        r#"XElement.Parse("<a xmlns='u'><b/></a>").Element("{u}b") != null"#,
+        Val("True"),
+    ),
+    (
+        r#"XElement.Parse("<a xmlns='u'><b>v</b></a>").Element(XNamespace.Get("u") + "b").Value"#,
+        Val("v"),
+    ),
+    (
+        r#"XElement.Parse("<a><b/><c/><b/></a>").Elements("b").Count()"#,
+        Val("2"),
+    ),
+    (
+        r#"XElement.Parse("<a><b><c/></b><c/></a>").Descendants("c").Count()"#,
+        Val("2"),
+    ),
+    (
+        r#"XElement.Parse("<a><b><c/></b></a>").Descendants().Select(e => e.Name.LocalName).Last()"#,
+        Val("c"),
+    ),
+    (
+        r#"XElement.Parse("<a><b><c/></b></a>").DescendantsAndSelf().Count()"#,
+        Val("3"),
+    ),
+    (
+        r#"XElement.Parse("<a><b><c/></b></a>").Descendants("c").First().Parent.Name"#,
+        Val("b"),
+    ),
+    (
+        r#"XElement.Parse("<a><b><c/></b></a>").Descendants("c").First().Ancestors().Count()"#,
+        Val("2"),
+    ),
+    (
+        r#"XElement.Parse("<a><b/><c/><d/></a>").Element("c").ElementsAfterSelf().First().Name"#,
+        Val("d"),
+    ),
+    (
+        r#"XElement.Parse("<a><b/><c/><d/></a>").Element("c").ElementsBeforeSelf().Count()"#,
+        Val("1"),
+    ),
+    (r#"XElement.Parse("<a/>").Parent == null"#, Val("True")),
+    (
+        r#"XElement.Parse("<a><b/></a>").Element("b").Document == null"#,
+        Val("True"),
+    ),
+    (
+        r#"XDocument.Parse("<a><b/></a>").Root.Element("b").Document != null"#,
+        Val("True"),
+    ),
+    (
+        r#"XElement.Parse("<a><b i='1'/><b i='2'/><b i='3'/></a>").Elements("b").Where(e => (int)e.Attribute("i") > 1).Count()"#,
+        Val("2"),
+    ),
+    (
+        r#"XElement.Parse("<a><b>1</b><b>2</b></a>").Elements("b").Select(b => b.Value).Last()"#,
+        Val("2"),
+    ),
+    (
+        r#"XElement.Parse("<a/>").Elements().First()"#,
+        Run(ErrorKind::InvalidOperation),
+    ),
+    (
+        r#"XElement.Parse("<a><b/><c/></a>").Elements().OrderBy(e => e.Name).Count()"#,
+        Run(ErrorKind::InvalidOperation),
+    ),
+    (
+        r#"XElement.Parse("<a><c/><b/></a>").Elements().OrderBy(e => e.Name.LocalName).First().Name"#,
+        Val("b"),
+    ),
+    (
+        r#"XElement.Parse("<a><b>2</b><b>10</b></a>").Elements().Max(e => (int)e)"#,
+        Val("10"),
+    ),
+    (
+        r#"XElement.Parse("<a/>").Elements().FirstOrDefault() == null"#,
+        Val("True"),
+    ),
+    (
+        r#"XDocument.Parse("<r a='1'/>").Root.Attribute("a").Value"#,
+        Val("1"),
+    ),
+    (
+        r#"XElement.Parse("<r><a><n>1</n></a><a><n>2</n><n>3</n></a></r>").Elements("a").Elements("n").Count()"#,
+        Val("3"),
+    ),
+    (
+        r#"XElement.Parse("<r><a><b><n/></b></a><a><n/></a></r>").Elements().Descendants("n").Count()"#,
+        Val("2"),
+    ),
+    (
+        r#"XElement.Parse("<r><a x='1'/><a x='2' y='3'/></r>").Elements().Attributes().Count()"#,
+        Val("3"),
+    ),
+    (
+        r#"XElement.Parse("<r><a x='1'/><a x='2' y='3'/></r>").Elements().ToList().Attributes("x").Last().Value"#,
+        Val("2"),
+    ),
+    (
+        r#"XElement.Parse("<r><a><b/></a></r>").Descendants("b").Ancestors().Count()"#,
+        Val("2"),
+    ),
+    (
+        r#"new[] {1, 2}.Elements()"#,
+        Check("does not contain a definition for 'Elements'"),
+    ),
+    (
+        r#"XDocument.Parse("<r><a/></r>").Elements().Count()"#,
+        Val("1"),
+    ),
+    (
+        r#"XDocument.Parse("<r><a/></r>").Descendants().Count()"#,
+        Val("2"),
+    ),
+    (
+        r#"XDocument.Parse("<r/>").Declaration == null"#,
+        Val("True"),
+    ),
+    (r#"XElement.Parse("<a/>") is XElement"#, Val("True")),
+    (
+        r#"(object)XDocument.Parse("<a/>") is XElement"#,
+        Val("False"),
+    ),
+    (
+        r#"XElement.Parse("<a/>") == XElement.Parse("<a/>")"#,
+        Val("False"),
+    ),
+    (r#"XElement.Parse("<a/>").Value.Length"#, Val("0")),
+    (
+        r#"XElement.Parse("<a xmlns='u' xmlns:p='v'/>").GetDefaultNamespace()"#,
+        Val("u"),
+    ),
+    (
+        r#"XElement.Parse("<a xmlns:p='v'><b/></a>").Element("b").GetNamespaceOfPrefix("p")"#,
+        Val("v"),
+    ),
+    (
+        r#"XElement.Parse("<a/>").GetNamespaceOfPrefix("p") == null"#,
+        Val("True"),
+    ),
+    (
+        r#"XElement.Parse("<a xmlns:p='v'/>").GetPrefixOfNamespace(XNamespace.Get("v"))"#,
+        Val("p"),
+    ),
+    (
+        r#"XElement.Parse("<a xmlns:p='u'/>").Attributes().First().IsNamespaceDeclaration"#,
+        Val("True"),
+    ),
+    (
+        r#"XElement.Parse("<a xmlns:p='u'/>").FirstAttribute.Name"#,
+        Val("{http://www.w3.org/2000/xmlns/}p"),
+    ),
+    (r#"XName.Get("{urn:x}a").LocalName"#, Val("a")),
+    (r#"System.Xml.Linq.XElement.Parse("<a/>").Name"#, Val("a")),
+    (
+        r#"System.Xml.Linq.XNamespace.None.NamespaceName.Length"#,
+        Val("0"),
+    ),
+    (
+        r#"(System.Xml.Linq.XElement)(object)XElement.Parse("<a/>") != null"#,
+        Val("True"),
+    ),
+    (r#"XName.Get("a", "urn").ToString()"#, Val("{urn}a")),
+    (r#"XName.Get("{urn}")"#, Run(ErrorKind::Argument)),
+    (r#"XNamespace.Get("urn") + "a""#, Val("{urn}a")),
+    (r#"XNamespace.Get("urn") + "a:b""#, Run(ErrorKind::Xml)),
+    (r#"XNamespace.None.NamespaceName == """#, Val("True")),
+    (
+        r#"XNamespace.Xml.GetName("lang")"#,
+        Val("{http://www.w3.org/XML/1998/namespace}lang"),
+    ),
+    (
+        r#"XElement.Parse("<a/>").Element("a b")"#,
+        Run(ErrorKind::Xml),
+    ),
+    (
+        r#"XElement.Parse("<a/>").Element("")"#,
+        Run(ErrorKind::Argument),
+    ),
+    (
+        r#"XElement.Parse("<a/>").Nodes()"#,
+        Check("does not contain a definition for 'Nodes'"),
+    ),
+    (r#"new XElement("a")"#, Check("'.ctor'")),
+    // malformed XML → XmlException
+    (r#"XElement.Parse("")"#, Run(ErrorKind::Xml)),
+    (r#"XElement.Parse(null)"#, Run(ErrorKind::ArgumentNull)),
+    (r#"XElement.Parse("<a>")"#, Run(ErrorKind::Xml)),
+    (r#"XElement.Parse("<a></b>")"#, Run(ErrorKind::Xml)),
+    (r#"XElement.Parse("<a/><b/>")"#, Run(ErrorKind::Xml)),
+    (r#"XElement.Parse("x<a/>")"#, Run(ErrorKind::Xml)),
+    (r#"XElement.Parse("<a b=1/>")"#, Run(ErrorKind::Xml)),
+    (r#"XElement.Parse("<a b='1' b='2'/>")"#, Run(ErrorKind::Xml)),
+    (
+        r#"XElement.Parse("<a xmlns:p='u' xmlns:q='u' p:b='1' q:b='2'/>")"#,
+        Run(ErrorKind::Xml),
+    ),
+    (r#"XElement.Parse("<a>&nbsp;</a>")"#, Run(ErrorKind::Xml)),
+    (r#"XElement.Parse("<a>&#1;</a>")"#, Run(ErrorKind::Xml)),
+    (r#"XElement.Parse("<p:a/>")"#, Run(ErrorKind::Xml)),
+    (
+        r#"XElement.Parse("<a><!-- x -- y --></a>")"#,
+        Run(ErrorKind::Xml),
+    ),
+    (r#"XElement.Parse("<a>]]></a>")"#, Run(ErrorKind::Xml)),
+    (r#"XElement.Parse("<a b='<'/>")"#, Run(ErrorKind::Xml)),
+    (r#"XElement.Parse("<1a/>")"#, Run(ErrorKind::Xml)),
+    (
+        r#"XElement.Parse(" <?xml version='1.0'?><a/>")"#,
+        Run(ErrorKind::Xml),
+    ),
+    (
+        r#"XElement.Parse("<?xml version='1.1'?><a/>")"#,
+        Run(ErrorKind::Xml),
+    ),
+    (
+        r#"XElement.Parse("<a xml:space='keep'/>")"#,
+        Run(ErrorKind::Xml),
+    ),
+    (
+        r#"XElement.Parse("<!DOCTYPE a><a/>")"#,
+        Run(ErrorKind::InvalidOperation),
+    ),
+    (
+        r#"XElement.Parse("<?xml version='1.0'?><!--c--><a/><!--d-->").Name"#,
+        Val("a"),
+    ),
+    // hostile documents end with an error
+    (
+        r#"XElement.Parse(new string('x', 1000).Replace("x", "<a>") + new string('x', 1000).Replace("x", "</a>")).Descendants().Count()"#,
+        Val("999"),
+    ),
+    (
+        r#"XElement.Parse(new string('x', 1000).Replace("x", "<a>") + new string('x', 1000).Replace("x", "</a>")).ToString()"#,
+        Run(ErrorKind::MemoryLimit),
+    ),
+    (
+        r#"XElement.Parse(new string('x', 3000).Replace("x", "<a>") + new string('x', 3000).Replace("x", "</a>")).Name"#,
+        Run(ErrorKind::MemoryLimit),
+    ),
+    (
+        r#"XElement.Parse("<r xmlns:q='" + new string('u', 10000) + "'><s>" + new string('x', 2000).Replace("x", "<q:a/>") + "</s></r>").Name"#,
+        Run(ErrorKind::MemoryLimit),
+    ),
+    (
+        r#"XElement.Parse("<r xmlns:q='urn:q'><s><q:a/><q:a/></s></r>").Element("s").ToString()"#,
+        Val("<s>\n  <q:a xmlns:q=\"urn:q\" />\n  <q:a xmlns:q=\"urn:q\" />\n</s>"),
+    ),
+    (
+        r#"XElement.Parse("<r>" + new string('x', 60000).Replace("x", "<a/>") + "</r>").Elements().Count()"#,
+        Run(ErrorKind::MemoryLimit),
+    ),
+    (
+        r#"XElement.Parse(new string('x', 200).Replace("x", "<a>") + new string('x', 200).Replace("x", "</a>")).Descendants().Count()"#,
+        Val("199"),
+    ),
 ];
 
 const BLOCKS: &[(&str, Want)] = &[
@@ -2960,15 +3410,42 @@ const BLOCKS: &[(&str, Want)] = &[
         r#"var u = new Uri("https://api.example.com/v1/orders/42?expand=items"); return u.Segments[u.Segments.Length - 1] + "|" + u.Query.TrimStart('?');"#,
         Val("42|expand=items"),
     ),
+    (
+        "var doc = XDocument.Parse(\"<r><i>1</i><i>2</i><i>3</i></r>\"); var sum = 0; foreach (var i in doc.Descendants(\"i\")) { sum += (int)i; } return sum;",
+        Val("6"),
+    ),
+    (
+        "XNamespace ns = \"urn:x\"; var e = XElement.Parse(\"<a xmlns='urn:x'><b>v</b></a>\"); return e.Element(ns + \"b\").Value;",
+        Val("v"),
+    ),
+    (
+        "XName n = \"b\"; return XElement.Parse(\"<a><b>1</b></a>\").Element(n).Value;",
+        Val("1"),
+    ),
+    (
+        "var e = XElement.Parse(\"<r>\" + new string('x', 2000).Replace(\"x\", \"<a/>\") + \"</r>\"); var n = 0; for (var i = 0; i < 100; i++) { if (e.Element(\"b\") == null) n++; } return n;",
+        Run(ErrorKind::StepLimit),
+    ),
+    (
+        "var d = XDocument.Parse(\"<a/>\"); return d.Root == d.Root;",
+        Val("True"),
+    ),
+    (
+        "var e = XElement.Parse(\"<a><b k='x'>1</b><b k='y'>2</b></a>\"); return string.Join(\",\", e.Elements(\"b\").Select(b => (string)b.Attribute(\"k\") + \"=\" + b.Value));",
+        Val("x=1,y=2"),
+    ),
 ];
 
 fn run(program: Result<Program, Error>, src: &str, want: &Want) {
-    let c = ctx();
+    run_in(&ctx(), program, src, want);
+}
+
+fn run_in(c: &Context, program: Result<Program, Error>, src: &str, want: &Want) {
     match want {
         Val(v) => {
             let p = program.unwrap_or_else(|e| panic!("{src}: {e}"));
             let got = p
-                .evaluate(&c, &Limits::default())
+                .evaluate(c, &Limits::default())
                 .unwrap_or_else(|e| panic!("{src}: {e}"));
             assert_eq!(got.to_policy_string(), *v, "{src}");
         }
@@ -2978,7 +3455,7 @@ fn run(program: Result<Program, Error>, src: &str, want: &Want) {
         },
         Run(kind) => {
             let p = program.unwrap_or_else(|e| panic!("{src}: {e}"));
-            let e = p.evaluate(&c, &Limits::default()).expect_err(src);
+            let e = p.evaluate(c, &Limits::default()).expect_err(src);
             assert_eq!(e.kind, *kind, "{src}: {e}");
         }
     }
@@ -3072,4 +3549,110 @@ fn regex_examples_with_a_response() {
         snippet.evaluate(&c, &limits).unwrap().to_policy_string(),
         "300"
     );
+}
+
+const SOAP: &str = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\r\n<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\r\n  <soap:Body>\r\n    <GetHotel xmlns=\"http://tempuri.org/\">\r\n      <ID>2022</ID>\r\n      <Name>Junyi &amp; Co</Name>\r\n    </GetHotel>\r\n  </soap:Body>\r\n</soap:Envelope>";
+
+/// A context whose request body is a SOAP envelope and whose response body is XML.
+fn xml_ctx() -> Context {
+    let mut c = ctx();
+    c.request.body = Some(SOAP.into());
+    c.response = Some(Response {
+        status_code: 200,
+        body: Some("<result status=\"ok\"><item id=\"1\"/><item id=\"2\"/></result>".into()),
+        ..Default::default()
+    });
+    c
+}
+
+/// Expressions over XML bodies (`xml_ctx`).
+const XML_BODIES: &[(&str, Want)] = &[
+    (
+        "context.Request.Body.As<XElement>(preserveContent: true).Name.LocalName",
+        Val("Envelope"),
+    ),
+    (
+        "context.Request.Body.As<XDocument>().Root.Name",
+        Val("{http://schemas.xmlsoap.org/soap/envelope/}Envelope"),
+    ),
+    (
+        "context.Request.Body.As<XElement>().Descendants().FirstOrDefault(x => x.Name.LocalName == \"ID\")?.Value",
+        Val("2022"),
+    ),
+    (
+        "(int)context.Request.Body.As<XElement>().Descendants(XNamespace.Get(\"http://tempuri.org/\") + \"ID\").First()",
+        Val("2022"),
+    ),
+    (
+        "context.Request.Body.As<XElement>().Descendants(\"ID\").Count()",
+        Val("0"),
+    ),
+    (
+        "context.Request.Body.As<XElement>().Descendants().First(x => x.Name.LocalName == \"Name\").Value",
+        Val("Junyi & Co"),
+    ),
+    (
+        "context.Request.Body.As<XElement>().Descendants().First(x => x.Name.LocalName == \"GetHotel\").ToString()",
+        Val(
+            "<GetHotel xmlns=\"http://tempuri.org/\">\n  <ID>2022</ID>\n  <Name>Junyi &amp; Co</Name>\n</GetHotel>",
+        ),
+    ),
+    (
+        "context.Request.Body.As<XElement>().Elements().First().ToString(SaveOptions.DisableFormatting)",
+        Val(
+            "<soap:Body xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\"><GetHotel xmlns=\"http://tempuri.org/\"><ID>2022</ID><Name>Junyi &amp; Co</Name></GetHotel></soap:Body>",
+        ),
+    ),
+    (
+        "context.Request.Body.As<XDocument>(preserveContent: true).ToString()",
+        Val(
+            "<soap:Envelope xmlns:soap=\"http://schemas.xmlsoap.org/soap/envelope/\">\n  <soap:Body>\n    <GetHotel xmlns=\"http://tempuri.org/\">\n      <ID>2022</ID>\n      <Name>Junyi &amp; Co</Name>\n    </GetHotel>\n  </soap:Body>\n</soap:Envelope>",
+        ),
+    ),
+    (
+        "context.Request.Body.As<XDocument>().Declaration.Encoding",
+        Val("utf-8"),
+    ),
+    (
+        "context.Response.Body.As<XElement>(preserveContent: true).Attribute(\"status\").Value",
+        Val("ok"),
+    ),
+    (
+        "context.Response.Body.As<XElement>().Elements(\"item\").Select(i => (int)i.Attribute(\"id\")).Sum()",
+        Val("3"),
+    ),
+    (
+        "context.Request.Body.As<string>().StartsWith(\"<?xml\")",
+        Val("True"),
+    ),
+];
+
+#[test]
+fn xml_bodies() {
+    let c = xml_ctx();
+    for (src, want) in XML_BODIES {
+        run_in(&c, parse_expression(src), src, want);
+    }
+}
+
+#[test]
+fn hostile_xml_bodies_end_in_errors() {
+    let mut c = ctx();
+    let huge = format!("<a>{}</a>", "x".repeat(2 << 20));
+    c.request.body = Some(huge.into());
+    let p = parse_expression("context.Request.Body.As<XElement>().Value.Length").unwrap();
+    let e = p.evaluate(&c, &Limits::default()).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::MemoryLimit, "{e}");
+    let deep = format!("{}{}", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    c.request.body = Some(deep.into());
+    let e = p.evaluate(&c, &Limits::default()).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::MemoryLimit, "{e}");
+    let wide = format!("<r>{}</r>", "<a/>".repeat(100_000));
+    c.request.body = Some(wide.into());
+    let limits = Limits {
+        max_bytes: 1 << 30,
+        ..Limits::default()
+    };
+    let e = p.evaluate(&c, &limits).unwrap_err();
+    assert_eq!(e.kind, ErrorKind::StepLimit, "{e}");
 }

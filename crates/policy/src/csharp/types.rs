@@ -267,6 +267,12 @@ pub(crate) fn resolve(name: &str, args: &[Type], array: usize, nullable: bool) -
         ("MatchCollection", []) => Type::Named("MatchCollection"),
         ("GroupCollection", []) => Type::Named("GroupCollection"),
         ("RegexOptions", []) => Type::Int,
+        ("XElement", []) => Type::Named("XElement"),
+        ("XDocument", []) => Type::Named("XDocument"),
+        ("XAttribute", []) => Type::Named("XAttribute"),
+        ("XName", []) => Type::Named("XName"),
+        ("XNamespace", []) => Type::Named("XNamespace"),
+        ("XDeclaration", []) => Type::Named("XDeclaration"),
         _ => return None,
     };
     if nullable && !t.is_reference() {

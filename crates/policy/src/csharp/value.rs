@@ -278,7 +278,9 @@ pub enum ErrorKind {
     Json,
     /// Text is not an absolute URI (`new Uri("/relative")`).
     UriFormat,
-    /// A null argument (`Regex.IsMatch(null, …)`).
+    /// Text is not well-formed XML, or an invalid XML name (`XElement.Parse`).
+    Xml,
+    /// A null argument (`Regex.IsMatch(null, …)`, `(int)element` of a missing element).
     ArgumentNull,
 }
 
@@ -302,6 +304,7 @@ impl ErrorKind {
             ErrorKind::MemoryLimit => "ExpressionMemoryLimitExceeded",
             ErrorKind::JsonReader => "JsonReaderException",
             ErrorKind::UriFormat => "UriFormatException",
+            ErrorKind::Xml => "XmlException",
             ErrorKind::ArgumentNull => "ArgumentNullException",
         }
     }

@@ -176,7 +176,8 @@ fn try_get(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     Ok(Value::Bool(yes))
 }
 
-/// `Body.As<T>()`: the text, or for `JObject`/`JArray`/`JToken` the parsed JSON.
+/// `Body.As<T>()`: the text, or for `JObject`/`JArray`/`JToken` the parsed JSON, for
+/// `XElement`/`XDocument` the parsed XML.
 fn body_as(m: &mut Machine<'_>, a: &mut [Value], g: Option<&Type>) -> Res {
     let text = match &a[0] {
         Value::Obj(o) => match &**o {
@@ -187,6 +188,9 @@ fn body_as(m: &mut Machine<'_>, a: &mut [Value], g: Option<&Type>) -> Res {
     };
     match (g, text) {
         (Some(Type::Json(k)), Value::Str(s)) => Ok(Value::Json(super::json::parse(m, &s, *k)?)),
+        (Some(Type::Named(n @ ("XElement" | "XDocument"))), Value::Str(s)) => {
+            super::xml::parse_value(m, &s, *n == "XDocument")
+        }
         (_, text) => Ok(text),
     }
 }

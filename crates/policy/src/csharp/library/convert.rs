@@ -52,7 +52,17 @@ pub(crate) fn equals(a: &Value, b: &Value) -> bool {
         (Value::Ctx(x), Value::Ctx(y)) => x == y,
         (Value::Encoding, Value::Encoding) => true,
         (Value::Json(x), Value::Json(y)) => x.same(y),
-        (Value::Obj(x), Value::Obj(y)) => Arc::ptr_eq(x, y) || super::uri::equal(x, y),
+        (Value::Obj(x), Value::Obj(y)) => {
+            Arc::ptr_eq(x, y) || super::uri::equal(x, y) || same_xml(x, y)
+        }
+        _ => false,
+    }
+}
+
+/// Whether two LINQ to XML values are the same object (.NET atomizes names: equal by value).
+fn same_xml(a: &super::crypto::Obj, b: &super::crypto::Obj) -> bool {
+    match (a, b) {
+        (super::crypto::Obj::Xml(x), super::crypto::Obj::Xml(y)) => x.same(y),
         _ => false,
     }
 }
@@ -82,7 +92,7 @@ pub(crate) fn is_type(v: &Value, ty: &Type) -> bool {
         (Value::Ctx(CtxRef::Response), Type::Ctx(Ctx::Response)) => true,
         (Value::Obj(o), Type::Ctx(Ctx::Response)) => o.type_name() == "IResponse",
         (Value::Str(_), Type::Named("JTokenType" | "DayOfWeek"))
-        | (Value::Int(_), Type::Named("Formatting")) => true,
+        | (Value::Int(_), Type::Named("Formatting" | "SaveOptions")) => true,
         _ => false,
     }
 }

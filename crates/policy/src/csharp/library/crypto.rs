@@ -64,6 +64,8 @@ pub enum Obj {
     Random(Box<super::random::Knuth>),
     /// `Regex`, `Match`, `Group` and their collections.
     Regex(super::regex::Rx),
+    /// LINQ to XML (`XElement`, `XDocument`, `XAttribute`, `XName`, …).
+    Xml(super::xml::Xml),
 }
 
 impl Obj {
@@ -80,6 +82,7 @@ impl Obj {
             Obj::Builder(_) => "StringBuilder",
             Obj::Random(_) => "Random",
             Obj::Regex(r) => r.type_name(),
+            Obj::Xml(x) => x.type_name(),
         }
     }
 
@@ -109,6 +112,7 @@ impl Obj {
             Obj::Response(_) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.IResponse",
             Obj::Body(_) => "Microsoft.Azure.ApiManagement.Proxy.Gateway.Policies.IMessageBody",
             Obj::Regex(r) => return r.to_dotnet_string(),
+            Obj::Xml(x) => return x.to_dotnet_string(),
         }
         .into()
     }

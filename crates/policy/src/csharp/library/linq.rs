@@ -269,7 +269,26 @@ fn sum(xs: &[Value]) -> Res {
     }
 }
 
+/// Library objects (`XElement`, `XName`, `Jwt`, …) do not implement `IComparable`: .NET
+/// fails as soon as it compares two of them.
+fn comparable(keys: &mut dyn Iterator<Item = &Value>) -> Result<(), EvalError> {
+    let mut n = 0;
+    let mut objects = false;
+    for k in keys {
+        n += 1;
+        objects |= matches!(k, Value::Obj(_));
+    }
+    if n > 1 && objects {
+        return fail(
+            ErrorKind::InvalidOperation,
+            "failed to compare two elements: at least one object must implement IComparable",
+        );
+    }
+    Ok(())
+}
+
 fn extreme(xs: Vec<Value>, max: bool) -> Res {
+    comparable(&mut xs.iter())?;
     let best = xs.into_iter().reduce(|a, b| {
         let o = cmp(&b, &a);
         if (max && o.is_gt()) || (!max && o.is_lt()) {
@@ -288,6 +307,7 @@ fn order(m: &mut Machine<'_>, a: &[Value], desc: bool) -> Res {
         keyed.push((m.call(&a[1], std::slice::from_ref(x))?, x.clone()));
     }
     m.step((keyed.len() as u64).saturating_mul(8))?;
+    comparable(&mut keyed.iter().map(|(k, _)| k))?;
     keyed.sort_by(|(ka, _), (kb, _)| if desc { cmp(kb, ka) } else { cmp(ka, kb) });
     m.array(keyed.into_iter().map(|(_, x)| x).collect())
 }

@@ -20,6 +20,7 @@ pub(crate) mod text;
 pub(crate) mod time;
 pub(crate) mod timefmt;
 pub(crate) mod uri;
+pub(crate) mod xml;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -211,6 +212,7 @@ fn registry() -> &'static Registry {
         random::register(&mut r);
         enumerable::register(&mut r);
         regex::register(&mut r);
+        xml::register(&mut r);
         r
     })
 }
@@ -246,6 +248,12 @@ fn keys(t: &Type) -> Vec<&'static str> {
         Type::Static(n) => return vec![n],
         _ => vec![],
     };
+    // LINQ to XML's extension methods on sequences of elements (`Elements()`, …).
+    if let Type::Array(e) | Type::List(e) | Type::Seq(e) = t
+        && **e == Type::Named("XElement")
+    {
+        k.insert(0, "seq:XElement");
+    }
     k.push("object");
     k
 }
@@ -318,6 +326,11 @@ pub(crate) fn static_type(name: &str) -> Option<&'static str> {
         "Array" => "static:Array",
         "Regex" | "Text.RegularExpressions.Regex" => "static:Regex",
         "RegexOptions" | "Text.RegularExpressions.RegexOptions" => "static:RegexOptions",
+        "XElement" | "Xml.Linq.XElement" => "static:XElement",
+        "XDocument" | "Xml.Linq.XDocument" => "static:XDocument",
+        "XName" | "Xml.Linq.XName" => "static:XName",
+        "XNamespace" | "Xml.Linq.XNamespace" => "static:XNamespace",
+        "SaveOptions" | "Xml.Linq.SaveOptions" => "static:SaveOptions",
         _ => return None,
     })
 }
