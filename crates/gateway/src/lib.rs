@@ -12,8 +12,11 @@
 mod connector;
 mod echo;
 mod keys;
+pub mod limits;
 mod listener;
 mod metrics;
+mod pipeline;
+pub mod policies;
 mod proxy;
 mod records;
 pub mod snapshot;
@@ -65,6 +68,8 @@ struct Inner {
     recorder: records::Recorder,
     /// Counters for `/metrics`.
     metrics: metrics::Metrics,
+    /// Rate-limit counters of this node.
+    limiter: limits::Limiter,
     /// The task that writes them, until [`Gateway::finish_records`] takes it.
     writer: std::sync::Mutex<Option<records::Writer>>,
 }
@@ -92,6 +97,7 @@ impl Gateway {
             inner: Arc::new(Inner {
                 recorder,
                 metrics: metrics::Metrics::default(),
+                limiter: limits::Limiter::default(),
                 writer: std::sync::Mutex::new(Some(writer)),
                 store,
                 instance: instance.to_owned(),
@@ -107,6 +113,11 @@ impl Gateway {
     /// Idle backend connections.
     fn upstreams(&self) -> &Arc<upstream::Pool> {
         &self.inner.upstreams
+    }
+
+    /// Rate-limit counters of this node.
+    fn limiter(&self) -> &limits::Limiter {
+        &self.inner.limiter
     }
 
     /// How calls without a backend entity reach their backend.

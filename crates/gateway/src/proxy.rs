@@ -42,11 +42,11 @@ pub fn failure(status: StatusCode, message: &str) -> Response {
 }
 
 /// What is known about a call for its request record, filled in as it goes.
-struct Call {
+pub(crate) struct Call {
     started: Instant,
-    record: RequestRecord,
+    pub(crate) record: RequestRecord,
     /// Request body bytes read so far (forwarded calls).
-    request_bytes: Arc<AtomicU64>,
+    pub(crate) request_bytes: Arc<AtomicU64>,
     /// The path called, for the access log.
     path: String,
 }
@@ -162,7 +162,25 @@ pub async fn handle(State(gateway): State<Gateway>, request: Request) -> Respons
     let mut call = Call::new(&request);
     let snapshot = gateway.snapshot().await;
     let response = match admit(&snapshot, &request, &mut call.record) {
-        Ok(admitted) => forward(&gateway, admitted, request, &mut call).await,
+        Ok(admitted) => {
+            let product = admitted.grant.as_ref().map(|g| g.product_id.as_str());
+            let policies = snapshot.policies();
+            match policies.pipeline(product, &admitted.api_id, &admitted.operation_id) {
+                Ok(pipeline) if pipeline.only_forwards() => {
+                    forward(&gateway, admitted, request, &mut call).await
+                }
+                Ok(pipeline) => {
+                    crate::pipeline::run(&gateway, pipeline, admitted, request, &mut call).await
+                }
+                Err(problem) => {
+                    tracing::warn!(%problem, "a policy of this call cannot run");
+                    failure(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        &format!("A policy of this call cannot run: {problem}"),
+                    )
+                }
+            }
+        }
         Err(refusal) => {
             if call.record.url.is_empty() {
                 let kept = without_param(request.uri().query(), DEFAULT_KEY_QUERY);
@@ -202,13 +220,45 @@ impl Refusal {
 }
 
 /// A call that may go to its backend.
-struct Admitted {
+pub(crate) struct Admitted {
     /// The backend URL (the subscription key's query parameter removed).
-    target: String,
+    pub target: String,
     /// The subscription key header, removed before forwarding.
-    key_header: String,
+    pub key_header: String,
+    /// The subscription key query parameter.
+    pub key_query: String,
     /// What the API's backend entity adds.
-    backend: Option<Arc<BackendRoute>>,
+    pub backend: Option<Arc<BackendRoute>>,
+    /// The API's id.
+    pub api_id: String,
+    /// The operation's id.
+    pub operation_id: String,
+    /// The API's name.
+    pub api_name: String,
+    /// The API's path.
+    pub api_path: String,
+    /// The operation's name.
+    pub operation_name: String,
+    /// The operation's method (upper case).
+    pub operation_method: String,
+    /// The operation's URL template.
+    pub url_template: String,
+    /// What the subscription key granted (no key: `None`).
+    pub grant: Option<Grant>,
+    /// The subscription key used.
+    pub key: Option<String>,
+    /// The API's `serviceUrl`.
+    pub service_url: Option<String>,
+    /// The path below the API's path.
+    pub rest: String,
+    /// The query without the subscription key.
+    pub kept_query: String,
+    /// The operation's template parameters.
+    pub params: Vec<(String, String)>,
+    /// `http` or `https`.
+    pub scheme: &'static str,
+    /// The caller's address.
+    pub client_ip: Option<std::net::IpAddr>,
 }
 
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
@@ -246,8 +296,8 @@ fn admit(
                 .find(|(name, _)| *name == api.key_query)
                 .map(|(_, value)| value.clone())
         });
-    match key {
-        Some(key) => match snapshot.grant(&key) {
+    let grant = match &key {
+        Some(key) => match snapshot.grant(key) {
             Some(grant) => {
                 record.subscription_id.clone_from(&grant.subscription_id);
                 record.product_id.clone_from(&grant.product_id);
@@ -255,12 +305,13 @@ fn admit(
                 if !grants_api(grant, api) {
                     return Err(Refusal::InvalidKey);
                 }
+                Some(grant.clone())
             }
             None => return Err(Refusal::InvalidKey),
         },
-        None if api.open => {}
+        None if api.open => None,
         None => return Err(Refusal::MissingKey),
-    }
+    };
     let target = backend_url(api, route.rest, &kept).ok_or(Refusal::NoBackend)?;
     let target = match api.backend.as_ref().filter(|b| !b.query.is_empty()) {
         Some(backend) => {
@@ -272,7 +323,23 @@ fn admit(
     Ok(Admitted {
         target,
         key_header: api.key_header.clone(),
+        key_query: api.key_query.clone(),
         backend: api.backend.clone(),
+        api_id: api.id.clone(),
+        operation_id: route.operation_id.to_owned(),
+        api_name: api.name.clone(),
+        api_path: api.path.clone(),
+        operation_name: route.operation_name.to_owned(),
+        operation_method: request.method().as_str().to_uppercase(),
+        url_template: route.url_template.to_owned(),
+        grant,
+        key,
+        service_url: api.service_url.clone(),
+        rest: route.rest.to_owned(),
+        kept_query: kept,
+        params: route.params.into_iter().collect(),
+        scheme: scheme_of(request),
+        client_ip: client_ip(request),
     })
 }
 
@@ -339,10 +406,7 @@ async fn forward(
     request: Request,
     record: &mut Call,
 ) -> Response {
-    let client_ip = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
+    let client_ip = client_ip(&request);
     let target: Uri = match call.target.parse() {
         Ok(uri) => uri,
         Err(_) => {
@@ -352,83 +416,145 @@ async fn forward(
             );
         }
     };
-    let scheme = match request.extensions().get::<crate::tls::Https>() {
-        Some(_) => "https",
-        None => "http",
-    };
+    let scheme = scheme_of(&request);
     let (mut parts, body) = request.into_parts();
     let body = Body::new(Counted::new(body, record.request_bytes.clone()));
+    keep_host(&mut parts);
+    let to_backend = ToBackend {
+        key_header: &call.key_header,
+        client_ip,
+        scheme,
+        backend: call.backend.as_deref(),
+    };
+    to_backend.prepare(&mut parts.headers);
+    parts.uri = target;
+    send(
+        gateway,
+        call.backend.as_deref(),
+        parts,
+        body,
+        record,
+        crate::RESPONSE_TIMEOUT,
+    )
+    .await
+}
+
+/// HTTP/2 callers name the host in the URI's authority rather than a `Host` header: this keeps
+/// it as one (for `X-Forwarded-Host` and policies).
+pub(crate) fn keep_host(parts: &mut axum::http::request::Parts) {
+    if parts.headers.contains_key(header::HOST) {
+        return;
+    }
+    if let Some(value) = parts
+        .uri
+        .authority()
+        .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    {
+        parts.headers.insert(header::HOST, value);
+    }
+}
+
+/// The caller's address.
+pub(crate) fn client_ip(request: &Request) -> Option<std::net::IpAddr> {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip())
+}
+
+/// `https` for calls over TLS, else `http`.
+pub(crate) fn scheme_of(request: &Request) -> &'static str {
+    match request.extensions().get::<crate::tls::Https>() {
+        Some(_) => "https",
+        None => "http",
+    }
+}
+
+/// What every forwarded call's headers get.
+pub(crate) struct ToBackend<'a> {
+    /// The subscription key header, removed.
+    pub key_header: &'a str,
+    /// The caller's address, appended to `X-Forwarded-For`.
+    pub client_ip: Option<std::net::IpAddr>,
+    /// The caller's scheme, as `X-Forwarded-Proto`.
+    pub scheme: &'static str,
+    /// The backend entity, whose credentials are added.
+    pub backend: Option<&'a BackendRoute>,
+}
+
+impl ToBackend<'_> {
+    /// Removes hop-by-hop headers, `Host` and the key header, adds `X-Forwarded-For`, `-Proto`
+    /// and `-Host`, and the backend entity's credentials.
+    pub(crate) fn prepare(&self, headers: &mut HeaderMap) {
+        let original_host = headers.get(header::HOST).cloned();
+        strip_hop_by_hop(headers);
+        headers.remove(header::HOST);
+        headers.remove(self.key_header);
+        if let Some(ip) = self.client_ip {
+            let forwarded = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+                Some(earlier) => format!("{earlier}, {ip}"),
+                None => ip.to_string(),
+            };
+            if let Ok(value) = HeaderValue::from_str(&forwarded) {
+                headers.insert("x-forwarded-for", value);
+            }
+        }
+        headers.insert("x-forwarded-proto", HeaderValue::from_static(self.scheme));
+        if let Some(host) = original_host {
+            headers.insert("x-forwarded-host", host);
+        }
+        if let Some(backend) = self.backend {
+            for (name, value) in &backend.headers {
+                if let (Ok(name), Ok(value)) = (
+                    HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(value),
+                ) {
+                    headers.append(name, value);
+                }
+            }
+            if let Some(value) = backend
+                .authorization
+                .as_deref()
+                .and_then(|a| HeaderValue::from_str(a).ok())
+            {
+                headers.insert(header::AUTHORIZATION, value);
+            }
+        }
+    }
+}
+
+/// Sends a prepared call (`parts.uri` its target) to its backend and maps failures to gateway
+/// answers; notes the backend's status and time in the call's record.
+pub(crate) async fn send(
+    gateway: &Gateway,
+    backend: Option<&BackendRoute>,
+    mut parts: axum::http::request::Parts,
+    body: Body,
+    record: &mut Call,
+    timeout: std::time::Duration,
+) -> Response {
     let asked = Instant::now();
-    if target.host().is_some_and(echo::is_echo_host) {
+    if parts.uri.host().is_some_and(echo::is_echo_host) {
         let answer = echo::answer(parts, body);
         record.record.backend_code = Some(i64::from(answer.status().as_u16()));
         record.record.service_time = Some(asked.elapsed().as_secs_f64() * 1000.0);
         return answer;
     }
-    // HTTP/2 callers name the host in the URI's authority rather than a Host header.
-    let original_host = parts.headers.get(header::HOST).cloned().or_else(|| {
-        let authority = parts.uri.authority()?;
-        HeaderValue::from_str(authority.as_str()).ok()
-    });
-    strip_hop_by_hop(&mut parts.headers);
-    parts.headers.remove(header::HOST);
-    parts.headers.remove(call.key_header.as_str());
-    if let Some(ip) = client_ip {
-        let forwarded = match parts
-            .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-        {
-            Some(earlier) => format!("{earlier}, {ip}"),
-            None => ip.to_string(),
-        };
-        if let Ok(value) = HeaderValue::from_str(&forwarded) {
-            parts.headers.insert("x-forwarded-for", value);
-        }
-    }
-    parts
-        .headers
-        .insert("x-forwarded-proto", HeaderValue::from_static(scheme));
-    if let Some(host) = original_host {
-        parts.headers.insert("x-forwarded-host", host);
-    }
-    let link: &Link = match call.backend.as_deref().map(|b| &b.link) {
+    let link: &Link = match backend.map(|b| &b.link) {
         Some(Ok(link)) => link,
         Some(Err(Unusable(message))) => {
             return failure(StatusCode::INTERNAL_SERVER_ERROR, message);
         }
         None => gateway.default_link(),
     };
-    let through_proxy = link.proxied && target.scheme() != Some(&axum::http::uri::Scheme::HTTPS);
-    if let Some(backend) = &call.backend {
-        for (name, value) in &backend.headers {
-            if let (Ok(name), Ok(value)) = (
-                HeaderName::from_bytes(name.as_bytes()),
-                HeaderValue::from_str(value),
-            ) {
-                parts.headers.append(name, value);
-            }
-        }
-        if let Some(value) = backend
-            .authorization
-            .as_deref()
-            .and_then(|a| HeaderValue::from_str(a).ok())
-        {
-            parts.headers.insert(header::AUTHORIZATION, value);
-        }
-    }
+    let through_proxy = link.proxied && parts.uri.scheme() != Some(&axum::http::uri::Scheme::HTTPS);
     if let Some(value) = link.proxy_authorization.clone().filter(|_| through_proxy) {
         parts.headers.insert(header::PROXY_AUTHORIZATION, value);
     }
-    parts.uri = target;
     // Backends are spoken to in HTTP/1.1, whatever the caller used.
     parts.version = axum::http::Version::HTTP_11;
     let outbound = axum::http::Request::from_parts(parts, body);
-    let sent = tokio::time::timeout(
-        crate::RESPONSE_TIMEOUT,
-        gateway.upstreams().send(link, outbound),
-    )
-    .await;
+    let sent = tokio::time::timeout(timeout, gateway.upstreams().send(link, outbound)).await;
     record.record.service_time = Some(asked.elapsed().as_secs_f64() * 1000.0);
     match sent {
         // A plain-HTTP call through a proxy: a 407 is the proxy's, not the backend's.

@@ -11,6 +11,7 @@
 //! used, so publishing or unpublishing a product does not touch keys.
 
 use crate::keys::Keys;
+use crate::policies::{POLICY_KINDS, Policies};
 use crate::template::{Params, Score, Template};
 use crate::transport::{Link, SealedCertificate, Transports, Unusable};
 use std::collections::{HashMap, HashSet};
@@ -48,6 +49,9 @@ pub struct Snapshot {
     routes: Arc<Routes>,
     /// Keys of active subscriptions (primary and secondary).
     keys: Keys,
+    /// Compiled policies; shared by the snapshots between two changes of policies or named
+    /// values.
+    policies: Arc<Policies>,
 }
 
 /// What routing needs: small, read whole when any of [`ROUTING_KINDS`] changes.
@@ -75,6 +79,10 @@ pub struct Grant {
 pub struct ApiRoute {
     /// The API's id.
     pub id: String,
+    /// The API's name (display name).
+    pub name: String,
+    /// The API's path (URL suffix), as written.
+    pub path: String,
     /// Path segments, lower case.
     segments: Vec<String>,
     /// Whether plain `http` calls are accepted.
@@ -148,7 +156,9 @@ fn url_key(url: &str) -> String {
 #[derive(Debug)]
 struct OperationRoute {
     id: String,
+    name: String,
     method: String,
+    url_template: String,
     template: Template,
 }
 
@@ -159,6 +169,10 @@ pub struct Route<'a> {
     pub api: &'a ApiRoute,
     /// The operation's id.
     pub operation_id: &'a str,
+    /// The operation's name.
+    pub operation_name: &'a str,
+    /// The operation's URL template, as written.
+    pub url_template: &'a str,
     /// Template parameter values.
     pub params: Params,
     /// The path below the API's path (with a leading `/`, or empty), as the caller wrote it.
@@ -226,6 +240,7 @@ impl Snapshot {
     ) -> Result<Snapshot, StoreError> {
         let revision = store.revision(instance).await?;
         let routes = Routes::build(store, instance, transports).await?;
+        let policies = Policies::build(store, instance).await?;
         let mut keys = Keys::default();
         for record in store.list(instance, Subscription::KIND, "").await? {
             if let Some((grant, primary, secondary)) = keyed(&record)? {
@@ -236,6 +251,7 @@ impl Snapshot {
             revision,
             routes: Arc::new(routes),
             keys,
+            policies: Arc::new(policies),
         })
     }
 
@@ -252,16 +268,23 @@ impl Snapshot {
         let Some(changes) = store.changes(instance, self.revision).await? else {
             return Ok(None);
         };
-        let routing = changes
-            .written
-            .iter()
-            .map(|w| w.kind.as_str())
-            .chain(changes.deleted.iter().map(|d| d.kind.as_str()))
-            .any(|kind| ROUTING_KINDS.contains(&kind));
-        let routes = if routing {
+        let changed = |kinds: &[&str]| {
+            changes
+                .written
+                .iter()
+                .map(|w| w.kind.as_str())
+                .chain(changes.deleted.iter().map(|d| d.kind.as_str()))
+                .any(|kind| kinds.contains(&kind))
+        };
+        let routes = if changed(&ROUTING_KINDS) {
             Arc::new(Routes::build(store, instance, transports).await?)
         } else {
             self.routes.clone()
+        };
+        let policies = if changed(&POLICY_KINDS) {
+            Arc::new(Policies::build(store, instance).await?)
+        } else {
+            self.policies.clone()
         };
         let mut keys = self.keys.clone();
         apply_subscriptions(&mut keys, &changes)?;
@@ -269,7 +292,13 @@ impl Snapshot {
             revision: changes.revision,
             routes,
             keys,
+            policies,
         }))
+    }
+
+    /// The compiled policies.
+    pub fn policies(&self) -> &Policies {
+        &self.policies
     }
 
     /// How many subscription keys it holds (of active subscriptions, published products or not).
@@ -363,12 +392,16 @@ impl Routes {
                 };
                 operations.push(OperationRoute {
                     id: op.id,
+                    name: operation.name.clone(),
+                    url_template: operation.url_template.clone(),
                     method: operation.method.to_uppercase(),
                     template: Template::compile(&template),
                 });
             }
             let protocols: Vec<String> = api.protocols.iter().map(|p| p.to_lowercase()).collect();
             apis.push(ApiRoute {
+                name: api.name.clone(),
+                path: api.path.clone(),
                 segments: segments(&api.path),
                 http: protocols.iter().any(|p| p == "http"),
                 https: protocols.iter().any(|p| p == "https"),
@@ -442,6 +475,8 @@ impl Snapshot {
                 return Ok(Route {
                     api,
                     operation_id: &op.id,
+                    operation_name: &op.name,
+                    url_template: &op.url_template,
                     params,
                     rest,
                 });

@@ -18,6 +18,53 @@ impl Headers {
     pub fn dict(&self) -> &Arc<Dict> {
         &self.0
     }
+
+    /// The values of a header (none when absent).
+    pub fn get(&self, name: &str) -> Vec<String> {
+        match self.0.get(name) {
+            Some(Value::Array(values)) => values.iter().map(Value::to_policy_string).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every header and its values, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, Vec<String>)> {
+        self.0.entries.iter().map(|(name, values)| {
+            let values = match values {
+                Value::Array(vs) => vs.iter().map(Value::to_policy_string).collect(),
+                other => vec![other.to_policy_string()],
+            };
+            (&**name, values)
+        })
+    }
+
+    /// Replaces a header's values (keeping its place when it exists).
+    pub fn set(&mut self, name: &str, values: Vec<String>) {
+        let values = Value::Array(values.iter().map(|v| Value::from(v.as_str())).collect());
+        let dict = Arc::make_mut(&mut self.0);
+        match dict
+            .entries
+            .iter_mut()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        {
+            Some(entry) => entry.1 = values,
+            None => dict.entries.push((Arc::from(name), values)),
+        }
+    }
+
+    /// Adds values to a header.
+    pub fn append(&mut self, name: &str, values: Vec<String>) {
+        let mut all = self.get(name);
+        all.extend(values);
+        self.set(name, all);
+    }
+
+    /// Removes a header.
+    pub fn remove(&mut self, name: &str) {
+        Arc::make_mut(&mut self.0)
+            .entries
+            .retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+    }
 }
 
 impl From<Multi> for Headers {
@@ -92,6 +139,9 @@ pub struct Response {
 /// `ISubscription`.
 #[derive(Debug, Clone, Default)]
 pub struct Subscription {
+    /// Whether only the identifier (and, for a subscription, the key used) is filled: the
+    /// other members are then errors when read.
+    pub partial: bool,
     /// Identifier.
     pub id: String,
     /// Display name.
@@ -131,6 +181,9 @@ pub struct Identity {
 /// `IUser`.
 #[derive(Debug, Clone, Default)]
 pub struct User {
+    /// Whether only the identifier (and, for a subscription, the key used) is filled: the
+    /// other members are then errors when read.
+    pub partial: bool,
     /// Identifier.
     pub id: String,
     /// E-mail.
@@ -152,6 +205,9 @@ pub struct User {
 /// `IProduct`.
 #[derive(Debug, Clone, Default)]
 pub struct Product {
+    /// Whether only the identifier (and, for a subscription, the key used) is filled: the
+    /// other members are then errors when read.
+    pub partial: bool,
     /// Identifier.
     pub id: String,
     /// Name.

@@ -3656,3 +3656,38 @@ fn hostile_xml_bodies_end_in_errors() {
     let e = p.evaluate(&c, &limits).unwrap_err();
     assert_eq!(e.kind, ErrorKind::StepLimit, "{e}");
 }
+
+#[test]
+fn members_the_gateway_has_not_loaded_are_errors() {
+    let mut c = ctx();
+    if let Some(user) = c.user.as_mut() {
+        user.partial = true;
+    }
+    if let Some(subscription) = c.subscription.as_mut() {
+        subscription.partial = true;
+    }
+    let limits = Limits::default();
+    let id =
+        parse_expression("context.User.Id + context.Subscription.Id + context.Subscription.Key")
+            .unwrap();
+    assert_eq!(
+        id.evaluate(&c, &limits).unwrap().to_policy_string(),
+        "u1sub1k"
+    );
+    for member in [
+        "context.User.Email",
+        "context.User.Groups.Count()",
+        "context.Subscription.Name",
+    ] {
+        let e = parse_expression(member)
+            .unwrap()
+            .evaluate(&c, &limits)
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::NotSupported, "{member}: {e}");
+        assert!(
+            e.message
+                .contains("not available in Tollgate's gateway yet"),
+            "{e}"
+        );
+    }
+}

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::steps::{ExistsAction, IpRange, StepKind};
+use super::steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
 use super::text::{NamedValues, Text};
 use super::{Item, ScopePolicy, Step, index};
 use crate::ast::{Policy, Statement, Value};
@@ -369,6 +369,46 @@ impl Compiler<'_> {
                 }
                 StepKind::IpFilter { allow, ranges }
             }
+            "rate-limit" => {
+                known_attributes(e, &["calls", "renewal-period"])?;
+                let mut apis = Vec::new();
+                for api in e.elements() {
+                    if api.name != "api" {
+                        return fail(api.line, "<rate-limit> holds only <api> elements");
+                    }
+                    let mut operations = Vec::new();
+                    for op in api.elements() {
+                        if op.name != "operation" {
+                            return fail(op.line, "<api> holds only <operation> elements");
+                        }
+                        operations.push(scoped_limit(op, Vec::new())?);
+                    }
+                    apis.push(scoped_limit(api, operations)?);
+                }
+                StepKind::RateLimit {
+                    limit: limit(e)?,
+                    apis,
+                }
+            }
+            "rate-limit-by-key" => {
+                known_attributes(
+                    e,
+                    &[
+                        "calls",
+                        "renewal-period",
+                        "counter-key",
+                        "increment-condition",
+                        "increment-count",
+                    ],
+                )?;
+                let optional = |name: &str| e.attribute(name).map(|v| self.text(e, v)).transpose();
+                StepKind::RateLimitByKey {
+                    limit: limit(e)?,
+                    key: self.attribute_text(e, "counter-key")?,
+                    condition: optional("increment-condition")?,
+                    count: optional("increment-count")?,
+                }
+            }
             "trace" => {
                 known_attributes(e, &["source", "severity"])?;
                 let message = match e.element("message") {
@@ -383,6 +423,36 @@ impl Compiler<'_> {
             _ => return not_yet(e),
         })
     }
+}
+
+/// `calls` and `renewal-period` (seconds), both required and positive.
+fn limit(e: &Element) -> Result<Limit, PolicyError> {
+    let positive = |name: &str| match number(e, name)? {
+        Some(n) if n > 0 => Ok(n),
+        _ => fail(
+            e.line,
+            format!("<{}> needs '{name}', a whole number above 0", e.name),
+        ),
+    };
+    Ok(Limit {
+        calls: positive("calls")?,
+        period: Duration::from_secs(positive("renewal-period")?),
+    })
+}
+
+/// An `<api>` or `<operation>` limit: `name` or `id`, `calls`, `renewal-period`.
+fn scoped_limit(e: &Element, operations: Vec<ScopedLimit>) -> Result<ScopedLimit, PolicyError> {
+    known_attributes(e, &["name", "id", "calls", "renewal-period"])?;
+    let (name, id) = (e.attribute("name"), e.attribute("id"));
+    if name.is_none() && id.is_none() {
+        return fail(e.line, format!("<{}> needs 'name' or 'id'", e.name));
+    }
+    Ok(ScopedLimit {
+        name: name.map(str::to_owned),
+        id: id.map(str::to_owned),
+        limit: limit(e)?,
+        operations,
+    })
 }
 
 fn not_yet<T>(e: &Element) -> Result<T, PolicyError> {

@@ -16,7 +16,7 @@ use crate::ast::SectionKind;
 use crate::structure::ScopeKind;
 
 pub use compile::compile;
-pub use steps::{ExistsAction, IpRange, StepKind};
+pub use steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
 pub use text::{NamedValues, Text};
 
 /// One statement, ready to run.

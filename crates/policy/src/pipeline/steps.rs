@@ -40,6 +40,28 @@ impl IpRange {
     }
 }
 
+/// A number of calls per period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    /// Calls allowed.
+    pub calls: u64,
+    /// The period.
+    pub period: Duration,
+}
+
+/// A limit for one API or operation (`<api name="…" id="…">`, `<operation …>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScopedLimit {
+    /// `name` (compared with the API's or operation's name), if given.
+    pub name: Option<String>,
+    /// `id`, if given.
+    pub id: Option<String>,
+    /// The limit.
+    pub limit: Limit,
+    /// Nested `<operation>` limits (of an `<api>`).
+    pub operations: Vec<ScopedLimit>,
+}
+
 /// A statement's behaviour and parameters.
 #[derive(Debug)]
 pub enum StepKind {
@@ -134,6 +156,25 @@ pub enum StepKind {
         /// Addresses and ranges.
         ranges: Vec<IpRange>,
     },
+    /// `rate-limit`: calls per subscription in a sliding window, with optional tighter limits
+    /// for some APIs and operations.
+    RateLimit {
+        /// The limit for the whole scope.
+        limit: Limit,
+        /// `<api>` limits (each with its `<operation>` limits).
+        apis: Vec<ScopedLimit>,
+    },
+    /// `rate-limit-by-key`: calls per evaluated key in a sliding window.
+    RateLimitByKey {
+        /// The limit.
+        limit: Limit,
+        /// `counter-key`.
+        key: Text,
+        /// `increment-condition` (evaluated when the call ends; counts when true).
+        condition: Option<Text>,
+        /// `increment-count` (default 1).
+        count: Option<Text>,
+    },
     /// `trace`: a message for the call's trace (kept only when tracing is on).
     Trace {
         /// `source`.
@@ -141,4 +182,50 @@ pub enum StepKind {
         /// The message.
         message: Text,
     },
+}
+
+impl StepKind {
+    /// Whether running it may read a message body (which the gateway then reads whole first).
+    pub fn reads_body(&self) -> bool {
+        let any = |texts: &[Text]| texts.iter().any(Text::reads_body);
+        let nested = |steps: &[Arc<Step>]| steps.iter().any(|s| s.kind.reads_body());
+        match self {
+            StepKind::SetBody(_) => true,
+            StepKind::SetHeader { values, .. } | StepKind::SetQueryParameter { values, .. } => {
+                any(values)
+            }
+            StepKind::SetVariable { value: t, .. }
+            | StepKind::SetMethod(t)
+            | StepKind::Trace { message: t, .. } => t.reads_body(),
+            StepKind::SetStatus { code, reason } => code.reads_body() || reason.reads_body(),
+            StepKind::RewriteUri { template, .. } => template.reads_body(),
+            StepKind::SetBackendService { base_url, .. } => {
+                base_url.as_ref().is_some_and(Text::reads_body)
+            }
+            StepKind::Choose {
+                branches,
+                otherwise,
+            } => {
+                branches
+                    .iter()
+                    .any(|(condition, body)| condition.reads_body() || nested(body))
+                    || nested(otherwise)
+            }
+            StepKind::ReturnResponse { steps, .. } => nested(steps),
+            StepKind::RateLimitByKey {
+                key,
+                condition,
+                count,
+                ..
+            } => {
+                key.reads_body()
+                    || condition.as_ref().is_some_and(Text::reads_body)
+                    || count.as_ref().is_some_and(Text::reads_body)
+            }
+            StepKind::ForwardRequest { .. }
+            | StepKind::RateLimit { .. }
+            | StepKind::CheckHeader { .. }
+            | StepKind::IpFilter { .. } => false,
+        }
+    }
 }

@@ -56,7 +56,12 @@ pub enum Text {
     /// Used as written.
     Lit(Arc<str>),
     /// `@( … )` or `@{ … }`, checked.
-    Code(Arc<Program>),
+    Code {
+        /// The checked program.
+        program: Arc<Program>,
+        /// Whether its code names `Body` (so the gateway reads the message body first).
+        reads_body: bool,
+    },
 }
 
 impl Text {
@@ -64,13 +69,16 @@ impl Text {
     /// expression compiled if the result is one.
     pub fn compile(raw: &str, named: &NamedValues) -> Result<Text, String> {
         let text = named.substitute(raw)?;
-        let program = match Value::parse(&text) {
+        let (program, code) = match Value::parse(&text) {
             Value::Literal(text) => return Ok(Text::Lit(Arc::from(text))),
-            Value::Expression(code) => csharp::parse_expression(&code),
-            Value::Block(code) => csharp::parse_block(&code),
+            Value::Expression(code) => (csharp::parse_expression(&code), code),
+            Value::Block(code) => (csharp::parse_block(&code), code),
         };
         program
-            .map(|p| Text::Code(Arc::new(p)))
+            .map(|p| Text::Code {
+                program: Arc::new(p),
+                reads_body: code.contains("Body"),
+            })
             .map_err(|e| format!("the expression '{}' is not valid: {e}", text.trim()))
     }
 
@@ -78,8 +86,19 @@ impl Text {
     pub fn literal(&self) -> Option<&str> {
         match self {
             Text::Lit(s) => Some(s),
-            Text::Code(_) => None,
+            Text::Code { .. } => None,
         }
+    }
+
+    /// Whether evaluating it may read a message body.
+    pub fn reads_body(&self) -> bool {
+        matches!(
+            self,
+            Text::Code {
+                reads_body: true,
+                ..
+            }
+        )
     }
 }
 
@@ -100,7 +119,7 @@ mod tests {
         );
         assert!(matches!(
             Text::compile("{{Now}}", &named).unwrap(),
-            Text::Code(_)
+            Text::Code { .. }
         ));
         let missing = Text::compile("{{nope}}", &named).unwrap_err();
         assert!(missing.contains("'nope'"), "{missing}");

@@ -20,10 +20,19 @@ pub(crate) async fn backend() -> String {
     let address = listener.local_addr().unwrap();
     let app = axum::Router::new().fallback(|request: Request| async move {
         let (parts, body) = request.into_parts();
+        // Repeated headers are shown as one, their values joined with ", " (RFC 9110 §5.3).
         let headers: serde_json::Map<String, Value> = parts
             .headers
-            .iter()
-            .map(|(k, v)| (k.to_string(), json!(v.to_str().unwrap_or(""))))
+            .keys()
+            .map(|k| {
+                let values: Vec<&str> = parts
+                    .headers
+                    .get_all(k)
+                    .iter()
+                    .map(|v| v.to_str().unwrap_or(""))
+                    .collect();
+                (k.to_string(), json!(values.join(", ")))
+            })
             .collect();
         let bytes = to_bytes(body, usize::MAX).await.unwrap();
         let seen = json!({

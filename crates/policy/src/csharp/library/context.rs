@@ -45,6 +45,44 @@ fn response<'v>(ctx: &'v Context, receiver: &'v Value) -> Option<&'v Response> {
     }
 }
 
+/// A context object whose details the gateway may not have loaded (`partial`): reading one of
+/// them then is an error naming the member, never an empty answer.
+fn details<'c, T: Partial>(
+    object: Option<&'c T>,
+    member: &str,
+) -> Result<Option<&'c T>, EvalError> {
+    match object {
+        Some(o) if o.partial() => fail(
+            ErrorKind::NotSupported,
+            format!("context.{member} is not available in Tollgate's gateway yet"),
+        ),
+        other => Ok(other),
+    }
+}
+
+/// Context objects the gateway may fill only partly.
+trait Partial {
+    fn partial(&self) -> bool;
+}
+
+impl Partial for crate::csharp::context::User {
+    fn partial(&self) -> bool {
+        self.partial
+    }
+}
+
+impl Partial for crate::csharp::context::Subscription {
+    fn partial(&self) -> bool {
+        self.partial
+    }
+}
+
+impl Partial for crate::csharp::context::Product {
+    fn partial(&self) -> bool {
+        self.partial
+    }
+}
+
 fn which(a: &[Value]) -> Result<CtxRef, EvalError> {
     match a.first() {
         Some(Value::Ctx(r)) => Ok(*r),
@@ -398,31 +436,42 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(opt(m.ctx.subscription.as_ref(), |x| s(&x.id)))
     });
     r.prop(SU, "Name", str_(), |m, _, _| {
-        Ok(opt(m.ctx.subscription.as_ref(), |x| s(&x.name)))
+        Ok(opt(
+            details(m.ctx.subscription.as_ref(), "Subscription.Name")?,
+            |x| s(&x.name),
+        ))
     });
     r.prop(SU, "Key", str_(), |m, _, _| {
         Ok(opt(m.ctx.subscription.as_ref(), |x| s(&x.key)))
     });
     r.prop(SU, "PrimaryKey", str_(), |m, _, _| {
-        Ok(opt(m.ctx.subscription.as_ref(), |x| s(&x.primary_key)))
+        Ok(opt(
+            details(m.ctx.subscription.as_ref(), "Subscription.PrimaryKey")?,
+            |x| s(&x.primary_key),
+        ))
     });
     r.prop(SU, "SecondaryKey", str_(), |m, _, _| {
-        Ok(opt(m.ctx.subscription.as_ref(), |x| s(&x.secondary_key)))
+        Ok(opt(
+            details(m.ctx.subscription.as_ref(), "Subscription.SecondaryKey")?,
+            |x| s(&x.secondary_key),
+        ))
     });
     r.prop(SU, "CreatedDate", Type::DateTime, |m, _, _| {
         Ok(Value::DateTime(
-            m.ctx.subscription.as_ref().map_or(0, |x| x.created_date),
+            details(m.ctx.subscription.as_ref(), "Subscription.CreatedDate")?
+                .map_or(0, |x| x.created_date),
         ))
     });
     let ndt = || Type::Nullable(Box::new(Type::DateTime));
     r.prop(SU, "StartDate", ndt(), |m, _, _| {
         Ok(ticks_opt(
-            m.ctx.subscription.as_ref().and_then(|x| x.start_date),
+            details(m.ctx.subscription.as_ref(), "Subscription.StartDate")?
+                .and_then(|x| x.start_date),
         ))
     });
     r.prop(SU, "EndDate", ndt(), |m, _, _| {
         Ok(ticks_opt(
-            m.ctx.subscription.as_ref().and_then(|x| x.end_date),
+            details(m.ctx.subscription.as_ref(), "Subscription.EndDate")?.and_then(|x| x.end_date),
         ))
     });
 
@@ -431,28 +480,35 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(opt(m.ctx.user.as_ref(), |x| s(&x.id)))
     });
     r.prop(US, "Email", str_(), |m, _, _| {
-        Ok(opt(m.ctx.user.as_ref(), |x| s(&x.email)))
+        Ok(opt(details(m.ctx.user.as_ref(), "User.Email")?, |x| {
+            s(&x.email)
+        }))
     });
     r.prop(US, "FirstName", str_(), |m, _, _| {
-        Ok(opt(m.ctx.user.as_ref(), |x| s(&x.first_name)))
+        Ok(opt(details(m.ctx.user.as_ref(), "User.FirstName")?, |x| {
+            s(&x.first_name)
+        }))
     });
     r.prop(US, "LastName", str_(), |m, _, _| {
-        Ok(opt(m.ctx.user.as_ref(), |x| s(&x.last_name)))
+        Ok(opt(details(m.ctx.user.as_ref(), "User.LastName")?, |x| {
+            s(&x.last_name)
+        }))
     });
     r.prop(US, "Note", str_(), |m, _, _| {
-        Ok(opt(m.ctx.user.as_ref(), |x| s(&x.note)))
+        Ok(opt(details(m.ctx.user.as_ref(), "User.Note")?, |x| {
+            s(&x.note)
+        }))
     });
     r.prop(US, "RegistrationDate", Type::DateTime, |m, _, _| {
-        Ok(Value::DateTime(
-            m.ctx.user.as_ref().map_or(0, |x| x.registration_date),
-        ))
+        let user = details(m.ctx.user.as_ref(), "User.RegistrationDate")?;
+        Ok(Value::DateTime(user.map_or(0, |x| x.registration_date)))
     });
     r.prop(
         US,
         "Groups",
         Type::Seq(Box::new(ctx(Ctx::Group))),
         |m, _, _| {
-            let n = m.ctx.user.as_ref().map_or(0, |u| u.groups.len());
+            let n = details(m.ctx.user.as_ref(), "User.Groups")?.map_or(0, |u| u.groups.len());
             m.array((0..n).map(|i| Value::Ctx(CtxRef::UserGroup(i))).collect())
         },
     );
@@ -461,7 +517,8 @@ pub(crate) fn register(r: &mut Registry) {
         "Identities",
         Type::Seq(Box::new(ctx(Ctx::Identity))),
         |m, _, _| {
-            let n = m.ctx.user.as_ref().map_or(0, |u| u.identities.len());
+            let user = details(m.ctx.user.as_ref(), "User.Identities")?;
+            let n = user.map_or(0, |u| u.identities.len());
             m.array((0..n).map(|i| Value::Ctx(CtxRef::Identity(i))).collect())
         },
     );
@@ -495,21 +552,25 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(opt(m.ctx.product.as_ref(), |x| s(&x.id)))
     });
     r.prop(PR, "Name", str_(), |m, _, _| {
-        Ok(opt(m.ctx.product.as_ref(), |x| s(&x.name)))
+        Ok(opt(details(m.ctx.product.as_ref(), "Product.Name")?, |x| {
+            s(&x.name)
+        }))
     });
     r.prop(PR, "State", str_(), |m, _, _| {
-        Ok(opt(m.ctx.product.as_ref(), |x| s(&x.state)))
+        Ok(opt(
+            details(m.ctx.product.as_ref(), "Product.State")?,
+            |x| s(&x.state),
+        ))
     });
     r.prop(PR, "ApprovalRequired", Type::Bool, |m, _, _| {
         Ok(Value::Bool(
-            m.ctx.product.as_ref().is_some_and(|x| x.approval_required),
+            details(m.ctx.product.as_ref(), "Product.ApprovalRequired")?
+                .is_some_and(|x| x.approval_required),
         ))
     });
     r.prop(PR, "SubscriptionRequired", Type::Bool, |m, _, _| {
         Ok(Value::Bool(
-            m.ctx
-                .product
-                .as_ref()
+            details(m.ctx.product.as_ref(), "Product.SubscriptionRequired")?
                 .is_some_and(|x| x.subscription_required),
         ))
     });
@@ -519,7 +580,8 @@ pub(crate) fn register(r: &mut Registry) {
         Type::Nullable(Box::new(Type::Int)),
         |m, _, _| {
             Ok(opt(
-                m.ctx.product.as_ref().and_then(|x| x.subscription_limit),
+                details(m.ctx.product.as_ref(), "Product.SubscriptionLimit")?
+                    .and_then(|x| x.subscription_limit),
                 Value::Int,
             ))
         },
@@ -529,7 +591,8 @@ pub(crate) fn register(r: &mut Registry) {
         "Groups",
         Type::Seq(Box::new(ctx(Ctx::Group))),
         |m, _, _| {
-            let n = m.ctx.product.as_ref().map_or(0, |u| u.groups.len());
+            let n =
+                details(m.ctx.product.as_ref(), "Product.Groups")?.map_or(0, |u| u.groups.len());
             m.array(
                 (0..n)
                     .map(|i| Value::Ctx(CtxRef::ProductGroup(i)))
@@ -538,6 +601,7 @@ pub(crate) fn register(r: &mut Registry) {
         },
     );
     r.prop(PR, "Apis", Type::Seq(Box::new(ctx(Ctx::Api))), |m, _, _| {
+        details(m.ctx.product.as_ref(), "Product.Apis")?;
         m.array(vec![Value::Ctx(CtxRef::Api)])
     });
 

@@ -1,0 +1,183 @@
+//! Rate-limit counters of this node: a sliding window per key, estimated from the counts of the
+//! current and the previous fixed window (the previous one weighted by how much of it the
+//! sliding window still covers). Counters live in memory; a key idle for two periods is dropped.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Counters by key.
+#[derive(Debug, Default)]
+pub struct Limiter {
+    windows: Mutex<Windows>,
+}
+
+#[derive(Debug, Default)]
+struct Windows {
+    by_key: HashMap<String, Window>,
+    /// Calls since idle keys were last dropped.
+    since_sweep: u64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Window {
+    /// Start of the current fixed window.
+    start: Instant,
+    period: Duration,
+    current: u64,
+    previous: u64,
+}
+
+impl Window {
+    /// Moves the window forward to `now`.
+    fn roll(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.start);
+        if elapsed < self.period {
+            return;
+        }
+        let periods = elapsed.as_nanos() / self.period.as_nanos().max(1);
+        self.previous = if periods == 1 { self.current } else { 0 };
+        self.current = 0;
+        let step = self
+            .period
+            .saturating_mul(u32::try_from(periods).unwrap_or(u32::MAX));
+        self.start += step;
+    }
+
+    /// The calls counted in the sliding window ending `now`.
+    fn estimate(&self, now: Instant) -> f64 {
+        let into = now.saturating_duration_since(self.start).as_secs_f64();
+        let covered = 1.0 - (into / self.period.as_secs_f64()).min(1.0);
+        self.previous as f64 * covered + self.current as f64
+    }
+}
+
+/// A call refused by a limit: when to try again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Exceeded {
+    /// Whole seconds until a call would be allowed (at least 1).
+    pub retry_after: u64,
+}
+
+impl Limiter {
+    /// Whether a call may go under `key`'s limit of `calls` per `period`; when `count` is above
+    /// 0 and it may, counts it that many times.
+    pub fn admit(
+        &self,
+        key: &str,
+        calls: u64,
+        period: Duration,
+        count: u64,
+    ) -> Result<(), Exceeded> {
+        let now = Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        windows.sweep(now);
+        let window = windows.by_key.entry(key.to_owned()).or_insert(Window {
+            start: now,
+            period,
+            current: 0,
+            previous: 0,
+        });
+        if window.period != period {
+            // The policy's period changed: start over.
+            *window = Window {
+                start: now,
+                period,
+                current: 0,
+                previous: 0,
+            };
+        }
+        window.roll(now);
+        if window.estimate(now) + 1.0 > calls as f64 + f64::EPSILON {
+            return Err(Exceeded {
+                retry_after: retry_after(window, calls, now),
+            });
+        }
+        window.current = window.current.saturating_add(count);
+        Ok(())
+    }
+
+    /// Counts calls under `key` after the fact (`rate-limit-by-key`'s `increment-condition`).
+    pub fn count(&self, key: &str, period: Duration, count: u64) {
+        let now = Instant::now();
+        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let window = windows.by_key.entry(key.to_owned()).or_insert(Window {
+            start: now,
+            period,
+            current: 0,
+            previous: 0,
+        });
+        window.roll(now);
+        window.current = window.current.saturating_add(count);
+    }
+}
+
+/// Seconds until the sliding window holds fewer than `calls` calls: the previous window's
+/// weight falls linearly, and the current window's calls stay until it rolls.
+fn retry_after(window: &Window, calls: u64, now: Instant) -> u64 {
+    let period = window.period.as_secs_f64();
+    let into = now.saturating_duration_since(window.start).as_secs_f64();
+    let to_roll = period - into;
+    let wait = if (window.current as f64) < calls as f64 && window.previous > 0 {
+        // previous * (1 - t/period) + current + 1 <= calls
+        //   ⇔  t >= period * (1 - (calls - 1 - current) / previous)
+        let room = calls as f64 - 1.0 - window.current as f64;
+        let t = period * (1.0 - room / window.previous as f64);
+        (t - into).max(0.0)
+    } else {
+        // The current window alone is full: after it rolls, its calls weigh as `previous`.
+        let t = period * (1.0 - (calls as f64 - 1.0) / window.current.max(1) as f64);
+        to_roll + t.max(0.0)
+    };
+    (wait.ceil() as u64).max(1)
+}
+
+impl Windows {
+    /// Drops keys idle for two periods, every 1,024 calls.
+    fn sweep(&mut self, now: Instant) {
+        self.since_sweep += 1;
+        if self.since_sweep < 1024 {
+            return;
+        }
+        self.since_sweep = 0;
+        self.by_key
+            .retain(|_, w| now.saturating_duration_since(w.start) < w.period.saturating_mul(2));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_window_admits_its_calls_then_refuses() {
+        let limiter = Limiter::default();
+        let period = Duration::from_secs(60);
+        for _ in 0..5 {
+            assert_eq!(limiter.admit("k", 5, period, 1), Ok(()));
+        }
+        let refused = limiter.admit("k", 5, period, 1).unwrap_err();
+        assert!((1..=120).contains(&refused.retry_after), "{refused:?}");
+        // Other keys are independent; a check without counting does not count.
+        assert_eq!(limiter.admit("other", 5, period, 0), Ok(()));
+        assert_eq!(limiter.admit("other", 1, period, 1), Ok(()));
+    }
+
+    #[test]
+    fn the_previous_window_weighs_less_as_time_passes() {
+        let mut w = Window {
+            start: Instant::now(),
+            period: Duration::from_secs(10),
+            current: 4,
+            previous: 0,
+        };
+        let later = w.start + Duration::from_secs(15);
+        w.roll(later);
+        assert_eq!((w.previous, w.current), (4, 0));
+        // Halfway into the new window, half of the previous one's calls still count.
+        assert!((w.estimate(later) - 2.0).abs() < 1e-9);
+        let much_later = w.start + Duration::from_secs(25);
+        w.roll(much_later);
+        assert_eq!((w.previous, w.current), (0, 0));
+    }
+}

@@ -1,0 +1,404 @@
+//! Running a call's policies: inbound, then backend (where `forward-request` calls the backend),
+//! then outbound; an error in any of them runs on-error with `context.LastError` set. A
+//! `return-response` (or a failed check) ends the pipeline with its response.
+
+mod flow;
+mod steps;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use http_body_util::BodyExt;
+use serde_json::json;
+use tollgate_policy::SectionKind;
+use tollgate_policy::csharp::{self, Context, LastError, Url};
+use tollgate_policy::pipeline::{Pipeline, Step, StepKind, Text};
+
+use crate::Gateway;
+use crate::proxy::{Admitted, Call};
+use crate::records::Counted;
+use flow::{Base, Content, Flow, decode_query, header_map, headers_from, now_ticks};
+
+/// The largest message body policies may read whole.
+const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// How a section ended.
+enum Ended {
+    /// Every statement ran.
+    Through,
+    /// A statement gave the response (`return-response`, a failed check): nothing else runs.
+    Answered,
+}
+
+/// An error raised by a statement: what `context.LastError` shows.
+#[derive(Debug)]
+struct Failure {
+    source: String,
+    reason: &'static str,
+    message: String,
+}
+
+impl Failure {
+    fn new(step: &Step, reason: &'static str, message: impl Into<String>) -> Failure {
+        Failure {
+            source: step.name.clone(),
+            reason,
+            message: message.into(),
+        }
+    }
+}
+
+/// A `rate-limit-by-key` count decided when the call ends (`increment-condition`,
+/// `increment-count`).
+struct Pending {
+    step: Arc<Step>,
+    key: String,
+    period: std::time::Duration,
+}
+
+/// The call's state and what running statements needs.
+struct Env<'a> {
+    gateway: &'a Gateway,
+    call: &'a mut Call,
+    admitted: Admitted,
+    flow: Flow,
+    /// Counts to make when the call ends.
+    pending: Vec<Pending>,
+}
+
+/// Runs a call through its pipeline.
+pub(crate) async fn run(
+    gateway: &Gateway,
+    pipeline: Arc<Pipeline>,
+    admitted: Admitted,
+    request: Request,
+    call: &mut Call,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    crate::proxy::keep_host(&mut parts);
+    let body = Body::new(Counted::new(body, call.request_bytes.clone()));
+    let reads = |kind| pipeline.section(kind).iter().any(|s| s.kind.reads_body());
+    let request_body = if reads(SectionKind::Inbound) || reads(SectionKind::Backend) {
+        match read_whole(body).await {
+            Ok(bytes) => Content::Bytes(bytes),
+            Err(answer) => return answer,
+        }
+    } else {
+        Content::Stream(body)
+    };
+    let Some(base) = admitted.service_url.as_deref().and_then(Base::parse) else {
+        return crate::proxy::failure(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "The API's serviceUrl is not a valid URL.",
+        );
+    };
+    let ctx = context(&parts, &admitted, &request_body, call);
+    let request_id = call.record.request_id.clone();
+    let mut env = Env {
+        gateway,
+        call,
+        flow: Flow {
+            ctx,
+            request_body,
+            path: admitted.rest.clone(),
+            base,
+            response_body: None,
+            started: std::time::Instant::now(),
+            request_id,
+        },
+        admitted,
+        pending: Vec::new(),
+    };
+    env.flow.update_url();
+    let outcome = env.sections(&pipeline).await;
+    let failed = match outcome {
+        Ok(()) => None,
+        Err((section, failure)) => Some((section, failure)),
+    };
+    if let Some((section, failure)) = failed {
+        tracing::warn!(
+            policy = %failure.source,
+            reason = failure.reason,
+            message = %failure.message,
+            "a policy failed; running on-error"
+        );
+        env.flow.ctx.last_error = Some(LastError {
+            source: failure.source,
+            reason: failure.reason.to_owned(),
+            message: failure.message,
+            scope: String::new(),
+            section: section.name().to_owned(),
+            path: String::new(),
+            policy_id: String::new(),
+        });
+        // The answer on-error starts from: the backend's response if there is one, else
+        // Azure's internal-error body.
+        if env.flow.ctx.response.is_none() {
+            internal_error(&mut env.flow);
+        }
+        let steps = pipeline.section(SectionKind::OnError);
+        if let Err(failure) = env.steps(steps, SectionKind::OnError).await {
+            tracing::warn!(policy = %failure.source, message = %failure.message, "on-error failed");
+            internal_error(&mut env.flow);
+        }
+    }
+    env.count_pending();
+    env.into_response()
+}
+
+/// Azure's answer to a call whose policies failed: 500 and a JSON body.
+fn internal_error(flow: &mut Flow) {
+    flow.respond(StatusCode::INTERNAL_SERVER_ERROR);
+    let body = json!({
+        "statusCode": 500,
+        "message": "Internal server error",
+        "activityId": flow.request_id,
+    })
+    .to_string();
+    steps::set_response_body(flow, body.into());
+    if let Some(response) = flow.ctx.response.as_mut() {
+        response.headers.set(
+            "Content-Type",
+            vec!["application/json; charset=utf-8".into()],
+        );
+    }
+}
+
+/// Reads a body whole, refusing one larger than policies may read.
+async fn read_whole(body: Body) -> Result<axum::body::Bytes, Response> {
+    let limited = http_body_util::Limited::new(body, MAX_BODY);
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(_) => Err(crate::proxy::failure(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The request body is larger than policies can read (16 MiB).",
+        )),
+    }
+}
+
+/// The `context` of a call, as it arrives.
+fn context(
+    parts: &axum::http::request::Parts,
+    admitted: &Admitted,
+    body: &Content,
+    call: &Call,
+) -> Context {
+    let mut ctx = Context::default();
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let (host_name, port) = match host.rsplit_once(':') {
+        Some((h, p)) if p.parse::<i32>().is_ok() => (h.to_owned(), p.parse().unwrap_or(80)),
+        _ => (
+            host.to_owned(),
+            if admitted.scheme == "https" { 443 } else { 80 },
+        ),
+    };
+    ctx.request.method = parts.method.as_str().to_owned();
+    ctx.request.original_url = Url {
+        scheme: admitted.scheme.to_owned(),
+        host: host_name,
+        port,
+        path: parts.uri.path().to_owned(),
+        query: decode_query(parts.uri.query().unwrap_or("")),
+    };
+    ctx.request.url.query = decode_query(&admitted.kept_query);
+    ctx.request.headers = headers_from(&parts.headers);
+    ctx.request.ip_address = admitted
+        .client_ip
+        .map(|ip| ip.to_string())
+        .unwrap_or_default();
+    ctx.request.matched_parameters = admitted
+        .params
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if let Content::Bytes(bytes) = body {
+        ctx.request.body = Some(String::from_utf8_lossy(bytes).into());
+    }
+    ctx.api = csharp::Api {
+        id: admitted.api_id.clone(),
+        name: admitted.api_name.clone(),
+        path: admitted.api_path.clone(),
+        service_url: admitted
+            .service_url
+            .as_deref()
+            .and_then(Base::parse)
+            .map(|b| Url {
+                scheme: b.scheme,
+                host: b.host,
+                port: b.port,
+                path: b.path,
+                query: Vec::new(),
+            })
+            .unwrap_or_default(),
+        protocols: vec![admitted.scheme.to_owned()],
+        key_header: admitted.key_header.clone(),
+        key_query: admitted.key_query.clone(),
+        is_current_revision: true,
+        ..csharp::Api::default()
+    };
+    ctx.operation = csharp::Operation {
+        id: admitted.operation_id.clone(),
+        name: admitted.operation_name.clone(),
+        method: admitted.operation_method.clone(),
+        url_template: admitted.url_template.clone(),
+    };
+    if let Some(grant) = &admitted.grant {
+        ctx.subscription = Some(csharp::Subscription {
+            id: grant.subscription_id.clone(),
+            key: admitted.key.clone().unwrap_or_default(),
+            partial: true,
+            ..csharp::Subscription::default()
+        });
+        ctx.user = Some(csharp::User {
+            id: grant.user_id.clone(),
+            partial: true,
+            ..csharp::User::default()
+        });
+        ctx.product = Some(csharp::Product {
+            id: grant.product_id.clone(),
+            partial: true,
+            ..csharp::Product::default()
+        });
+    }
+    ctx.deployment.region = crate::proxy::REGION.to_owned();
+    ctx.deployment.service_name = "tollgate".to_owned();
+    ctx.request_id =
+        u128::from_str_radix(&call.record.request_id.replace('-', ""), 16).unwrap_or(0);
+    ctx.timestamp = now_ticks();
+    ctx.now = ctx.timestamp;
+    ctx
+}
+
+impl Env<'_> {
+    /// Inbound, backend (unless inbound answered), outbound (unless an earlier section did).
+    async fn sections(&mut self, pipeline: &Pipeline) -> Result<(), (SectionKind, Failure)> {
+        for kind in [
+            SectionKind::Inbound,
+            SectionKind::Backend,
+            SectionKind::Outbound,
+        ] {
+            if kind == SectionKind::Outbound && self.flow.ctx.response.is_none() {
+                let failure = Failure {
+                    source: "backend".to_owned(),
+                    reason: "NoResponse",
+                    message:
+                        "the backend section has no forward-request: nothing answered the call"
+                            .to_owned(),
+                };
+                return Err((SectionKind::Backend, failure));
+            }
+            if kind == SectionKind::Outbound
+                && pipeline.section(kind).iter().any(|s| s.kind.reads_body())
+            {
+                self.read_response_body().await.map_err(|f| (kind, f))?;
+            }
+            match self.steps(pipeline.section(kind), kind).await {
+                Ok(Ended::Through) => {}
+                Ok(Ended::Answered) => return Ok(()),
+                Err(failure) => return Err((kind, failure)),
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads the backend's response body whole (outbound statements read it).
+    async fn read_response_body(&mut self) -> Result<(), Failure> {
+        let Some(Content::Stream(_)) = &self.flow.response_body else {
+            return Ok(());
+        };
+        let Some(Content::Stream(body)) = self.flow.response_body.take() else {
+            return Ok(());
+        };
+        let limited = http_body_util::Limited::new(body, MAX_BODY);
+        match limited.collect().await {
+            Ok(collected) => {
+                let bytes = collected.to_bytes();
+                if let Some(response) = self.flow.ctx.response.as_mut() {
+                    response.body = Some(String::from_utf8_lossy(&bytes).into());
+                }
+                self.flow.response_body = Some(Content::Bytes(bytes));
+                Ok(())
+            }
+            Err(e) => Err(Failure {
+                source: "forward-request".to_owned(),
+                reason: "BackendResponseRead",
+                message: format!("the backend's response body could not be read: {e}"),
+            }),
+        }
+    }
+
+    /// Makes the counts `rate-limit-by-key` left for the end of the call: its condition and
+    /// count see the final response. A condition that fails to evaluate counts nothing.
+    fn count_pending(&mut self) {
+        use tollgate_policy::csharp::{Limits, Value};
+        for pending in std::mem::take(&mut self.pending) {
+            let StepKind::RateLimitByKey {
+                condition, count, ..
+            } = &pending.step.kind
+            else {
+                continue;
+            };
+            self.flow.tick();
+            let eval = |text: &Option<tollgate_policy::pipeline::Text>, flow: &Flow| match text {
+                None => None,
+                Some(Text::Lit(s)) => Some(Ok(Value::Str(s.clone()))),
+                Some(Text::Code { program, .. }) => {
+                    Some(program.evaluate(&flow.ctx, &Limits::default()))
+                }
+            };
+            let counts = match eval(condition, &self.flow) {
+                None | Some(Ok(Value::Bool(true))) => true,
+                Some(Ok(_)) => false,
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "increment-condition failed: not counted");
+                    false
+                }
+            };
+            if !counts {
+                continue;
+            }
+            let n = match eval(count, &self.flow) {
+                None => 1,
+                Some(Ok(v)) => v.to_policy_string().trim().parse::<u64>().unwrap_or(1),
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "increment-count failed");
+                    continue;
+                }
+            };
+            self.gateway
+                .limiter()
+                .count(&pending.key, pending.period, n);
+        }
+    }
+
+    /// The response to send: the one the pipeline made.
+    fn into_response(self) -> Response {
+        let Env { flow, .. } = self;
+        let Some(ctx_response) = flow.ctx.response else {
+            return crate::proxy::failure(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "Internal server error",
+            );
+        };
+        let status = u16::try_from(ctx_response.status_code)
+            .ok()
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = flow
+            .response_body
+            .map_or_else(Body::empty, Content::into_body);
+        let mut response = Response::new(body);
+        *response.status_mut() = status;
+        *response.headers_mut() = header_map(&ctx_response.headers);
+        // A body changed by a policy has a new length: hyper writes the right one.
+        response.headers_mut().remove(header::CONTENT_LENGTH);
+        response
+    }
+}

@@ -1,0 +1,496 @@
+//! What each statement does to a call.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::http::{Method, StatusCode};
+use tollgate_policy::SectionKind;
+use tollgate_policy::csharp::{Headers, Limits, Value};
+use tollgate_policy::pipeline::{ExistsAction, Step, StepKind, Text};
+
+use super::flow::{Base, Content, Flow, decode_query, header_map, headers_from};
+use super::{Ended, Env, Failure};
+use crate::proxy::ToBackend;
+
+/// Which message a statement changes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Request,
+    Response,
+}
+
+fn side(section: SectionKind) -> Side {
+    match section {
+        SectionKind::Inbound | SectionKind::Backend => Side::Request,
+        SectionKind::Outbound | SectionKind::OnError => Side::Response,
+    }
+}
+
+/// Sets the response body (and what `context.Response.Body` reads).
+pub(super) fn set_response_body(flow: &mut Flow, body: Bytes) {
+    if let Some(response) = flow.ctx.response.as_mut() {
+        response.body = Some(String::from_utf8_lossy(&body).into());
+    }
+    flow.response_body = Some(Content::Bytes(body));
+}
+
+type Run<'a> = Pin<Box<dyn Future<Output = Result<Ended, Failure>> + Send + 'a>>;
+
+impl Env<'_> {
+    /// Runs statements in order until one answers or fails.
+    pub(super) fn steps<'s>(&'s mut self, steps: &'s [Arc<Step>], section: SectionKind) -> Run<'s> {
+        Box::pin(async move {
+            for step in steps {
+                if let Ended::Answered = self.step(step, section).await? {
+                    return Ok(Ended::Answered);
+                }
+            }
+            Ok(Ended::Through)
+        })
+    }
+
+    /// Evaluates a value.
+    fn value(&mut self, step: &Step, text: &Text) -> Result<Value, Failure> {
+        match text {
+            Text::Lit(s) => Ok(Value::Str(s.clone())),
+            Text::Code { program, .. } => {
+                self.flow.tick();
+                program
+                    .evaluate(&self.flow.ctx, &Limits::default())
+                    .map_err(|e| {
+                        Failure::new(
+                            step,
+                            "ExpressionValueEvaluationFailure",
+                            format!("Expression evaluation failed. {e}"),
+                        )
+                    })
+            }
+        }
+    }
+
+    /// Evaluates a value as text (`null` is the empty string).
+    fn text(&mut self, step: &Step, text: &Text) -> Result<String, Failure> {
+        self.value(step, text).map(|v| v.to_policy_string())
+    }
+
+    fn texts(&mut self, step: &Step, texts: &[Text]) -> Result<Vec<String>, Failure> {
+        texts.iter().map(|t| self.text(step, t)).collect()
+    }
+
+    async fn step(&mut self, step: &Arc<Step>, section: SectionKind) -> Result<Ended, Failure> {
+        match &step.kind {
+            StepKind::SetHeader {
+                name,
+                action,
+                values,
+            } => {
+                let values = self.texts(step, values)?;
+                let headers = match side(section) {
+                    Side::Request => &mut self.flow.ctx.request.headers,
+                    Side::Response => match self.flow.ctx.response.as_mut() {
+                        Some(r) => &mut r.headers,
+                        None => return Ok(Ended::Through),
+                    },
+                };
+                apply_header(headers, name, *action, values);
+            }
+            StepKind::SetQueryParameter {
+                name,
+                action,
+                values,
+            } => {
+                let values = self.texts(step, values)?;
+                let query = &mut self.flow.ctx.request.url.query;
+                let at = query.iter().position(|(k, _)| k == name);
+                match (action, at) {
+                    (ExistsAction::Delete, Some(i)) => _ = query.remove(i),
+                    (ExistsAction::Skip, Some(_)) | (ExistsAction::Delete, None) => {}
+                    (ExistsAction::Append, Some(i)) => query[i].1.extend(values),
+                    (ExistsAction::Override, Some(i)) => query[i].1 = values,
+                    (_, None) => query.push((name.clone(), values)),
+                }
+            }
+            StepKind::SetVariable { name, value } => {
+                let value = self.value(step, value)?;
+                self.flow.ctx.variables.insert(name.clone(), value);
+            }
+            StepKind::SetBody(text) => {
+                let body = Bytes::from(self.text(step, text)?);
+                match side(section) {
+                    Side::Request => {
+                        self.flow.ctx.request.body = Some(String::from_utf8_lossy(&body).into());
+                        self.flow.request_body = Content::Bytes(body);
+                    }
+                    Side::Response => set_response_body(&mut self.flow, body),
+                }
+            }
+            StepKind::SetMethod(text) => {
+                let method = self.text(step, text)?;
+                if Method::from_bytes(method.trim().as_bytes()).is_err() {
+                    let message = format!("'{method}' is not an HTTP method");
+                    return Err(Failure::new(step, "InvalidMethod", message));
+                }
+                self.flow.ctx.request.method = method.trim().to_uppercase();
+            }
+            StepKind::SetStatus { code, reason } => {
+                let code_text = self.text(step, code)?;
+                let reason = self.text(step, reason)?;
+                let Some(status) = code_text
+                    .trim()
+                    .parse::<u16>()
+                    .ok()
+                    .and_then(|c| StatusCode::from_u16(c).ok())
+                else {
+                    let message = format!("'{code_text}' is not an HTTP status code");
+                    return Err(Failure::new(step, "InvalidStatusCode", message));
+                };
+                if self.flow.ctx.response.is_none() {
+                    self.flow.respond(status);
+                }
+                if let Some(response) = self.flow.ctx.response.as_mut() {
+                    response.status_code = i32::from(status.as_u16());
+                    response.status_reason = reason;
+                }
+            }
+            StepKind::RewriteUri {
+                template,
+                copy_unmatched_params,
+            } => {
+                let template = self.text(step, template)?;
+                self.rewrite(&template, *copy_unmatched_params);
+            }
+            StepKind::SetBackendService {
+                base_url,
+                backend_id,
+            } => {
+                let url = match (base_url, backend_id) {
+                    (Some(url), _) => self.text(step, url)?,
+                    (None, Some(id)) => {
+                        let message = format!(
+                            "set-backend-service backend-id=\"{id}\" is not supported by Tollgate yet"
+                        );
+                        return Err(Failure::new(step, "NotSupported", message));
+                    }
+                    (None, None) => String::new(),
+                };
+                let Some(base) = Base::parse(&url) else {
+                    let message = format!("'{url}' is not an absolute http or https URL");
+                    return Err(Failure::new(step, "InvalidBackendUrl", message));
+                };
+                self.flow.base = base;
+                self.flow.update_url();
+            }
+            StepKind::ForwardRequest { timeout, .. } => {
+                self.forward(timeout.unwrap_or(crate::RESPONSE_TIMEOUT))
+                    .await;
+            }
+            StepKind::Choose {
+                branches,
+                otherwise,
+            } => {
+                for (condition, body) in branches {
+                    match self.value(step, condition)? {
+                        Value::Bool(true) => return self.steps(body, section).await,
+                        Value::Bool(false) => {}
+                        other => {
+                            let message =
+                                format!("the condition of <when> is not a bool: '{other}'");
+                            return Err(Failure::new(step, "InvalidCondition", message));
+                        }
+                    }
+                }
+                return self.steps(otherwise, section).await;
+            }
+            StepKind::ReturnResponse { variable, steps } => {
+                match variable {
+                    Some(name) => {
+                        let message = format!(
+                            "return-response response-variable-name=\"{name}\" is not supported by Tollgate yet"
+                        );
+                        return Err(Failure::new(step, "NotSupported", message));
+                    }
+                    None => self.flow.respond(StatusCode::OK),
+                }
+                self.steps(steps, SectionKind::Outbound).await?;
+                return Ok(Ended::Answered);
+            }
+            StepKind::CheckHeader {
+                name,
+                status,
+                message,
+                ignore_case,
+                values,
+            } => {
+                let present = self.flow.ctx.request.headers.get(name);
+                let passes = !present.is_empty()
+                    && (values.is_empty()
+                        || present.iter().any(|p| {
+                            values.iter().any(|v| {
+                                if *ignore_case {
+                                    v.eq_ignore_ascii_case(p)
+                                } else {
+                                    v == p
+                                }
+                            })
+                        }));
+                if !passes {
+                    let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::UNAUTHORIZED);
+                    self.answer_error(status, message);
+                    return Ok(Ended::Answered);
+                }
+            }
+            StepKind::IpFilter { allow, ranges } => {
+                let ip = self.admitted.client_ip;
+                let listed = ip.is_some_and(|ip| ranges.iter().any(|r| r.contains(ip)));
+                if listed != *allow {
+                    self.answer_error(StatusCode::FORBIDDEN, "Forbidden");
+                    return Ok(Ended::Answered);
+                }
+            }
+            StepKind::RateLimit { limit, apis } => {
+                let Some(subscription) = self.flow.ctx.subscription.as_ref().map(|s| s.id.clone())
+                else {
+                    // Counted per subscription: a call without a key has none to count against.
+                    return Ok(Ended::Through);
+                };
+                let base = format!("rl|{}|{subscription}", self.scope_id(step));
+                let mut limits = vec![(base.clone(), *limit)];
+                let api = &self.admitted;
+                for a in apis.iter().filter(|a| names(a, &api.api_id, &api.api_name)) {
+                    limits.push((format!("{base}|api:{}", api.api_id), a.limit));
+                    for o in a
+                        .operations
+                        .iter()
+                        .filter(|o| names(o, &api.operation_id, &api.operation_name))
+                    {
+                        let key = format!("{base}|op:{}/{}", api.api_id, api.operation_id);
+                        limits.push((key, o.limit));
+                    }
+                }
+                let limiter = self.gateway.limiter();
+                for (key, l) in &limits {
+                    if let Err(exceeded) = limiter.admit(key, l.calls, l.period, 0) {
+                        self.too_many(exceeded.retry_after);
+                        return Ok(Ended::Answered);
+                    }
+                }
+                for (key, l) in &limits {
+                    limiter.count(key, l.period, 1);
+                }
+            }
+            StepKind::RateLimitByKey {
+                limit,
+                key,
+                condition,
+                count,
+            } => {
+                let key = format!("rlk|{}", self.text(step, key)?);
+                let limiter = self.gateway.limiter();
+                let now = if condition.is_none() && count.is_none() {
+                    1
+                } else {
+                    0
+                };
+                if let Err(exceeded) = limiter.admit(&key, limit.calls, limit.period, now) {
+                    self.too_many(exceeded.retry_after);
+                    return Ok(Ended::Answered);
+                }
+                if now == 0 {
+                    self.pending.push(super::Pending {
+                        step: step.clone(),
+                        key,
+                        period: limit.period,
+                    });
+                }
+            }
+            StepKind::Trace { message, .. } => {
+                if self.flow.ctx.tracing {
+                    self.text(step, message)?;
+                }
+            }
+        }
+        Ok(Ended::Through)
+    }
+
+    /// What identifies a statement's scope in counter keys: its kind and id, and its line.
+    fn scope_id(&self, step: &Step) -> String {
+        use tollgate_policy::ScopeKind;
+        let a = &self.admitted;
+        let id = match step.scope {
+            ScopeKind::Global => String::new(),
+            ScopeKind::Product => a
+                .grant
+                .as_ref()
+                .map(|g| g.product_id.clone())
+                .unwrap_or_default(),
+            ScopeKind::Api => a.api_id.to_lowercase(),
+            ScopeKind::Operation => format!("{}/{}", a.api_id, a.operation_id).to_lowercase(),
+        };
+        format!("{:?}:{id}:{}", step.scope, step.line)
+    }
+
+    /// Ends the call with 429 and `Retry-After`, as Azure answers an exceeded rate limit.
+    fn too_many(&mut self, retry_after: u64) {
+        let message = format!("Rate limit is exceeded. Try again in {retry_after} seconds.");
+        self.answer_error(StatusCode::TOO_MANY_REQUESTS, &message);
+        if let Some(response) = self.flow.ctx.response.as_mut() {
+            response
+                .headers
+                .set("Retry-After", vec![retry_after.to_string()]);
+        }
+    }
+
+    /// Ends the call with a gateway error answer (`{"statusCode": …, "message": …}`).
+    fn answer_error(&mut self, status: StatusCode, message: &str) {
+        self.flow.respond(status);
+        let body = serde_json::json!({"statusCode": status.as_u16(), "message": message});
+        set_response_body(&mut self.flow, body.to_string().into());
+        if let Some(response) = self.flow.ctx.response.as_mut() {
+            response.headers.set(
+                "Content-Type",
+                vec!["application/json; charset=utf-8".into()],
+            );
+        }
+    }
+
+    /// `rewrite-uri`: the path and query below the backend's base from a template whose
+    /// `{name}`s are the operation's matched parameters or query parameters.
+    fn rewrite(&mut self, template: &str, copy_unmatched: bool) {
+        let params = &self.flow.ctx.request.matched_parameters;
+        let query = &self.flow.ctx.request.url.query;
+        let lookup = |name: &str| -> String {
+            params
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v.clone())
+                .or_else(|| {
+                    query
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                        .and_then(|(_, vs)| vs.first().cloned())
+                })
+                .unwrap_or_default()
+        };
+        let mut filled = String::new();
+        let mut rest = template;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            filled.push_str(&rest[..open]);
+            filled.push_str(&lookup(
+                rest[open + 1..open + close].trim_start_matches('*'),
+            ));
+            rest = &rest[open + close + 1..];
+        }
+        filled.push_str(rest);
+        let (path, new_query) = match filled.split_once('?') {
+            Some((p, q)) => (p.to_owned(), decode_query(q)),
+            None => (filled, Vec::new()),
+        };
+        let mut merged = new_query;
+        if copy_unmatched {
+            for (name, values) in query {
+                let in_template = params.iter().any(|(k, _)| k.eq_ignore_ascii_case(name));
+                if !in_template && !merged.iter().any(|(k, _)| k == name) {
+                    merged.push((name.clone(), values.clone()));
+                }
+            }
+        }
+        self.flow.ctx.request.url.query = merged;
+        self.flow.path = if path.starts_with('/') {
+            path
+        } else {
+            format!("/{path}")
+        };
+        self.flow.update_url();
+    }
+
+    /// `forward-request`: the call to the backend; its response becomes the call's.
+    async fn forward(&mut self, timeout: std::time::Duration) {
+        let mut target = self.flow.target();
+        if let Some(backend) = self
+            .admitted
+            .backend
+            .as_ref()
+            .filter(|b| !b.query.is_empty())
+        {
+            target.push(if target.contains('?') { '&' } else { '?' });
+            target.push_str(&backend.query);
+        }
+        let request = &self.flow.ctx.request;
+        let mut builder = axum::http::Request::builder()
+            .method(request.method.as_str())
+            .uri(target.as_str());
+        if let Some(headers) = builder.headers_mut() {
+            *headers = header_map(&request.headers);
+        }
+        let body = std::mem::replace(&mut self.flow.request_body, Content::Bytes(Bytes::new()));
+        let mut changed = false;
+        if let Content::Bytes(_) = &body {
+            changed = true;
+        }
+        let Ok(outbound) = builder.body(body.into_body()) else {
+            self.answer_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "The backend URL or method set by the policies is not valid.",
+            );
+            return;
+        };
+        let (mut parts, body) = outbound.into_parts();
+        if changed {
+            // The body was read (or set) whole: its length is known again.
+            parts.headers.remove(axum::http::header::TRANSFER_ENCODING);
+            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+        }
+        ToBackend {
+            key_header: &self.admitted.key_header,
+            client_ip: self.admitted.client_ip,
+            scheme: self.admitted.scheme,
+            backend: self.admitted.backend.as_deref(),
+        }
+        .prepare(&mut parts.headers);
+        let response = crate::proxy::send(
+            self.gateway,
+            self.admitted.backend.as_deref(),
+            parts,
+            body,
+            self.call,
+            timeout,
+        )
+        .await;
+        let (parts, body) = response.into_parts();
+        self.flow.ctx.response = Some(tollgate_policy::csharp::Response {
+            status_code: i32::from(parts.status.as_u16()),
+            status_reason: parts.status.canonical_reason().unwrap_or("").to_owned(),
+            headers: headers_from(&parts.headers),
+            body: None,
+        });
+        self.flow.response_body = Some(Content::Stream(body));
+    }
+}
+
+/// Whether an `<api>`/`<operation>` limit names this API or operation (by id, or by name).
+fn names(limit: &tollgate_policy::pipeline::ScopedLimit, id: &str, name: &str) -> bool {
+    limit
+        .id
+        .as_deref()
+        .is_some_and(|i| i.eq_ignore_ascii_case(id))
+        || limit
+            .name
+            .as_deref()
+            .is_some_and(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// `set-header` on a message's headers.
+fn apply_header(headers: &mut Headers, name: &str, action: ExistsAction, values: Vec<String>) {
+    let exists = !headers.get(name).is_empty();
+    match action {
+        ExistsAction::Delete => headers.remove(name),
+        ExistsAction::Skip if exists => {}
+        ExistsAction::Append => headers.append(name, values),
+        ExistsAction::Override | ExistsAction::Skip => headers.set(name, values),
+    }
+}

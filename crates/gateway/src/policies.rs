@@ -1,0 +1,155 @@
+//! The policy part of a snapshot: every scope's stored document compiled once (named values
+//! substituted), and each call's four scopes composed into a [`Pipeline`] the first time that
+//! combination is called, then kept for the snapshot's life.
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+
+use tollgate_contract::entity::Entity;
+use tollgate_contract::entity::policy::{DEFAULT_GLOBAL_POLICY, KIND as POLICY_KIND, StoredPolicy};
+use tollgate_contract::entity::property::Property;
+use tollgate_policy::pipeline::{NamedValues, Pipeline, ScopePolicy, compile};
+use tollgate_policy::{PolicyDocument, PolicyFormat, ScopeKind};
+use tollgate_store::{Store, StoreError};
+
+/// The kinds whose change means compiling the policies again.
+pub(crate) const POLICY_KINDS: [&str; 2] = [POLICY_KIND, Property::KIND];
+
+/// A scope's compiled document, or why it cannot run (named in the calls' error answers).
+type Compiled = Result<Arc<ScopePolicy>, Arc<str>>;
+
+/// A call's composed pipeline, or why one of its scopes cannot run.
+pub type Composed = Result<Arc<Pipeline>, Arc<str>>;
+
+/// Every scope's compiled policy.
+#[derive(Debug, Default)]
+pub struct Policies {
+    global: Option<Compiled>,
+    /// By lower-case product id.
+    products: HashMap<String, Compiled>,
+    /// By lower-case API id.
+    apis: HashMap<String, Compiled>,
+    /// By lower-case API id and operation id.
+    operations: HashMap<(String, String), Compiled>,
+    /// Pipelines composed so far, by (product, API, operation), lower case.
+    composed: RwLock<HashMap<(String, String, String), Composed>>,
+}
+
+/// Where a stored policy is attached, from its id (lower case).
+fn scope_of(id: &str) -> Option<(ScopeKind, Vec<String>)> {
+    let parts: Vec<String> = id
+        .trim_start_matches('/')
+        .split('/')
+        .map(str::to_lowercase)
+        .collect();
+    let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+    Some(match parts[..] {
+        ["policies", "policy"] => (ScopeKind::Global, vec![]),
+        ["products", p, "policies", "policy"] => (ScopeKind::Product, vec![p.to_owned()]),
+        ["apis", a, "policies", "policy"] => (ScopeKind::Api, vec![a.to_owned()]),
+        ["apis", a, "operations", o, "policies", "policy"] => {
+            (ScopeKind::Operation, vec![a.to_owned(), o.to_owned()])
+        }
+        _ => return None,
+    })
+}
+
+fn compile_document(xml: &str, scope: ScopeKind, named: &NamedValues) -> Compiled {
+    let policy = PolicyDocument::parse(xml, PolicyFormat::Xml)
+        .and_then(|doc| doc.policy(scope))
+        .and_then(|policy| compile(&policy, scope, named));
+    policy.map(Arc::new).map_err(|e| Arc::from(e.to_string()))
+}
+
+impl Policies {
+    /// Reads and compiles every stored policy.
+    pub(crate) async fn build(store: &dyn Store, instance: &str) -> Result<Policies, StoreError> {
+        let mut named = NamedValues::default();
+        for record in store.list(instance, Property::KIND, "").await? {
+            let property: Property = serde_json::from_str(&record.body)
+                .map_err(|e| StoreError::Database(format!("{} does not decode: {e}", record.id)))?;
+            named.insert(&property.name, &property.value);
+        }
+        let mut policies = Policies::default();
+        for record in store.list(instance, POLICY_KIND, "").await? {
+            let Some((scope, ids)) = scope_of(&record.id) else {
+                continue;
+            };
+            let stored: StoredPolicy = serde_json::from_str(&record.body)
+                .map_err(|e| StoreError::Database(format!("{} does not decode: {e}", record.id)))?;
+            let compiled = compile_document(&stored.xml, scope, &named);
+            let mut ids = ids.into_iter();
+            let mut next = || ids.next().unwrap_or_default();
+            match scope {
+                ScopeKind::Global => policies.global = Some(compiled),
+                ScopeKind::Product => _ = policies.products.insert(next(), compiled),
+                ScopeKind::Api => _ = policies.apis.insert(next(), compiled),
+                ScopeKind::Operation => {
+                    let api = next();
+                    policies.operations.insert((api, next()), compiled);
+                }
+            }
+        }
+        if policies.global.is_none() {
+            // No global policy stored: the one every instance starts with (it forwards).
+            let global = compile_document(DEFAULT_GLOBAL_POLICY, ScopeKind::Global, &named);
+            policies.global = Some(global);
+        }
+        Ok(policies)
+    }
+
+    /// The pipeline of a call: global, the subscription's product (`None` for calls without a
+    /// key), the API and the operation.
+    pub fn pipeline(&self, product: Option<&str>, api: &str, operation: &str) -> Composed {
+        let key = (
+            product.unwrap_or_default().to_lowercase(),
+            api.to_lowercase(),
+            operation.to_lowercase(),
+        );
+        if let Some(found) = self.composed.read().ok().and_then(|c| c.get(&key).cloned()) {
+            return found;
+        }
+        let composed = self.compose(&key);
+        if let Ok(mut cache) = self.composed.write() {
+            cache.insert(key, composed.clone());
+        }
+        composed
+    }
+
+    fn compose(&self, (product, api, operation): &(String, String, String)) -> Composed {
+        let operation_key = (api.clone(), operation.clone());
+        let scopes = [
+            self.global.as_ref(),
+            self.products.get(product),
+            self.apis.get(api),
+            self.operations.get(&operation_key),
+        ];
+        let mut compiled: Vec<&ScopePolicy> = Vec::new();
+        for scope in scopes.into_iter().flatten() {
+            compiled.push(scope.as_ref().map_err(Arc::clone)?);
+        }
+        Ok(Arc::new(Pipeline::compose(&compiled)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_ids_name_their_scopes() {
+        assert_eq!(
+            scope_of("/policies/policy"),
+            Some((ScopeKind::Global, vec![]))
+        );
+        assert_eq!(
+            scope_of("/products/Gold/policies/policy"),
+            Some((ScopeKind::Product, vec!["gold".into()]))
+        );
+        assert_eq!(
+            scope_of("/apis/echo/operations/get/policies/policy"),
+            Some((ScopeKind::Operation, vec!["echo".into(), "get".into()]))
+        );
+        assert_eq!(scope_of("/apis/echo"), None);
+    }
+}
