@@ -18,6 +18,8 @@ pub async fn run_all(store: &dyn Store) {
     concurrent_conditional_writes_serialize(store).await;
     reads_see_every_commit(store).await;
     quota_counters_keep_exact_keys(store).await;
+    quota_usage_adds_up(store).await;
+    concurrent_quota_usage_is_all_counted(store).await;
     request_records_aggregate(store).await;
     request_records_large_batch(store).await;
     changes_after_a_revision(store).await;
@@ -472,6 +474,188 @@ async fn quota_counters_keep_exact_keys(store: &dyn Store) {
         store.revision(i).await.unwrap(),
         before,
         "counters are not configuration"
+    );
+}
+
+/// A quota counter holding `calls` and `kb` (the usage to add, or the totals expected).
+fn usage(key: &str, period: &str, start: &str, end: &str, calls: i64, kb: f64) -> QuotaCounter {
+    QuotaCounter {
+        counter_key: key.into(),
+        period_key: period.into(),
+        period_start: start.into(),
+        period_end: end.into(),
+        calls_count: calls,
+        kb_transferred: kb,
+    }
+}
+
+/// Adding usage creates the counter with the given bounds, then accumulates calls and kilobytes
+/// on it (keeping its bounds), returns the totals, and touches no other counter key, period,
+/// instance, or the configuration revision. Keys are exact, and resets are added on top of.
+async fn quota_usage_adds_up(store: &dyn Store) {
+    let i = "conf-quota-add";
+    let rt = store.runtime();
+    let (jan, feb, mar) = (
+        "2026-01-01T00:00:00Z",
+        "2026-02-01T00:00:00Z",
+        "2026-03-01T00:00:00Z",
+    );
+    let before = store.revision(i).await.unwrap();
+
+    // Created with the given bounds and the deltas as its totals.
+    let created = rt
+        .add_quota_usage(i, &usage("k", "p1", jan, feb, 2, 1.5))
+        .await
+        .unwrap();
+    assert_eq!(created, usage("k", "p1", jan, feb, 2, 1.5));
+    // Accumulated; the bounds given again are ignored, the stored ones returned.
+    let added = rt
+        .add_quota_usage(i, &usage("k", "p1", feb, mar, 3, 0.25))
+        .await
+        .unwrap();
+    assert_eq!(added, usage("k", "p1", jan, feb, 5, 1.75), "the totals");
+    // Kilobytes alone, then calls alone.
+    let added = rt
+        .add_quota_usage(i, &usage("k", "p1", jan, feb, 0, 10.5))
+        .await
+        .unwrap();
+    assert_eq!((added.calls_count, added.kb_transferred), (5, 12.25));
+    let added = rt
+        .add_quota_usage(i, &usage("k", "p1", jan, feb, 1, 0.0))
+        .await
+        .unwrap();
+    assert_eq!((added.calls_count, added.kb_transferred), (6, 12.25));
+
+    // Another period of the key, another key differing only in case, another instance: each
+    // its own counter.
+    let other_period = rt
+        .add_quota_usage(i, &usage("k", "p2", feb, mar, 7, 0.5))
+        .await
+        .unwrap();
+    assert_eq!(other_period, usage("k", "p2", feb, mar, 7, 0.5));
+    let upper = rt
+        .add_quota_usage(i, &usage("K", "p1", jan, feb, 100, 100.0))
+        .await
+        .unwrap();
+    assert_eq!(
+        upper,
+        usage("K", "p1", jan, feb, 100, 100.0),
+        "keys are exact"
+    );
+    let elsewhere = rt
+        .add_quota_usage(
+            "conf-quota-add-other",
+            &usage("k", "p1", jan, feb, 1000, 0.0),
+        )
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.calls_count, 1000);
+
+    // What is listed is what the adds returned.
+    assert_eq!(
+        rt.quota_counters(i, "k").await.unwrap(),
+        [
+            usage("k", "p1", jan, feb, 6, 12.25),
+            usage("k", "p2", feb, mar, 7, 0.5)
+        ]
+    );
+    assert_eq!(
+        rt.quota_counters(i, "K").await.unwrap(),
+        [usage("K", "p1", jan, feb, 100, 100.0)]
+    );
+
+    // Adding nothing reads the totals (and creates a missing counter at zero).
+    assert_eq!(
+        rt.add_quota_usage(i, &usage("k", "p1", feb, mar, 0, 0.0))
+            .await
+            .unwrap(),
+        usage("k", "p1", jan, feb, 6, 12.25)
+    );
+    assert_eq!(
+        rt.add_quota_usage(i, &usage("new", "p1", jan, feb, 0, 0.0))
+            .await
+            .unwrap(),
+        usage("new", "p1", jan, feb, 0, 0.0)
+    );
+
+    // A reset through set_quota_values is what the next add counts from.
+    rt.set_quota_values(i, "k", Some("p1"), Some(0), Some(0.0))
+        .await
+        .unwrap();
+    let after_reset = rt
+        .add_quota_usage(i, &usage("k", "p1", jan, feb, 1, 0.5))
+        .await
+        .unwrap();
+    assert_eq!(after_reset, usage("k", "p1", jan, feb, 1, 0.5));
+    assert_eq!(
+        rt.quota_counters(i, "k").await.unwrap()[1],
+        usage("k", "p2", feb, mar, 7, 0.5),
+        "the other period is not reset"
+    );
+
+    assert_eq!(
+        store.revision(i).await.unwrap(),
+        before,
+        "usage is not configuration"
+    );
+}
+
+/// Eight writers adding one call fifty times each, at once, on one counter that does not exist
+/// yet (so they also race to create it): every add is counted, and each writer sees the total
+/// grow.
+async fn concurrent_quota_usage_is_all_counted(store: &dyn Store) {
+    const WRITERS: i64 = 8;
+    const ADDS: i64 = 50;
+    let i = "conf-quota-race";
+    let one = usage(
+        "shared",
+        "p",
+        "2026-01-01T00:00:00Z",
+        "2026-02-01T00:00:00Z",
+        1,
+        0.5,
+    );
+    let writer = || async {
+        let mut last = 0;
+        for _ in 0..ADDS {
+            let total = store.runtime().add_quota_usage(i, &one).await?;
+            assert!(
+                total.calls_count > last,
+                "a writer's totals grow: {} after {last}",
+                total.calls_count
+            );
+            last = total.calls_count;
+        }
+        Ok::<i64, StoreError>(last)
+    };
+    let results = tokio::join!(
+        writer(),
+        writer(),
+        writer(),
+        writer(),
+        writer(),
+        writer(),
+        writer(),
+        writer()
+    );
+    let lasts = [
+        results.0, results.1, results.2, results.3, results.4, results.5, results.6, results.7,
+    ]
+    .map(|r| r.expect("every add succeeds"));
+    assert_eq!(lasts.len() as i64, WRITERS);
+    assert!(
+        lasts.contains(&(WRITERS * ADDS)),
+        "the last add returns the whole total: {lasts:?}"
+    );
+    let counters = store.runtime().quota_counters(i, "shared").await.unwrap();
+    assert_eq!(
+        counters,
+        [QuotaCounter {
+            calls_count: WRITERS * ADDS,
+            kb_transferred: 0.5 * (WRITERS * ADDS) as f64,
+            ..one.clone()
+        }],
+        "every concurrent add is counted"
     );
 }
 

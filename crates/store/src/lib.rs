@@ -229,6 +229,24 @@ pub trait RuntimeState: Send + Sync {
         counter: &QuotaCounter,
     ) -> Result<(), StoreError>;
 
+    /// Adds usage to a counter's period, creating the counter (with the given period bounds) if it
+    /// does not exist, atomically (concurrent adds from several nodes are all counted); returns the
+    /// counter after the addition.
+    ///
+    /// `counter.calls_count` and `counter.kb_transferred` are the deltas to add, not totals. The
+    /// counter is the one of `(counter.counter_key, counter.period_key)`, keys compared exactly;
+    /// `counter.period_start` and `counter.period_end` are stored only when it is created (an
+    /// existing counter keeps its bounds, and they are what is returned). Adding zero reads the
+    /// totals (creating the counter with zero counts if missing). One statement, outside any
+    /// configuration transaction: the revision does not change, and an add concurrent with a
+    /// [`RuntimeState::set_quota_values`] lands either before it (and is overwritten) or after it
+    /// (and counts on top of the new values).
+    async fn add_quota_usage(
+        &self,
+        instance: &str,
+        counter: &QuotaCounter,
+    ) -> Result<QuotaCounter, StoreError>;
+
     /// Sets the given values of the counters of `counter_key` (one period, or all of them);
     /// returns how many counters changed.
     async fn set_quota_values(

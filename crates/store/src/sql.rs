@@ -49,6 +49,17 @@ const PUT_QUOTA_COUNTER: &str = "INSERT INTO quota_counters
     ON CONFLICT (instance, counter_key, period_key) DO UPDATE SET period_start = excluded.period_start,
     period_end = excluded.period_end, calls_count = excluded.calls_count,
     kb_transferred = excluded.kb_transferred";
+/// Adds usage to a counter, creating it if missing, in one statement: concurrent adds on either
+/// engine each see the row as the previous one left it (SQLite takes the write lock for the
+/// statement; PostgreSQL's upsert locks the row, or waits for a concurrent insert of it).
+/// `RETURNING` needs SQLite 3.35; sqlx bundles a newer one.
+const ADD_QUOTA_USAGE: &str = "INSERT INTO quota_counters
+    (instance, counter_key, period_key, period_start, period_end, calls_count, kb_transferred)
+    VALUES ($1, $2, $3, $4, $5, $6, $7)
+    ON CONFLICT (instance, counter_key, period_key) DO UPDATE
+    SET calls_count = quota_counters.calls_count + excluded.calls_count,
+    kb_transferred = quota_counters.kb_transferred + excluded.kb_transferred
+    RETURNING counter_key, period_key, period_start, period_end, calls_count, kb_transferred";
 const SET_QUOTA_VALUES: &str = "UPDATE quota_counters
     SET calls_count = COALESCE($3, calls_count), kb_transferred = COALESCE($4, kb_transferred)
     WHERE instance = $1 AND counter_key = $2";
@@ -327,6 +338,24 @@ impl crate::RuntimeState for SqlStore {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn add_quota_usage(
+        &self,
+        instance: &str,
+        counter: &QuotaCounter,
+    ) -> Result<QuotaCounter, StoreError> {
+        let row = sqlx::query(ADD_QUOTA_USAGE)
+            .bind(instance)
+            .bind(&counter.counter_key)
+            .bind(&counter.period_key)
+            .bind(&counter.period_start)
+            .bind(&counter.period_end)
+            .bind(counter.calls_count)
+            .bind(counter.kb_transferred)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(quota_counter(&row)?)
     }
 
     async fn set_quota_values(
