@@ -18,6 +18,7 @@ mod metrics;
 mod pipeline;
 pub mod policies;
 mod proxy;
+pub mod quotas;
 mod records;
 pub mod snapshot;
 mod template;
@@ -70,6 +71,8 @@ struct Inner {
     metrics: metrics::Metrics,
     /// Rate-limit counters of this node.
     limiter: limits::Limiter,
+    /// Quota counters (kept in the store).
+    quotas: Arc<quotas::Quotas>,
     /// The task that writes them, until [`Gateway::finish_records`] takes it.
     writer: std::sync::Mutex<Option<records::Writer>>,
 }
@@ -93,11 +96,14 @@ impl Gateway {
         let (recorder, writer) = records::Recorder::start(store.clone(), instance.to_owned());
         let upstreams = Arc::new(upstream::Pool::default());
         tokio::spawn(sweep(Arc::downgrade(&upstreams)));
+        let quotas = Arc::new(quotas::Quotas::new(store.clone(), instance));
+        tokio::spawn(quotas::keep_flushing(Arc::downgrade(&quotas)));
         Ok(Gateway {
             inner: Arc::new(Inner {
                 recorder,
                 metrics: metrics::Metrics::default(),
                 limiter: limits::Limiter::default(),
+                quotas,
                 writer: std::sync::Mutex::new(Some(writer)),
                 store,
                 instance: instance.to_owned(),
@@ -118,6 +124,11 @@ impl Gateway {
     /// Rate-limit counters of this node.
     fn limiter(&self) -> &limits::Limiter {
         &self.inner.limiter
+    }
+
+    /// Quota counters.
+    fn quotas(&self) -> &quotas::Quotas {
+        &self.inner.quotas
     }
 
     /// How calls without a backend entity reach their backend.

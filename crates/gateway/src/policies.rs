@@ -21,6 +21,9 @@ type Compiled = Result<Arc<ScopePolicy>, Arc<str>>;
 /// A call's composed pipeline, or why one of its scopes cannot run.
 pub type Composed = Result<Arc<Pipeline>, Arc<str>>;
 
+/// Composed pipelines by API, operation and product.
+type ByApi = HashMap<String, HashMap<String, HashMap<String, Composed>>>;
+
 /// Every scope's compiled policy.
 #[derive(Debug, Default)]
 pub struct Policies {
@@ -31,8 +34,10 @@ pub struct Policies {
     apis: HashMap<String, Compiled>,
     /// By lower-case API id and operation id.
     operations: HashMap<(String, String), Compiled>,
-    /// Pipelines composed so far, by (product, API, operation), lower case.
-    composed: RwLock<HashMap<(String, String, String), Composed>>,
+    /// Pipelines composed so far, by API, operation and product (ids as routes hold them).
+    composed: RwLock<ByApi>,
+    /// The pipeline of every call when only the global scope has a policy.
+    global_only: Option<Composed>,
 }
 
 /// Where a stored policy is attached, from its id (lower case).
@@ -95,34 +100,53 @@ impl Policies {
             let global = compile_document(DEFAULT_GLOBAL_POLICY, ScopeKind::Global, &named);
             policies.global = Some(global);
         }
+        if policies.products.is_empty()
+            && policies.apis.is_empty()
+            && policies.operations.is_empty()
+        {
+            policies.global_only = Some(policies.compose("", "", ""));
+        }
         Ok(policies)
     }
 
     /// The pipeline of a call: global, the subscription's product (`None` for calls without a
     /// key), the API and the operation.
     pub fn pipeline(&self, product: Option<&str>, api: &str, operation: &str) -> Composed {
-        let key = (
-            product.unwrap_or_default().to_lowercase(),
-            api.to_lowercase(),
-            operation.to_lowercase(),
-        );
-        if let Some(found) = self.composed.read().ok().and_then(|c| c.get(&key).cloned()) {
+        if let Some(only) = &self.global_only {
+            return only.clone();
+        }
+        let product = product.unwrap_or_default();
+        let cached = self
+            .composed
+            .read()
+            .ok()
+            .and_then(|c| c.get(api)?.get(operation)?.get(product).cloned());
+        if let Some(found) = cached {
             return found;
         }
-        let composed = self.compose(&key);
+        let composed = self.compose(product, api, operation);
         if let Ok(mut cache) = self.composed.write() {
-            cache.insert(key, composed.clone());
+            cache
+                .entry(api.to_owned())
+                .or_default()
+                .entry(operation.to_owned())
+                .or_default()
+                .insert(product.to_owned(), composed.clone());
         }
         composed
     }
 
-    fn compose(&self, (product, api, operation): &(String, String, String)) -> Composed {
-        let operation_key = (api.clone(), operation.clone());
+    fn compose(&self, product: &str, api: &str, operation: &str) -> Composed {
+        let (product, api, operation) = (
+            product.to_lowercase(),
+            api.to_lowercase(),
+            operation.to_lowercase(),
+        );
         let scopes = [
             self.global.as_ref(),
-            self.products.get(product),
-            self.apis.get(api),
-            self.operations.get(&operation_key),
+            self.products.get(&product),
+            self.apis.get(&api),
+            self.operations.get(&(api.clone(), operation)),
         ];
         let mut compiled: Vec<&ScopePolicy> = Vec::new();
         for scope in scopes.into_iter().flatten() {

@@ -51,12 +51,24 @@ impl Failure {
     }
 }
 
-/// A `rate-limit-by-key` count decided when the call ends (`increment-condition`,
-/// `increment-count`).
+/// A count decided when the call ends (`increment-condition`, `increment-count`).
 struct Pending {
     step: Arc<Step>,
-    key: String,
-    period: std::time::Duration,
+    counter: Counter,
+}
+
+/// Which counter a pending count goes to.
+enum Counter {
+    /// A `rate-limit-by-key` window.
+    Rate {
+        key: String,
+        period: std::time::Duration,
+    },
+    /// A `quota-by-key` period.
+    Quota {
+        key: String,
+        period: crate::quotas::Period,
+    },
 }
 
 /// The call's state and what running statements needs.
@@ -339,11 +351,12 @@ impl Env<'_> {
     fn count_pending(&mut self) {
         use tollgate_policy::csharp::{Limits, Value};
         for pending in std::mem::take(&mut self.pending) {
-            let StepKind::RateLimitByKey {
-                condition, count, ..
-            } = &pending.step.kind
-            else {
-                continue;
+            let (condition, count) = match &pending.step.kind {
+                StepKind::RateLimitByKey {
+                    condition, count, ..
+                } => (condition, count),
+                StepKind::QuotaByKey { condition, .. } => (condition, &None),
+                _ => continue,
             };
             self.flow.tick();
             let eval = |text: &Option<tollgate_policy::pipeline::Text>, flow: &Flow| match text {
@@ -372,9 +385,13 @@ impl Env<'_> {
                     continue;
                 }
             };
-            self.gateway
-                .limiter()
-                .count(&pending.key, pending.period, n);
+            match &pending.counter {
+                Counter::Rate { key, period } => self.gateway.limiter().count(key, *period, n),
+                Counter::Quota { key, period } => {
+                    let n = i64::try_from(n).unwrap_or(i64::MAX);
+                    self.gateway.quotas().count(key, period, n);
+                }
+            }
         }
     }
 

@@ -14,6 +14,9 @@ use super::flow::{Base, Content, Flow, decode_query, header_map, headers_from};
 use super::{Ended, Env, Failure};
 use crate::proxy::ToBackend;
 
+/// Azure's default start of quota periods (2014-01-01T00:00:00Z), for `quota`.
+const DEFAULT_FIRST_PERIOD_START: i64 = 1_388_534_400;
+
 /// Which message a statement changes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Side {
@@ -300,8 +303,68 @@ impl Env<'_> {
                 if now == 0 {
                     self.pending.push(super::Pending {
                         step: step.clone(),
-                        key,
-                        period: limit.period,
+                        counter: super::Counter::Rate {
+                            key,
+                            period: limit.period,
+                        },
+                    });
+                }
+            }
+            StepKind::Quota { limit, apis } => {
+                let Some(subscription) = self.flow.ctx.subscription.as_ref().map(|s| s.id.clone())
+                else {
+                    // Counted per subscription: a call without a key has none to count against.
+                    return Ok(Ended::Through);
+                };
+                let a = &self.admitted;
+                let mut quotas = vec![(subscription.clone(), *limit)];
+                for api in apis.iter().filter(|x| names(x, &a.api_id, &a.api_name)) {
+                    quotas.push((format!("{subscription}:{}", a.api_id), api.limit));
+                    for op in api
+                        .operations
+                        .iter()
+                        .filter(|x| names(x, &a.operation_id, &a.operation_name))
+                    {
+                        quotas.push((
+                            format!("{subscription}:{}:{}", a.api_id, a.operation_id),
+                            op.limit,
+                        ));
+                    }
+                }
+                let now = crate::quotas::now_secs();
+                // First check every quota, then count the call against each.
+                for count in [false, true] {
+                    for (key, l) in &quotas {
+                        let period =
+                            crate::quotas::Period::at(DEFAULT_FIRST_PERIOD_START, l.period, now);
+                        if let Some(renews_in) =
+                            self.quota(step, key, &period, l.calls, count).await?
+                        {
+                            self.out_of_quota(renews_in);
+                            return Ok(Ended::Answered);
+                        }
+                    }
+                }
+            }
+            StepKind::QuotaByKey {
+                limit,
+                key,
+                condition,
+                first_period_start,
+            } => {
+                let key = self.text(step, key)?;
+                let now = crate::quotas::now_secs();
+                let period = crate::quotas::Period::at(*first_period_start, limit.period, now);
+                let count = condition.is_none();
+                if let Some(renews_in) = self.quota(step, &key, &period, limit.calls, count).await?
+                {
+                    self.out_of_quota(renews_in);
+                    return Ok(Ended::Answered);
+                }
+                if !count {
+                    self.pending.push(super::Pending {
+                        step: step.clone(),
+                        counter: super::Counter::Quota { key, period },
                     });
                 }
             }
@@ -329,6 +392,36 @@ impl Env<'_> {
             ScopeKind::Operation => format!("{}/{}", a.api_id, a.operation_id).to_lowercase(),
         };
         format!("{:?}:{id}:{}", step.scope, step.line)
+    }
+
+    /// Checks (and when `count`, counts) one call against a quota counter: `Some(seconds until
+    /// it renews)` when it is used up.
+    async fn quota(
+        &mut self,
+        step: &Step,
+        key: &str,
+        period: &crate::quotas::Period,
+        calls: u64,
+        count: bool,
+    ) -> Result<Option<i64>, Failure> {
+        match self.gateway.quotas().admit(key, period, calls, count).await {
+            Ok(Ok(())) => Ok(None),
+            Ok(Err(exhausted)) => Ok(Some(exhausted.renews_in)),
+            Err(e) => Err(Failure::new(
+                step,
+                "QuotaStoreUnavailable",
+                format!("the quota counter could not be read: {e}"),
+            )),
+        }
+    }
+
+    /// Ends the call with 403, as Azure answers a used-up quota.
+    fn out_of_quota(&mut self, renews_in: i64) {
+        let message = format!(
+            "Out of call volume quota. Quota will be replenished in {}.",
+            crate::quotas::span(renews_in)
+        );
+        self.answer_error(StatusCode::FORBIDDEN, &message);
     }
 
     /// Ends the call with 429 and `Retry-After`, as Azure answers an exceeded rate limit.

@@ -272,14 +272,14 @@ async fn random_write(tx: &mut dyn Tx, rng: &mut Lcg, serial: &mut u64) {
             )
             .await;
         }
-        // Kinds the gateway does not use.
+        // A named value (policies only read it) and a kind the gateway does not use.
         _ => {
             put(
                 tx,
                 "property",
                 "",
                 "p",
-                &format!(r#"{{"value":"{}"}}"#, rng.next(1000)),
+                &format!(r#"{{"name":"p","value":"{}"}}"#, rng.next(1000)),
             )
             .await;
             put(tx, "user", "", "ann", "{}").await;
@@ -452,7 +452,7 @@ async fn the_gateway_builds_whole_when_the_history_is_gone() {
             "property",
             "",
             "p",
-            &format!(r#"{{"value":"{n}"}}"#),
+            &format!(r#"{{"name":"p","value":"{n}"}}"#),
         )
         .await;
         tx.commit().await.unwrap();

@@ -369,8 +369,9 @@ impl Compiler<'_> {
                 }
                 StepKind::IpFilter { allow, ranges }
             }
-            "rate-limit" => {
-                known_attributes(e, &["calls", "renewal-period"])?;
+            "rate-limit" | "quota" => {
+                known_attributes(e, &["calls", "renewal-period", "bandwidth"])?;
+                no_bandwidth(e)?;
                 let mut apis = Vec::new();
                 for api in e.elements() {
                     if api.name != "api" {
@@ -385,9 +386,46 @@ impl Compiler<'_> {
                     }
                     apis.push(scoped_limit(api, operations)?);
                 }
-                StepKind::RateLimit {
+                if e.name == "quota" {
+                    StepKind::Quota {
+                        limit: limit(e)?,
+                        apis,
+                    }
+                } else {
+                    StepKind::RateLimit {
+                        limit: limit(e)?,
+                        apis,
+                    }
+                }
+            }
+            "quota-by-key" => {
+                known_attributes(
+                    e,
+                    &[
+                        "calls",
+                        "renewal-period",
+                        "bandwidth",
+                        "counter-key",
+                        "increment-condition",
+                        "first-period-start",
+                    ],
+                )?;
+                no_bandwidth(e)?;
+                let first_period_start = match e.attribute("first-period-start") {
+                    None => DEFAULT_FIRST_PERIOD_START,
+                    Some(t) => parse_time(t).map_or_else(
+                        || fail(e.line, format!("first-period-start must be a UTC date and time (2014-01-01T00:00:00Z), not '{t}'")),
+                        Ok,
+                    )?,
+                };
+                StepKind::QuotaByKey {
                     limit: limit(e)?,
-                    apis,
+                    key: self.attribute_text(e, "counter-key")?,
+                    condition: e
+                        .attribute("increment-condition")
+                        .map(|v| self.text(e, v))
+                        .transpose()?,
+                    first_period_start,
                 }
             }
             "rate-limit-by-key" => {
@@ -425,6 +463,48 @@ impl Compiler<'_> {
     }
 }
 
+/// Azure's default `first-period-start`: 2014-01-01T00:00:00Z, in seconds since the epoch.
+const DEFAULT_FIRST_PERIOD_START: i64 = 1_388_534_400;
+
+/// Bandwidth quotas are not counted yet: refused rather than ignored.
+fn no_bandwidth(e: &Element) -> Result<(), PolicyError> {
+    match e.attribute("bandwidth") {
+        Some(_) => fail(
+            e.line,
+            format!(
+                "<{}>'s bandwidth quota is not supported by Tollgate yet (calls are)",
+                e.name
+            ),
+        ),
+        None => Ok(()),
+    }
+}
+
+/// `yyyy-MM-ddTHH:mm:ssZ` as seconds since the Unix epoch.
+fn parse_time(text: &str) -> Option<i64> {
+    let t = text.trim().strip_suffix('Z').unwrap_or(text.trim());
+    let (date, time) = t.split_once('T')?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let mut hms = time.split(':').map(|p| p.parse::<i64>().ok());
+    let (h, mi, s) = (
+        hms.next()??,
+        hms.next()??,
+        hms.next().flatten().unwrap_or(0),
+    );
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * m + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + mi * 60 + s)
+}
+
 /// `calls` and `renewal-period` (seconds), both required and positive.
 fn limit(e: &Element) -> Result<Limit, PolicyError> {
     let positive = |name: &str| match number(e, name)? {
@@ -460,4 +540,18 @@ fn not_yet<T>(e: &Element) -> Result<T, PolicyError> {
         e.line,
         format!("<{}> is not supported by Tollgate's gateway yet", e.name),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn first_period_starts_parse_as_utc() {
+        assert_eq!(parse_time("2014-01-01T00:00:00Z"), Some(1_388_534_400));
+        assert_eq!(parse_time("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(parse_time("2024-02-29T12:30:15Z"), Some(1_709_209_815));
+        assert_eq!(parse_time("2024-13-01T00:00:00Z"), None);
+        assert_eq!(parse_time("yesterday"), None);
+    }
 }

@@ -175,6 +175,25 @@ pub enum StepKind {
         /// `increment-count` (default 1).
         count: Option<Text>,
     },
+    /// `quota`: calls per subscription in renewal periods, with optional tighter quotas for
+    /// some APIs and operations (counted in the store, shared by every gateway node).
+    Quota {
+        /// The quota for the whole scope.
+        limit: Limit,
+        /// `<api>` quotas (each with its `<operation>` quotas).
+        apis: Vec<ScopedLimit>,
+    },
+    /// `quota-by-key`: calls per evaluated key in renewal periods.
+    QuotaByKey {
+        /// The quota.
+        limit: Limit,
+        /// `counter-key`.
+        key: Text,
+        /// `increment-condition` (evaluated when the call ends; counts when true).
+        condition: Option<Text>,
+        /// `first-period-start`: when the first period began (seconds since the Unix epoch).
+        first_period_start: i64,
+    },
     /// `trace`: a message for the call's trace (kept only when tracing is on).
     Trace {
         /// `source`.
@@ -222,7 +241,11 @@ impl StepKind {
                     || condition.as_ref().is_some_and(Text::reads_body)
                     || count.as_ref().is_some_and(Text::reads_body)
             }
+            StepKind::QuotaByKey { key, condition, .. } => {
+                key.reads_body() || condition.as_ref().is_some_and(Text::reads_body)
+            }
             StepKind::ForwardRequest { .. }
+            | StepKind::Quota { .. }
             | StepKind::RateLimit { .. }
             | StepKind::CheckHeader { .. }
             | StepKind::IpFilter { .. } => false,

@@ -13,7 +13,8 @@ on_both_engines!(
     errors_run_on_error,
     named_values_follow_their_properties,
     bodies_are_read_and_replaced,
-    rate_limits_refuse_with_429
+    rate_limits_refuse_with_429,
+    quotas_are_counted_in_the_store
 );
 
 /// Stores a policy document (XML, expressions escaped) at a scope (`/apis/shop`,
@@ -392,4 +393,102 @@ async fn rate_limits_refuse_with_429(engine: Engine) {
         let (status, _, body) = limited(&s, "GET", "/shop/items/9", &[k]).await;
         assert_eq!(status, 200, "successful calls are not counted: {body}");
     }
+}
+
+/// Polls `check` every 50 ms until it holds; fails after 5 seconds.
+async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let started = std::time::Instant::now();
+    while !check().await {
+        assert!(started.elapsed().as_secs() < 5, "{what}: not within 5 s");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+async fn quotas_are_counted_in_the_store(engine: Engine) {
+    let s = Server::start(engine).await;
+    let key = shop(&s, &backend().await).await;
+    let k = ("Ocp-Apim-Subscription-Key", key.as_str());
+    put_policy(
+        &s,
+        "/products/gold",
+        r#"<policies><inbound><quota calls="3" renewal-period="3600" /><base /></inbound><outbound><base /></outbound></policies>"#,
+    )
+    .await;
+    for _ in 0..3 {
+        assert_eq!(limited(&s, "GET", "/shop/items/1", &[k]).await.0, 200);
+    }
+    let (status, _, body) = limited(&s, "GET", "/shop/items/1", &[k]).await;
+    assert_eq!(status, 403, "{body}");
+    let message = body["message"].as_str().unwrap();
+    let renews = message
+        .strip_prefix("Out of call volume quota. Quota will be replenished in ")
+        .and_then(|m| m.strip_suffix('.'))
+        .unwrap_or_else(|| panic!("{message}"));
+    assert!(
+        renews.len() == 8 && renews.as_bytes()[2] == b':' && renews <= "01:00:00",
+        "{renews}"
+    );
+
+    // The counter (the subscription's id) reaches the store and is read through /quotas.
+    let path = format!("/quotas/ann-gold?{V17}");
+    eventually("the counter is saved", || async {
+        let r = s.get(&path).await;
+        r.status == 200 && r.json()["value"][0]["Value"]["callsCount"] == 3
+    })
+    .await;
+    let counter = s.get(&path).await.json()["value"][0].clone();
+    assert!(
+        counter["periodKey"].as_str().unwrap().ends_with("_PT1H"),
+        "{counter}"
+    );
+
+    // A reset through /quotas lets calls through again, within a second or so.
+    let r = s
+        .send(
+            "PATCH",
+            &path,
+            Some(&json!({"callsCount": 0}).to_string()),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    eventually("the reset reaches the gateway", || async {
+        limited(&s, "GET", "/shop/items/1", &[k]).await.0 == 200
+    })
+    .await;
+
+    // By key, counted only when the condition holds.
+    put_policy(
+        &s,
+        "/products/gold",
+        "<policies><inbound><base /></inbound></policies>",
+    )
+    .await;
+    put_policy(
+        &s,
+        "/apis/shop/operations/special",
+        r#"<policies><inbound><base />
+             <quota-by-key calls="1" renewal-period="86400" counter-key="@(&quot;special-&quot; + context.Request.Headers.GetValueOrDefault(&quot;X-User&quot;, &quot;&quot;))" increment-condition="@(context.Response.StatusCode == 200)" />
+           </inbound><backend><base /></backend><outbound><base /></outbound></policies>"#,
+    )
+    .await;
+    let ann = [k, ("X-User", "ann")];
+    assert_eq!(limited(&s, "GET", "/shop/items/special", &ann).await.0, 200);
+    let (status, _, body) = limited(&s, "GET", "/shop/items/special", &ann).await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(
+        limited(&s, "GET", "/shop/items/special", &[k, ("X-User", "bob")])
+            .await
+            .0,
+        200
+    );
+    eventually("the by-key counter is saved", || async {
+        let r = s.get(&format!("/quotas/special-ann?{V17}")).await;
+        r.status == 200 && r.json()["value"][0]["Value"]["callsCount"] == 1
+    })
+    .await;
 }
