@@ -9,6 +9,7 @@
 //! snapshot, so it costs what the writes changed, not the size of the configuration; it reads
 //! everything again only when the store no longer has the history since the current snapshot.
 
+pub mod cache;
 mod connector;
 mod echo;
 mod keys;
@@ -73,6 +74,8 @@ struct Inner {
     limiter: limits::Limiter,
     /// Quota counters (kept in the store).
     quotas: Arc<quotas::Quotas>,
+    /// The built-in cache of this node.
+    cache: cache::Cache,
     /// The task that writes them, until [`Gateway::finish_records`] takes it.
     writer: std::sync::Mutex<Option<records::Writer>>,
 }
@@ -104,6 +107,7 @@ impl Gateway {
                 metrics: metrics::Metrics::default(),
                 limiter: limits::Limiter::default(),
                 quotas,
+                cache: cache::Cache::default(),
                 writer: std::sync::Mutex::new(Some(writer)),
                 store,
                 instance: instance.to_owned(),
@@ -124,6 +128,11 @@ impl Gateway {
     /// Rate-limit counters of this node.
     fn limiter(&self) -> &limits::Limiter {
         &self.inner.limiter
+    }
+
+    /// The built-in cache.
+    fn cache(&self) -> &cache::Cache {
+        &self.inner.cache
     }
 
     /// Quota counters.

@@ -2,6 +2,7 @@
 //! then outbound; an error in any of them runs on-error with `context.LastError` set. A
 //! `return-response` (or a failed check) ends the pipeline with its response.
 
+mod cache;
 mod flow;
 mod steps;
 
@@ -79,6 +80,8 @@ struct Env<'a> {
     flow: Flow,
     /// Counts to make when the call ends.
     pending: Vec<Pending>,
+    /// Where `cache-store` stores the response (`cache-lookup` missed).
+    noted: Option<cache::Noted>,
 }
 
 /// Runs a call through its pipeline.
@@ -123,6 +126,7 @@ pub(crate) async fn run(
         },
         admitted,
         pending: Vec::new(),
+        noted: None,
     };
     env.flow.update_url();
     let outcome = env.sections(&pipeline).await;

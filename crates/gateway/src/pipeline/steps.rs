@@ -55,7 +55,7 @@ impl Env<'_> {
     }
 
     /// Evaluates a value.
-    fn value(&mut self, step: &Step, text: &Text) -> Result<Value, Failure> {
+    pub(super) fn value(&mut self, step: &Step, text: &Text) -> Result<Value, Failure> {
         match text {
             Text::Lit(s) => Ok(Value::Str(s.clone())),
             Text::Code { program, .. } => {
@@ -74,7 +74,7 @@ impl Env<'_> {
     }
 
     /// Evaluates a value as text (`null` is the empty string).
-    fn text(&mut self, step: &Step, text: &Text) -> Result<String, Failure> {
+    pub(super) fn text(&mut self, step: &Step, text: &Text) -> Result<String, Failure> {
         self.value(step, text).map(|v| v.to_policy_string())
     }
 
@@ -368,6 +368,22 @@ impl Env<'_> {
                     });
                 }
             }
+            StepKind::CacheLookup(lookup) => return self.cache_lookup(step, lookup),
+            StepKind::CacheStore {
+                duration,
+                cache_response,
+            } => return self.cache_store(step, duration, cache_response.as_ref()),
+            StepKind::CacheLookupValue {
+                key,
+                default,
+                variable,
+            } => return self.cache_lookup_value(step, key, default.as_ref(), variable),
+            StepKind::CacheStoreValue {
+                key,
+                value,
+                duration,
+            } => return self.cache_store_value(step, key, value, duration),
+            StepKind::CacheRemoveValue { key } => return self.cache_remove_value(step, key),
             StepKind::Trace { message, .. } => {
                 if self.flow.ctx.tracing {
                     self.text(step, message)?;

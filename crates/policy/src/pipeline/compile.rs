@@ -35,12 +35,12 @@ pub fn compile(
     Ok(out)
 }
 
-struct Compiler<'a> {
+pub(super) struct Compiler<'a> {
     scope: ScopeKind,
     named: &'a NamedValues,
 }
 
-fn fail<T>(line: usize, message: impl Into<String>) -> Result<T, PolicyError> {
+pub(super) fn fail<T>(line: usize, message: impl Into<String>) -> Result<T, PolicyError> {
     Err(PolicyError::new(message, line, 1))
 }
 
@@ -54,7 +54,7 @@ fn raw(value: &Value) -> String {
 }
 
 /// Refuses attributes a statement does not know or Tollgate does not support yet.
-fn known_attributes(e: &Element, known: &[&str]) -> Result<(), PolicyError> {
+pub(super) fn known_attributes(e: &Element, known: &[&str]) -> Result<(), PolicyError> {
     match e
         .attributes
         .iter()
@@ -73,14 +73,14 @@ fn known_attributes(e: &Element, known: &[&str]) -> Result<(), PolicyError> {
     }
 }
 
-fn required<'e>(e: &'e Element, name: &str) -> Result<&'e str, PolicyError> {
+pub(super) fn required<'e>(e: &'e Element, name: &str) -> Result<&'e str, PolicyError> {
     e.attribute(name).map_or_else(
         || fail(e.line, format!("<{}> needs the attribute '{name}'", e.name)),
         Ok,
     )
 }
 
-fn boolean(e: &Element, name: &str, default: bool) -> Result<bool, PolicyError> {
+pub(super) fn boolean(e: &Element, name: &str, default: bool) -> Result<bool, PolicyError> {
     match e.attribute(name).map(str::trim) {
         None => Ok(default),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
@@ -95,7 +95,7 @@ fn boolean(e: &Element, name: &str, default: bool) -> Result<bool, PolicyError> 
     }
 }
 
-fn number(e: &Element, name: &str) -> Result<Option<u64>, PolicyError> {
+pub(super) fn number(e: &Element, name: &str) -> Result<Option<u64>, PolicyError> {
     e.attribute(name)
         .map(|v| {
             v.trim().parse::<u64>().or_else(|_| {
@@ -112,12 +112,12 @@ fn number(e: &Element, name: &str) -> Result<Option<u64>, PolicyError> {
 }
 
 impl Compiler<'_> {
-    fn text(&self, e: &Element, raw: &str) -> Result<Text, PolicyError> {
+    pub(super) fn text(&self, e: &Element, raw: &str) -> Result<Text, PolicyError> {
         Text::compile(raw, self.named)
             .or_else(|message| fail(e.line, format!("<{}>: {message}", e.name)))
     }
 
-    fn attribute_text(&self, e: &Element, name: &str) -> Result<Text, PolicyError> {
+    pub(super) fn attribute_text(&self, e: &Element, name: &str) -> Result<Text, PolicyError> {
         self.text(e, required(e, name)?)
     }
 
@@ -447,6 +447,8 @@ impl Compiler<'_> {
                     count: optional("increment-count")?,
                 }
             }
+            "cache-lookup" | "cache-store" | "cache-lookup-value" | "cache-store-value"
+            | "cache-remove-value" => self.cache(e)?,
             "trace" => {
                 known_attributes(e, &["source", "severity"])?;
                 let message = match e.element("message") {

@@ -6,6 +6,7 @@
 //! This module only prepares; running the steps (which needs the network, clocks and counters)
 //! is the gateway's.
 
+mod cache;
 mod compile;
 mod steps;
 mod text;
@@ -15,6 +16,7 @@ use std::sync::Arc;
 use crate::ast::SectionKind;
 use crate::structure::ScopeKind;
 
+pub use cache::{CacheLookup, Downstream};
 pub use compile::compile;
 pub use steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
 pub use text::{NamedValues, Text};

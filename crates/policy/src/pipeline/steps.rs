@@ -194,6 +194,38 @@ pub enum StepKind {
         /// `first-period-start`: when the first period began (seconds since the Unix epoch).
         first_period_start: i64,
     },
+    /// `cache-lookup`: answers from the response cache, or notes where `cache-store` stores.
+    CacheLookup(super::CacheLookup),
+    /// `cache-store`: stores the response where `cache-lookup` noted.
+    CacheStore {
+        /// `duration`, seconds.
+        duration: Text,
+        /// `cache-response`: store whatever the status (else only 200 OK).
+        cache_response: Option<Text>,
+    },
+    /// `cache-lookup-value`.
+    CacheLookupValue {
+        /// `key`.
+        key: Text,
+        /// `default-value`.
+        default: Option<Text>,
+        /// `variable-name`.
+        variable: String,
+    },
+    /// `cache-store-value`.
+    CacheStoreValue {
+        /// `key`.
+        key: Text,
+        /// `value`.
+        value: Text,
+        /// `duration`, seconds.
+        duration: Text,
+    },
+    /// `cache-remove-value`.
+    CacheRemoveValue {
+        /// `key`.
+        key: Text,
+    },
     /// `trace`: a message for the call's trace (kept only when tracing is on).
     Trace {
         /// `source`.
@@ -244,6 +276,20 @@ impl StepKind {
             StepKind::QuotaByKey { key, condition, .. } => {
                 key.reads_body() || condition.as_ref().is_some_and(Text::reads_body)
             }
+            // Storing a response reads its body whole.
+            StepKind::CacheStore { .. } => true,
+            StepKind::CacheLookup(lookup) => {
+                lookup.allow_private.as_ref().is_some_and(Text::reads_body)
+            }
+            StepKind::CacheLookupValue { key, default, .. } => {
+                key.reads_body() || default.as_ref().is_some_and(Text::reads_body)
+            }
+            StepKind::CacheStoreValue {
+                key,
+                value,
+                duration,
+            } => key.reads_body() || value.reads_body() || duration.reads_body(),
+            StepKind::CacheRemoveValue { key } => key.reads_body(),
             StepKind::ForwardRequest { .. }
             | StepKind::Quota { .. }
             | StepKind::RateLimit { .. }

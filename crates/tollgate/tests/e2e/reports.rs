@@ -137,7 +137,12 @@ fn range() -> String {
     format!("timestamp ge datetime'{from}' and timestamp le datetime'{to}'")
 }
 
-async fn report(s: &Server, aggregation: &str, extra: &str, terms: &str) -> crate::common::Reply {
+pub(crate) async fn report(
+    s: &Server,
+    aggregation: &str,
+    extra: &str,
+    terms: &str,
+) -> crate::common::Reply {
     let filter = format!("{}{terms}", range());
     let query = format!("$filter={}", encode(&filter));
     s.get(&format!("/reports/{aggregation}?{V17}&{query}{extra}"))

@@ -1,0 +1,189 @@
+//! The caching policies (issue 8): responses cached by `cache-lookup`/`cache-store`, values by
+//! `cache-*-value`, in the gateway's built-in cache, against a real backend that counts calls.
+
+use crate::common::{Engine, Server};
+use crate::gateway::shop;
+use crate::on_both_engines;
+use crate::policy_engine::{eventually, put_policy};
+use crate::reports::report;
+use axum::extract::Request;
+use serde_json::{Value, json};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+on_both_engines!(responses_are_cached, values_are_cached);
+
+/// A backend that answers every call with how many calls it has had.
+async fn counting_backend() -> String {
+    let calls = Arc::new(AtomicU64::new(0));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let app = axum::Router::new().fallback(move |_: Request| {
+        let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
+        async move { axum::Json(json!({ "n": n })) }
+    });
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    format!("http://{address}")
+}
+
+/// A call's status, `Cache-Control` and JSON body.
+async fn get(
+    s: &Server,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (u16, Option<String>, Value) {
+    let client = reqwest::Client::new();
+    let mut request = client.request(method.parse().unwrap(), format!("{}{path}", s.gateway));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.body(Vec::new()).send().await.unwrap();
+    let status = response.status().as_u16();
+    let control = response
+        .headers()
+        .get("cache-control")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let text = response.text().await.unwrap();
+    (
+        status,
+        control,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+async fn responses_are_cached(engine: Engine) {
+    let s = Server::start(engine).await;
+    let key = shop(&s, &counting_backend().await).await;
+    let k = ("Ocp-Apim-Subscription-Key", key.as_str());
+    put_policy(
+        &s,
+        "/apis/shop",
+        r#"<policies><inbound><base />
+             <cache-lookup vary-by-developer="false" vary-by-developer-groups="false" downstream-caching-type="public">
+               <vary-by-header>Accept</vary-by-header><vary-by-query-parameter>v</vary-by-query-parameter></cache-lookup>
+           </inbound><backend><base /></backend><outbound><base /><cache-store duration="60" /></outbound></policies>"#,
+    )
+    .await;
+    let (status, control, body) = get(&s, "GET", "/shop/items/1", &[k]).await;
+    assert_eq!((status, &body), (200, &json!({"n": 1})));
+    assert_eq!(
+        control.as_deref(),
+        Some("public, max-age=60, must-revalidate")
+    );
+    let (status, control, body) = get(&s, "GET", "/shop/items/1", &[k]).await;
+    assert_eq!(
+        (status, &body),
+        (200, &json!({"n": 1})),
+        "served from the cache"
+    );
+    let control = control.unwrap();
+    assert!(
+        control.starts_with("public, max-age=") && control.ends_with(", must-revalidate"),
+        "{control}"
+    );
+    // What the key varies by: the chosen query parameter and header, not other parameters.
+    assert_eq!(
+        get(&s, "GET", "/shop/items/1?v=2", &[k]).await.2,
+        json!({"n": 2})
+    );
+    assert_eq!(
+        get(&s, "GET", "/shop/items/1?v=2&other=x", &[k]).await.2,
+        json!({"n": 2})
+    );
+    assert_eq!(
+        get(&s, "GET", "/shop/items/1", &[k, ("Accept", "text/plain")])
+            .await
+            .2,
+        json!({"n": 3})
+    );
+    assert_eq!(
+        get(&s, "GET", "/shop/items/2", &[k]).await.2,
+        json!({"n": 4}),
+        "another path"
+    );
+    // Not cached: other methods, and calls with Authorization (private caching not allowed).
+    assert_eq!(
+        get(&s, "POST", "/shop/items", &[k]).await.2,
+        json!({"n": 5})
+    );
+    assert_eq!(
+        get(
+            &s,
+            "GET",
+            "/shop/items/1",
+            &[k, ("Authorization", "Bearer x")]
+        )
+        .await
+        .2,
+        json!({"n": 6})
+    );
+    assert_eq!(
+        get(&s, "GET", "/shop/items/1", &[k]).await.2,
+        json!({"n": 1})
+    );
+
+    // Request records say which calls were served from the cache.
+    eventually("the records are written", || async {
+        let r = report(&s, "byRequest", "", "").await.json();
+        r["count"] == 9
+    })
+    .await;
+    let records = report(&s, "byRequest", "", "").await.json();
+    let caches: Vec<&str> = records["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["cache"].as_str().unwrap())
+        .collect();
+    let hits = caches.iter().filter(|c| **c == "hit").count();
+    let misses = caches.iter().filter(|c| **c == "miss").count();
+    assert_eq!((hits, misses), (3, 4), "{caches:?}");
+}
+
+async fn values_are_cached(engine: Engine) {
+    let s = Server::start(engine).await;
+    let key = shop(&s, &counting_backend().await).await;
+    let k = ("Ocp-Apim-Subscription-Key", key.as_str());
+    put_policy(
+        &s,
+        "/apis/shop/operations/special",
+        r#"<policies><inbound><base />
+             <cache-store-value key="@(&quot;greeting-&quot; + context.Subscription.Id)" value="@(context.Request.Headers.GetValueOrDefault(&quot;X-Set&quot;, &quot;&quot;))" duration="60" />
+           </inbound><backend><base /></backend><outbound><base /></outbound></policies>"#,
+    )
+    .await;
+    put_policy(
+        &s,
+        "/apis/shop/operations/get-item",
+        r#"<policies><inbound><base />
+             <cache-lookup-value key="@(&quot;greeting-&quot; + context.Subscription.Id)" default-value="none" variable-name="g" />
+             <return-response><set-body>@((string)context.Variables["g"])</set-body></return-response>
+           </inbound><backend><base /></backend><outbound><base /></outbound></policies>"#,
+    )
+    .await;
+    put_policy(
+        &s,
+        "/apis/shop/operations/add",
+        r#"<policies><inbound><base /><cache-remove-value key="@(&quot;greeting-&quot; + context.Subscription.Id)" /></inbound>
+           <backend><base /></backend><outbound><base /></outbound></policies>"#,
+    )
+    .await;
+    assert_eq!(get(&s, "GET", "/shop/items/1", &[k]).await.2, json!("none"));
+    assert_eq!(
+        get(&s, "GET", "/shop/items/special", &[k, ("X-Set", "hello")])
+            .await
+            .0,
+        200
+    );
+    assert_eq!(
+        get(&s, "GET", "/shop/items/1", &[k]).await.2,
+        json!("hello")
+    );
+    assert_eq!(get(&s, "POST", "/shop/items", &[k]).await.0, 200);
+    assert_eq!(
+        get(&s, "GET", "/shop/items/1", &[k]).await.2,
+        json!("none"),
+        "removed"
+    );
+}
