@@ -72,6 +72,8 @@ struct Inner {
     metrics: metrics::Metrics,
     /// Rate-limit counters of this node.
     limiter: limits::Limiter,
+    /// `limit-concurrency` places of this node.
+    concurrency: limits::Concurrency,
     /// Quota counters (kept in the store).
     quotas: Arc<quotas::Quotas>,
     /// The built-in cache of this node.
@@ -106,6 +108,7 @@ impl Gateway {
                 recorder,
                 metrics: metrics::Metrics::default(),
                 limiter: limits::Limiter::default(),
+                concurrency: limits::Concurrency::default(),
                 quotas,
                 cache: cache::Cache::default(),
                 writer: std::sync::Mutex::new(Some(writer)),
@@ -128,6 +131,11 @@ impl Gateway {
     /// Rate-limit counters of this node.
     fn limiter(&self) -> &limits::Limiter {
         &self.inner.limiter
+    }
+
+    /// `limit-concurrency` places.
+    fn concurrency(&self) -> &limits::Concurrency {
+        &self.inner.concurrency
     }
 
     /// The built-in cache.

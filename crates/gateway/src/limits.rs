@@ -181,3 +181,64 @@ mod tests {
         assert_eq!((w.previous, w.current), (0, 0));
     }
 }
+
+/// Calls running under each `limit-concurrency` key on this node.
+#[derive(Debug, Default)]
+pub struct Concurrency {
+    running: Mutex<HashMap<String, u32>>,
+}
+
+/// A place taken under a key: given back when dropped.
+#[derive(Debug)]
+pub struct Place<'a> {
+    concurrency: &'a Concurrency,
+    key: String,
+}
+
+impl Concurrency {
+    /// Takes a place under `key` if fewer than `max` are taken.
+    pub fn enter(&self, key: &str, max: u32) -> Option<Place<'_>> {
+        let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+        let n = running.entry(key.to_owned()).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(Place {
+            concurrency: self,
+            key: key.to_owned(),
+        })
+    }
+}
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        let mut running = self
+            .concurrency
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = running.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                running.remove(&self.key);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod concurrency_tests {
+    use super::*;
+
+    #[test]
+    fn places_are_given_back() {
+        let c = Concurrency::default();
+        let a = c.enter("k", 2).unwrap();
+        let _b = c.enter("k", 2).unwrap();
+        assert!(c.enter("k", 2).is_none());
+        assert!(c.enter("other", 1).is_some());
+        drop(a);
+        assert!(c.enter("k", 2).is_some());
+    }
+}

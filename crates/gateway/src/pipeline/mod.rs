@@ -2,6 +2,7 @@
 //! then outbound; an error in any of them runs on-error with `context.LastError` set. A
 //! `return-response` (or a failed check) ends the pipeline with its response.
 
+mod blocks;
 mod cache;
 mod flow;
 mod steps;

@@ -384,6 +384,34 @@ impl Env<'_> {
                 duration,
             } => return self.cache_store_value(step, key, value, duration),
             StepKind::CacheRemoveValue { key } => return self.cache_remove_value(step, key),
+            StepKind::Retry {
+                condition,
+                count,
+                interval,
+                max_interval,
+                delta,
+                first_fast_retry,
+                body,
+            } => {
+                let schedule = super::blocks::Schedule {
+                    count: *count,
+                    interval: *interval,
+                    max_interval: *max_interval,
+                    delta: *delta,
+                    first_fast_retry: *first_fast_retry,
+                };
+                return self.retry(step, condition, schedule, body, section).await;
+            }
+            StepKind::Wait { body } => return self.steps(body, section).await,
+            StepKind::LimitConcurrency {
+                key,
+                max_count,
+                body,
+            } => {
+                return self
+                    .limit_concurrency(step, key, *max_count, body, section)
+                    .await;
+            }
             StepKind::Trace { message, .. } => {
                 if self.flow.ctx.tracing {
                     self.text(step, message)?;
@@ -452,7 +480,7 @@ impl Env<'_> {
     }
 
     /// Ends the call with a gateway error answer (`{"statusCode": …, "message": …}`).
-    fn answer_error(&mut self, status: StatusCode, message: &str) {
+    pub(super) fn answer_error(&mut self, status: StatusCode, message: &str) {
         self.flow.respond(status);
         let body = serde_json::json!({"statusCode": status.as_u16(), "message": message});
         set_response_body(&mut self.flow, body.to_string().into());
@@ -536,11 +564,14 @@ impl Env<'_> {
         if let Some(headers) = builder.headers_mut() {
             *headers = header_map(&request.headers);
         }
-        let body = std::mem::replace(&mut self.flow.request_body, Content::Bytes(Bytes::new()));
-        let mut changed = false;
-        if let Content::Bytes(_) = &body {
-            changed = true;
-        }
+        // A body read whole stays (a retry sends it again); a streaming one can go once.
+        let body = match &self.flow.request_body {
+            Content::Bytes(bytes) => Content::Bytes(bytes.clone()),
+            Content::Stream(_) => {
+                std::mem::replace(&mut self.flow.request_body, Content::Bytes(Bytes::new()))
+            }
+        };
+        let changed = matches!(body, Content::Bytes(_));
         let Ok(outbound) = builder.body(body.into_body()) else {
             self.answer_error(
                 StatusCode::INTERNAL_SERVER_ERROR,

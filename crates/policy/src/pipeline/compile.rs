@@ -151,7 +151,10 @@ impl Compiler<'_> {
                 };
                 ("choose".to_owned(), *line, kind)
             }
-            Statement::Block { element, .. } => return not_yet(element),
+            Statement::Block { element, body } => {
+                let kind = self.block(element, self.steps(body)?)?;
+                (element.name.clone(), element.line, kind)
+            }
             Statement::Simple { element } => {
                 (element.name.clone(), element.line, self.simple(element)?)
             }
@@ -535,6 +538,73 @@ fn scoped_limit(e: &Element, operations: Vec<ScopedLimit>) -> Result<ScopedLimit
         limit: limit(e)?,
         operations,
     })
+}
+
+impl Compiler<'_> {
+    /// `retry`, `wait` and `limit-concurrency`, around their compiled statements.
+    fn block(&self, e: &Element, body: Vec<Arc<Step>>) -> Result<StepKind, PolicyError> {
+        let seconds = |name: &str| number(e, name).map(|n| n.map(Duration::from_secs));
+        let whole = |name: &str| -> Result<u32, PolicyError> {
+            let n = number(e, name)?
+                .map_or_else(|| fail(e.line, format!("<{}> needs '{name}'", e.name)), Ok)?;
+            u32::try_from(n).or_else(|_| fail(e.line, format!("'{name}' is too large")))
+        };
+        Ok(match e.name.as_str() {
+            "retry" => {
+                known_attributes(
+                    e,
+                    &[
+                        "condition",
+                        "count",
+                        "interval",
+                        "max-interval",
+                        "delta",
+                        "first-fast-retry",
+                    ],
+                )?;
+                let count = whole("count")?;
+                if count > 50 {
+                    return fail(e.line, "<retry> count is at most 50");
+                }
+                StepKind::Retry {
+                    condition: self.attribute_text(e, "condition")?,
+                    count,
+                    interval: seconds("interval")?
+                        .map_or_else(|| fail(e.line, "<retry> needs 'interval'"), Ok)?,
+                    max_interval: seconds("max-interval")?,
+                    delta: seconds("delta")?,
+                    first_fast_retry: boolean(e, "first-fast-retry", false)?,
+                    body,
+                }
+            }
+            "wait" => {
+                known_attributes(e, &["for"])?;
+                match e.attribute("for").map(str::trim) {
+                    None | Some("all") => StepKind::Wait { body },
+                    Some(other) => {
+                        return fail(
+                            e.line,
+                            format!(
+                                "<wait for=\"{other}\"> is not supported by Tollgate yet (for=\"all\" is)"
+                            ),
+                        );
+                    }
+                }
+            }
+            _ => {
+                known_attributes(e, &["key", "max-count"])?;
+                let max_count = whole("max-count")?;
+                if max_count == 0 {
+                    return fail(e.line, "<limit-concurrency> max-count must be at least 1");
+                }
+                StepKind::LimitConcurrency {
+                    key: self.attribute_text(e, "key")?,
+                    max_count,
+                    body,
+                }
+            }
+        })
+    }
 }
 
 fn not_yet<T>(e: &Element) -> Result<T, PolicyError> {

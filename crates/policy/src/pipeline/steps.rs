@@ -226,6 +226,40 @@ pub enum StepKind {
         /// `key`.
         key: Text,
     },
+    /// `retry`: runs its statements, then again while `condition` holds, at most `count` more
+    /// times, waiting `interval` (growing by `delta` up to `max_interval`) between runs.
+    Retry {
+        /// `condition`.
+        condition: Text,
+        /// `count`: retries after the first run.
+        count: u32,
+        /// `interval`.
+        interval: Duration,
+        /// `max-interval`.
+        max_interval: Option<Duration>,
+        /// `delta`.
+        delta: Option<Duration>,
+        /// `first-fast-retry`: the first retry without waiting.
+        first_fast_retry: bool,
+        /// The statements.
+        body: Vec<Arc<Step>>,
+    },
+    /// `wait for="all"`: its statements (run one after another: the result is the same as
+    /// running them in parallel, only slower).
+    Wait {
+        /// The statements.
+        body: Vec<Arc<Step>>,
+    },
+    /// `limit-concurrency`: at most `max_count` calls with the same key run its statements at
+    /// once; others are refused (429).
+    LimitConcurrency {
+        /// `key`.
+        key: Text,
+        /// `max-count`.
+        max_count: u32,
+        /// The statements.
+        body: Vec<Arc<Step>>,
+    },
     /// `trace`: a message for the call's trace (kept only when tracing is on).
     Trace {
         /// `source`.
@@ -262,7 +296,20 @@ impl StepKind {
                     .any(|(condition, body)| condition.reads_body() || nested(body))
                     || nested(otherwise)
             }
-            StepKind::ReturnResponse { steps, .. } => nested(steps),
+            StepKind::ReturnResponse { steps, .. } | StepKind::Wait { body: steps } => {
+                nested(steps)
+            }
+            // Running forward-request again needs the request body kept whole.
+            StepKind::Retry {
+                condition, body, ..
+            } => {
+                condition.reads_body()
+                    || nested(body)
+                    || body
+                        .iter()
+                        .any(|s| matches!(s.kind, StepKind::ForwardRequest { .. }))
+            }
+            StepKind::LimitConcurrency { key, body, .. } => key.reads_body() || nested(body),
             StepKind::RateLimitByKey {
                 key,
                 condition,

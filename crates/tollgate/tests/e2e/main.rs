@@ -27,6 +27,7 @@ mod openid_connect_providers;
 mod operations;
 mod pfx;
 mod policies;
+mod policy_blocks;
 mod policy_cache;
 mod policy_engine;
 mod portal_settings;
