@@ -24,6 +24,7 @@ mod records;
 pub mod snapshot;
 mod template;
 pub mod tls;
+pub mod traces;
 pub mod transport;
 mod upstream;
 
@@ -78,6 +79,10 @@ struct Inner {
     quotas: Arc<quotas::Quotas>,
     /// The built-in cache of this node.
     cache: cache::Cache,
+    /// Traces of traced calls.
+    traces: traces::Traces,
+    /// Whether every subscription may trace its calls (else only the administrator's).
+    trace_any_subscription: std::sync::atomic::AtomicBool,
     /// The task that writes them, until [`Gateway::finish_records`] takes it.
     writer: std::sync::Mutex<Option<records::Writer>>,
 }
@@ -111,6 +116,8 @@ impl Gateway {
                 concurrency: limits::Concurrency::default(),
                 quotas,
                 cache: cache::Cache::default(),
+                traces: traces::Traces::default(),
+                trace_any_subscription: std::sync::atomic::AtomicBool::new(false),
                 writer: std::sync::Mutex::new(Some(writer)),
                 store,
                 instance: instance.to_owned(),
@@ -131,6 +138,29 @@ impl Gateway {
     /// Rate-limit counters of this node.
     fn limiter(&self) -> &limits::Limiter {
         &self.inner.limiter
+    }
+
+    /// Traces of traced calls.
+    fn traces(&self) -> &traces::Traces {
+        &self.inner.traces
+    }
+
+    /// Lets every subscription's calls be traced (`Ocp-Apim-Trace: true`), not only the
+    /// administrator's (`--trace-any-subscription`).
+    pub fn set_trace_any_subscription(&self, allowed: bool) {
+        self.inner
+            .trace_any_subscription
+            .store(allowed, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether a call with this grant may be traced: the administrator's subscriptions, or
+    /// any subscription when allowed. Calls without a key are never traced.
+    fn may_trace(&self, grant: Option<&snapshot::Grant>) -> bool {
+        let any = self
+            .inner
+            .trace_any_subscription
+            .load(std::sync::atomic::Ordering::Relaxed);
+        grant.is_some_and(|g| any || g.user_id == tollgate_contract::entity::user::ADMINISTRATOR)
     }
 
     /// `limit-concurrency` places.

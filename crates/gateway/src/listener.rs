@@ -99,6 +99,9 @@ async fn answer(
     if https {
         extensions.insert(Https);
     }
+    if let Some(id) = request.uri().path().strip_prefix(crate::traces::PATH) {
+        return trace(&gateway, id);
+    }
     let probe = matches!(
         request.uri().path(),
         "/health" | "/status-0123456789abcdef" | "/ready"
@@ -115,5 +118,22 @@ async fn answer(
     match request.uri().path() {
         "/ready" => ready(State(gateway)).await,
         _ => health().await,
+    }
+}
+
+/// A kept trace, as JSON; 404 when unknown or expired.
+fn trace(gateway: &Gateway, id: &str) -> Response {
+    match gateway.traces().get(id) {
+        Some(json) => Response::builder()
+            .header(
+                axum::http::header::CONTENT_TYPE,
+                "application/json; charset=utf-8",
+            )
+            .body(Body::from(json))
+            .unwrap_or_default(),
+        None => proxy::failure(
+            StatusCode::NOT_FOUND,
+            "No such trace (traces are kept 15 minutes).",
+        ),
     }
 }

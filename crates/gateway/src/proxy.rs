@@ -162,11 +162,12 @@ pub async fn handle(State(gateway): State<Gateway>, request: Request) -> Respons
     let mut call = Call::new(&request);
     let snapshot = gateway.snapshot().await;
     let response = match admit(&snapshot, &request, &mut call.record) {
-        Ok(admitted) => {
+        Ok(mut admitted) => {
+            admitted.traced = wants_trace(&request) && gateway.may_trace(admitted.grant.as_ref());
             let product = admitted.grant.as_ref().map(|g| g.product_id.as_str());
             let policies = snapshot.policies();
             match policies.pipeline(product, &admitted.api_id, &admitted.operation_id) {
-                Ok(pipeline) if pipeline.only_forwards() => {
+                Ok(pipeline) if pipeline.only_forwards() && !admitted.traced => {
                     forward(&gateway, admitted, request, &mut call).await
                 }
                 Ok(pipeline) => {
@@ -190,6 +191,15 @@ pub async fn handle(State(gateway): State<Gateway>, request: Request) -> Respons
         }
     };
     call.finish(&gateway, response)
+}
+
+/// Whether a call asks for a trace (`Ocp-Apim-Trace: true`).
+fn wants_trace(request: &Request) -> bool {
+    request
+        .headers()
+        .get("ocp-apim-trace")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
 }
 
 /// Why a call does not reach its backend.
@@ -259,6 +269,8 @@ pub(crate) struct Admitted {
     pub scheme: &'static str,
     /// The caller's address.
     pub client_ip: Option<std::net::IpAddr>,
+    /// Whether the call asked for a trace (`Ocp-Apim-Trace: true`) and may have one.
+    pub traced: bool,
 }
 
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
@@ -340,6 +352,7 @@ fn admit(
         params: route.params.into_iter().collect(),
         scheme: scheme_of(request),
         client_ip: client_ip(request),
+        traced: false,
     })
 }
 

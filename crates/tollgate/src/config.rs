@@ -47,6 +47,10 @@ pub struct ServeArgs {
     /// How long request records are kept, e.g. 30d, 12h, 90m [default: 30d]
     #[arg(long, env = "TOLLGATE_RECORDS_RETENTION", value_name = "DURATION")]
     pub records_retention: Option<String>,
+    /// Let calls with any subscription's key ask for a policy trace (`Ocp-Apim-Trace: true`);
+    /// without it, only the administrator's subscriptions may
+    #[arg(long, env = "TOLLGATE_TRACE_ANY_SUBSCRIPTION")]
+    pub trace_any_subscription: bool,
 }
 
 /// The planes a node runs.
@@ -85,6 +89,7 @@ struct FileConfig {
     gateway_tls_key: Option<PathBuf>,
     role: Option<Role>,
     records_retention: Option<String>,
+    trace_any_subscription: Option<bool>,
 }
 
 /// The resolved settings.
@@ -104,6 +109,8 @@ pub struct Settings {
     pub gateway_tls: Option<(PathBuf, PathBuf)>,
     /// How long request records are kept.
     pub records_retention: std::time::Duration,
+    /// Whether every subscription may trace its calls.
+    pub trace_any_subscription: bool,
 }
 
 /// Environment variables Tollgate reads; any other `TOLLGATE_*` draws a warning.
@@ -117,6 +124,7 @@ const KNOWN_ENV: &[&str] = &[
     "TOLLGATE_GATEWAY_TLS_KEY",
     "TOLLGATE_ROLE",
     "TOLLGATE_RECORDS_RETENTION",
+    "TOLLGATE_TRACE_ANY_SUBSCRIPTION",
     "TOLLGATE_PRIMARY_KEY",
     "TOLLGATE_SECONDARY_KEY",
     "TOLLGATE_SECRET",
@@ -270,6 +278,8 @@ impl ServeArgs {
                     .or(file.records_retention.as_deref())
                     .unwrap_or(DEFAULT_RECORDS_RETENTION),
             )?,
+            trace_any_subscription: self.trace_any_subscription
+                || file.trace_any_subscription.unwrap_or(false),
         })
     }
 }

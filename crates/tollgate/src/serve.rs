@@ -107,6 +107,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             )
             .await
             .map_err(|e| format!("cannot load the gateway's configuration: {e}"))?;
+            gateway.set_trace_any_subscription(settings.trace_any_subscription);
             if store.engine() == "postgres" {
                 // Other nodes write this database: follow their commits.
                 tokio::spawn(tollgate_store::postgres::follow_commits(

@@ -6,6 +6,7 @@ mod blocks;
 mod cache;
 mod flow;
 mod steps;
+mod trace;
 
 use std::sync::Arc;
 
@@ -83,6 +84,8 @@ struct Env<'a> {
     pending: Vec<Pending>,
     /// Where `cache-store` stores the response (`cache-lookup` missed).
     noted: Option<cache::Noted>,
+    /// The call's trace, when it is traced.
+    trace: Option<trace::Trace>,
 }
 
 /// Runs a call through its pipeline.
@@ -128,8 +131,13 @@ pub(crate) async fn run(
         admitted,
         pending: Vec::new(),
         noted: None,
+        trace: None,
     };
     env.flow.update_url();
+    if env.admitted.traced {
+        env.flow.ctx.tracing = true;
+        env.trace = Some(trace::Trace::start(&env.flow, &env.admitted.key_header));
+    }
     let outcome = env.sections(&pipeline).await;
     let failed = match outcome {
         Ok(()) => None,
@@ -163,7 +171,23 @@ pub(crate) async fn run(
         }
     }
     env.count_pending();
-    env.into_response()
+    let trace = env
+        .trace
+        .take()
+        .map(|t| t.finish(&env.flow, &env.flow.request_id));
+    let called = &env.flow.ctx.request.original_url;
+    let base = format!("{}://{}:{}", called.scheme, called.host, called.port);
+    let mut response = env.into_response();
+    if let Some(json) = trace {
+        let id = gateway.traces().keep(json);
+        let location = format!("{base}{}{id}", crate::traces::PATH);
+        if let Ok(value) = axum::http::HeaderValue::from_str(&location) {
+            response
+                .headers_mut()
+                .insert("ocp-apim-trace-location", value);
+        }
+    }
+    response
 }
 
 /// Azure's answer to a call whose policies failed: 500 and a JSON body.

@@ -46,7 +46,18 @@ impl Env<'_> {
     pub(super) fn steps<'s>(&'s mut self, steps: &'s [Arc<Step>], section: SectionKind) -> Run<'s> {
         Box::pin(async move {
             for step in steps {
-                if let Ended::Answered = self.step(step, section).await? {
+                let started = std::time::Instant::now();
+                let ended = self.step(step, section).await;
+                if let Some(trace) = self.trace.as_mut() {
+                    let outcome = match &ended {
+                        Ok(Ended::Through) => "ran".to_owned(),
+                        Ok(Ended::Answered) => "answered the call".to_owned(),
+                        Err(failure) => format!("failed: {}", failure.message),
+                    };
+                    let took = started.elapsed().as_secs_f64() * 1000.0;
+                    trace.step(section, step, took, &outcome);
+                }
+                if let Ended::Answered = ended? {
                     return Ok(Ended::Answered);
                 }
             }
@@ -412,9 +423,12 @@ impl Env<'_> {
                     .limit_concurrency(step, key, *max_count, body, section)
                     .await;
             }
-            StepKind::Trace { message, .. } => {
+            StepKind::Trace { source, message } => {
                 if self.flow.ctx.tracing {
-                    self.text(step, message)?;
+                    let message = self.text(step, message)?;
+                    if let Some(trace) = self.trace.as_mut() {
+                        trace.message(source, &message);
+                    }
                 }
             }
         }

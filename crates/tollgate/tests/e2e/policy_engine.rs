@@ -14,7 +14,8 @@ on_both_engines!(
     named_values_follow_their_properties,
     bodies_are_read_and_replaced,
     rate_limits_refuse_with_429,
-    quotas_are_counted_in_the_store
+    quotas_are_counted_in_the_store,
+    administrators_trace_their_calls
 );
 
 /// Stores a policy document (XML, expressions escaped) at a scope (`/apis/shop`,
@@ -491,4 +492,79 @@ async fn quotas_are_counted_in_the_store(engine: Engine) {
         r.status == 200 && r.json()["value"][0]["Value"]["callsCount"] == 1
     })
     .await;
+}
+
+async fn administrators_trace_their_calls(engine: Engine) {
+    let s = Server::start(engine).await;
+    let key = shop(&s, &backend().await).await;
+    put_policy(
+        &s,
+        "/apis/shop",
+        r#"<policies><inbound><base /><set-variable name="who" value="@(context.Subscription.Id)" />
+             <trace source="shop"><message>@("hello " + (string)context.Variables["who"])</message></trace></inbound>
+           <backend><base /></backend><outbound><base /></outbound></policies>"#,
+    )
+    .await;
+    let traced = |key: String| {
+        let gateway = s.gateway.clone();
+        async move {
+            reqwest::Client::new()
+                .get(format!("{gateway}/shop/items/1"))
+                .header("Ocp-Apim-Subscription-Key", key)
+                .header("Ocp-Apim-Trace", "true")
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    // Ann is not the administrator: no trace.
+    let response = traced(key.clone()).await;
+    assert_eq!(response.status().as_u16(), 200);
+    assert!(response.headers().get("ocp-apim-trace-location").is_none());
+
+    // The administrator's subscription (user 1) may trace.
+    let subscription = json!({"userId": "/users/1", "productId": "/products/gold", "name": "admin-gold", "state": "active"});
+    let created = s
+        .put(&format!("/subscriptions/admin-gold?{V17}"), &subscription)
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let admin_key = created.json()["primaryKey"].as_str().unwrap().to_owned();
+    let response = traced(admin_key.clone()).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let location = response.headers()["ocp-apim-trace-location"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        location.starts_with(&format!("{}/tollgate-trace/", s.gateway)),
+        "{location}"
+    );
+    let trace: Value = reqwest::get(&location).await.unwrap().json().await.unwrap();
+    let steps = trace["steps"].as_array().unwrap();
+    let sources: Vec<&str> = steps
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert!(
+        sources.contains(&"set-variable") && sources.contains(&"forward-request"),
+        "{trace}"
+    );
+    assert!(
+        steps.iter().any(|s| s["message"] == "hello admin-gold"),
+        "the trace statement's message: {trace}"
+    );
+    assert_eq!(trace["variables"]["who"], "admin-gold");
+    assert_eq!(trace["response"]["statusCode"], 200);
+    // The key is never shown.
+    let text = trace.to_string();
+    assert!(!text.contains(&admin_key), "{text}");
+    assert_eq!(
+        trace["request"]["headers"]["ocp-apim-subscription-key"],
+        "***"
+    );
+    // Unknown traces are 404.
+    let missing = reqwest::get(format!("{}/tollgate-trace/nope", s.gateway))
+        .await
+        .unwrap();
+    assert_eq!(missing.status().as_u16(), 404);
 }
