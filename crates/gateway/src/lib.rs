@@ -21,6 +21,7 @@ pub mod policies;
 mod proxy;
 pub mod quotas;
 mod records;
+pub mod redis;
 pub mod snapshot;
 mod template;
 pub mod tls;
@@ -72,7 +73,7 @@ struct Inner {
     /// Counters for `/metrics`.
     metrics: metrics::Metrics,
     /// Rate-limit counters of this node.
-    limiter: limits::Limiter,
+    limiter: ArcSwap<limits::RateCounters>,
     /// `limit-concurrency` places of this node.
     concurrency: limits::Concurrency,
     /// Quota counters (kept in the store).
@@ -112,7 +113,9 @@ impl Gateway {
             inner: Arc::new(Inner {
                 recorder,
                 metrics: metrics::Metrics::default(),
-                limiter: limits::Limiter::default(),
+                limiter: ArcSwap::from_pointee(limits::RateCounters::Local(
+                    limits::Limiter::default(),
+                )),
                 concurrency: limits::Concurrency::default(),
                 quotas,
                 cache: cache::Cache::default(),
@@ -136,8 +139,15 @@ impl Gateway {
     }
 
     /// Rate-limit counters of this node.
-    fn limiter(&self) -> &limits::Limiter {
-        &self.inner.limiter
+    fn limiter(&self) -> Arc<limits::RateCounters> {
+        self.inner.limiter.load_full()
+    }
+
+    /// Keeps rate-limit counters in Redis, shared by every node using it (`--redis-url`); when
+    /// Redis cannot be reached, calls go through (`fail_open`) or fail.
+    pub fn share_rate_limits(&self, redis: redis::Redis, fail_open: bool) {
+        let shared = limits::RateCounters::Shared { redis, fail_open };
+        self.inner.limiter.store(Arc::new(shared));
     }
 
     /// Traces of traced calls.

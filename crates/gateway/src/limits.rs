@@ -112,21 +112,27 @@ impl Limiter {
     }
 }
 
-/// Seconds until the sliding window holds fewer than `calls` calls: the previous window's
-/// weight falls linearly, and the current window's calls stay until it rolls.
+/// Seconds until the sliding window holds fewer than `calls` calls.
 fn retry_after(window: &Window, calls: u64, now: Instant) -> u64 {
     let period = window.period.as_secs_f64();
     let into = now.saturating_duration_since(window.start).as_secs_f64();
+    wait_secs(period, into, window.current, window.previous, calls)
+}
+
+/// Seconds until a sliding window (`into` seconds into its current fixed window of `period`,
+/// with `current` and `previous` calls) admits a call again: the previous window's weight falls
+/// linearly, and the current window's calls stay until it rolls.
+fn wait_secs(period: f64, into: f64, current: u64, previous: u64, calls: u64) -> u64 {
     let to_roll = period - into;
-    let wait = if (window.current as f64) < calls as f64 && window.previous > 0 {
+    let wait = if (current as f64) < calls as f64 && previous > 0 {
         // previous * (1 - t/period) + current + 1 <= calls
         //   ⇔  t >= period * (1 - (calls - 1 - current) / previous)
-        let room = calls as f64 - 1.0 - window.current as f64;
-        let t = period * (1.0 - room / window.previous as f64);
+        let room = calls as f64 - 1.0 - current as f64;
+        let t = period * (1.0 - room / previous as f64);
         (t - into).max(0.0)
     } else {
         // The current window alone is full: after it rolls, its calls weigh as `previous`.
-        let t = period * (1.0 - (calls as f64 - 1.0) / window.current.max(1) as f64);
+        let t = period * (1.0 - (calls as f64 - 1.0) / current.max(1) as f64);
         to_roll + t.max(0.0)
     };
     (wait.ceil() as u64).max(1)
@@ -240,5 +246,129 @@ mod concurrency_tests {
         assert!(c.enter("other", 1).is_some());
         drop(a);
         assert!(c.enter("k", 2).is_some());
+    }
+}
+
+/// The outcome of a rate-limit check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Under the limit (and counted, when asked).
+    Allowed,
+    /// Over the limit.
+    Exceeded(Exceeded),
+    /// The shared counters could not be reached and the node fails closed.
+    Unavailable(String),
+}
+
+/// Where rate-limit counters live: this node's memory, or Redis shared by every node.
+#[derive(Debug)]
+pub enum RateCounters {
+    /// Per node.
+    Local(Limiter),
+    /// In Redis.
+    Shared {
+        /// The server.
+        redis: crate::redis::Redis,
+        /// Whether calls go through when Redis cannot be reached (else they fail).
+        fail_open: bool,
+    },
+}
+
+/// The sliding window in Redis, on Redis's clock: fixed windows aligned to the epoch, the
+/// previous one weighted by the share of it still in the sliding window. KEYS[1]: the counter;
+/// ARGV: calls allowed, period (ms), calls to add when admitted. Returns {admitted, current,
+/// previous, ms into the current window}.
+const SLIDING_WINDOW: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local period = tonumber(ARGV[2])
+local window = math.floor(now / period)
+local current_key = KEYS[1] .. ':' .. window
+local current = tonumber(redis.call('GET', current_key) or '0')
+local previous = tonumber(redis.call('GET', KEYS[1] .. ':' .. (window - 1)) or '0')
+local into = now - window * period
+if previous * (1 - into / period) + current + 1 > tonumber(ARGV[1]) then
+  return {0, current, previous, into}
+end
+local add = tonumber(ARGV[3])
+if add > 0 then
+  redis.call('INCRBY', current_key, add)
+  redis.call('PEXPIRE', current_key, period * 2)
+end
+return {1, current, previous, into}
+";
+
+impl RateCounters {
+    /// Whether a call may go under `key`'s limit; counts it `count` times when it may.
+    pub async fn admit(&self, key: &str, calls: u64, period: Duration, count: u64) -> Verdict {
+        let (redis, fail_open) = match self {
+            RateCounters::Local(limiter) => {
+                return match limiter.admit(key, calls, period, count) {
+                    Ok(()) => Verdict::Allowed,
+                    Err(exceeded) => Verdict::Exceeded(exceeded),
+                };
+            }
+            RateCounters::Shared { redis, fail_open } => (redis, *fail_open),
+        };
+        let period_ms = period.as_millis().max(1);
+        let counter = format!("tollgate:rl:{key}");
+        let calls_text = calls.to_string();
+        let period_text = period_ms.to_string();
+        let count_text = count.to_string();
+        let args: [&[u8]; 7] = [
+            b"EVAL",
+            SLIDING_WINDOW.as_bytes(),
+            b"1",
+            counter.as_bytes(),
+            calls_text.as_bytes(),
+            period_text.as_bytes(),
+            count_text.as_bytes(),
+        ];
+        let failed = |why: String| {
+            tracing::warn!(error = %why, "shared rate-limit counters unavailable");
+            if fail_open {
+                Verdict::Allowed
+            } else {
+                Verdict::Unavailable(why)
+            }
+        };
+        match redis.command(&args).await {
+            Ok(crate::redis::Reply::Array(Some(items))) => {
+                let n: Vec<i64> = items
+                    .iter()
+                    .map(|i| match i {
+                        crate::redis::Reply::Int(n) => *n,
+                        _ => 0,
+                    })
+                    .collect();
+                match n[..] {
+                    [1, ..] => Verdict::Allowed,
+                    [0, current, previous, into] => {
+                        let period = period_ms as f64 / 1000.0;
+                        let wait = wait_secs(
+                            period,
+                            into as f64 / 1000.0,
+                            current.max(0) as u64,
+                            previous.max(0) as u64,
+                            calls,
+                        );
+                        Verdict::Exceeded(Exceeded { retry_after: wait })
+                    }
+                    _ => failed(format!("unexpected reply {items:?}")),
+                }
+            }
+            Ok(other) => failed(format!("unexpected reply {other:?}")),
+            Err(e) => failed(e.to_string()),
+        }
+    }
+
+    /// Counts calls under `key` after the fact.
+    pub async fn count(&self, key: &str, period: Duration, n: u64) {
+        match self {
+            RateCounters::Local(limiter) => limiter.count(key, period, n),
+            RateCounters::Shared { .. } => {
+                _ = self.admit(key, u64::MAX / 2, period, n).await;
+            }
+        }
     }
 }

@@ -51,6 +51,22 @@ pub struct ServeArgs {
     /// without it, only the administrator's subscriptions may
     #[arg(long, env = "TOLLGATE_TRACE_ANY_SUBSCRIPTION")]
     pub trace_any_subscription: bool,
+    /// Keep rate-limit counters in Redis, shared by every node (`redis://[:password@]host[:port][/db]`)
+    #[arg(long, env = "TOLLGATE_REDIS_URL", value_name = "URL")]
+    pub redis_url: Option<String>,
+    /// When Redis cannot be reached: let calls through (open) or fail them (closed) [default: open]
+    #[arg(long, env = "TOLLGATE_REDIS_UNAVAILABLE", value_enum)]
+    pub redis_unavailable: Option<Unavailable>,
+}
+
+/// What rate limits do when Redis cannot be reached.
+#[derive(clap::ValueEnum, Deserialize, Debug, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Unavailable {
+    /// Calls go through, unlimited, and a warning is logged.
+    Open,
+    /// Calls fail (500, or the policy's on-error).
+    Closed,
 }
 
 /// The planes a node runs.
@@ -90,6 +106,8 @@ struct FileConfig {
     role: Option<Role>,
     records_retention: Option<String>,
     trace_any_subscription: Option<bool>,
+    redis_url: Option<String>,
+    redis_unavailable: Option<Unavailable>,
 }
 
 /// The resolved settings.
@@ -111,6 +129,10 @@ pub struct Settings {
     pub records_retention: std::time::Duration,
     /// Whether every subscription may trace its calls.
     pub trace_any_subscription: bool,
+    /// Redis for shared rate-limit counters.
+    pub redis_url: Option<String>,
+    /// Whether calls go through when Redis cannot be reached.
+    pub redis_fail_open: bool,
 }
 
 /// Environment variables Tollgate reads; any other `TOLLGATE_*` draws a warning.
@@ -125,6 +147,8 @@ const KNOWN_ENV: &[&str] = &[
     "TOLLGATE_ROLE",
     "TOLLGATE_RECORDS_RETENTION",
     "TOLLGATE_TRACE_ANY_SUBSCRIPTION",
+    "TOLLGATE_REDIS_URL",
+    "TOLLGATE_REDIS_UNAVAILABLE",
     "TOLLGATE_PRIMARY_KEY",
     "TOLLGATE_SECONDARY_KEY",
     "TOLLGATE_SECRET",
@@ -280,6 +304,12 @@ impl ServeArgs {
             )?,
             trace_any_subscription: self.trace_any_subscription
                 || file.trace_any_subscription.unwrap_or(false),
+            redis_url: self.redis_url.clone().or(file.redis_url),
+            redis_fail_open: self
+                .redis_unavailable
+                .or(file.redis_unavailable)
+                .unwrap_or(Unavailable::Open)
+                == Unavailable::Open,
         })
     }
 }

@@ -108,6 +108,11 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot load the gateway's configuration: {e}"))?;
             gateway.set_trace_any_subscription(settings.trace_any_subscription);
+            if let Some(url) = &settings.redis_url {
+                let redis = tollgate_gateway::redis::Redis::from_url(url)
+                    .map_err(|e| format!("--redis-url: {e}"))?;
+                gateway.share_rate_limits(redis, settings.redis_fail_open);
+            }
             if store.engine() == "postgres" {
                 // Other nodes write this database: follow their commits.
                 tokio::spawn(tollgate_store::postgres::follow_commits(

@@ -170,7 +170,7 @@ pub(crate) async fn run(
             internal_error(&mut env.flow);
         }
     }
-    env.count_pending();
+    env.count_pending().await;
     let trace = env
         .trace
         .take()
@@ -377,7 +377,7 @@ impl Env<'_> {
 
     /// Makes the counts `rate-limit-by-key` left for the end of the call: its condition and
     /// count see the final response. A condition that fails to evaluate counts nothing.
-    fn count_pending(&mut self) {
+    async fn count_pending(&mut self) {
         use tollgate_policy::csharp::{Limits, Value};
         for pending in std::mem::take(&mut self.pending) {
             let (condition, count) = match &pending.step.kind {
@@ -415,7 +415,9 @@ impl Env<'_> {
                 }
             };
             match &pending.counter {
-                Counter::Rate { key, period } => self.gateway.limiter().count(key, *period, n),
+                Counter::Rate { key, period } => {
+                    self.gateway.limiter().count(key, *period, n).await;
+                }
                 Counter::Quota { key, period } => {
                     let n = i64::try_from(n).unwrap_or(i64::MAX);
                     self.gateway.quotas().count(key, period, n);

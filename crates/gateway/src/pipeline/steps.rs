@@ -285,13 +285,13 @@ impl Env<'_> {
                 }
                 let limiter = self.gateway.limiter();
                 for (key, l) in &limits {
-                    if let Err(exceeded) = limiter.admit(key, l.calls, l.period, 0) {
-                        self.too_many(exceeded.retry_after);
-                        return Ok(Ended::Answered);
+                    let verdict = limiter.admit(key, l.calls, l.period, 0).await;
+                    if let Some(ended) = self.refused(step, verdict)? {
+                        return Ok(ended);
                     }
                 }
                 for (key, l) in &limits {
-                    limiter.count(key, l.period, 1);
+                    limiter.count(key, l.period, 1).await;
                 }
             }
             StepKind::RateLimitByKey {
@@ -307,9 +307,9 @@ impl Env<'_> {
                 } else {
                     0
                 };
-                if let Err(exceeded) = limiter.admit(&key, limit.calls, limit.period, now) {
-                    self.too_many(exceeded.retry_after);
-                    return Ok(Ended::Answered);
+                let verdict = limiter.admit(&key, limit.calls, limit.period, now).await;
+                if let Some(ended) = self.refused(step, verdict)? {
+                    return Ok(ended);
                 }
                 if now == 0 {
                     self.pending.push(super::Pending {
@@ -480,6 +480,28 @@ impl Env<'_> {
             crate::quotas::span(renews_in)
         );
         self.answer_error(StatusCode::FORBIDDEN, &message);
+    }
+
+    /// What a rate-limit verdict does to the call: nothing when allowed; a 429 answer when
+    /// exceeded; an error (on-error) when the shared counters are unreachable.
+    fn refused(
+        &mut self,
+        step: &Step,
+        verdict: crate::limits::Verdict,
+    ) -> Result<Option<Ended>, Failure> {
+        use crate::limits::Verdict;
+        match verdict {
+            Verdict::Allowed => Ok(None),
+            Verdict::Exceeded(exceeded) => {
+                self.too_many(exceeded.retry_after);
+                Ok(Some(Ended::Answered))
+            }
+            Verdict::Unavailable(why) => Err(Failure::new(
+                step,
+                "RateLimitStoreUnavailable",
+                format!("the shared rate-limit counters could not be reached: {why}"),
+            )),
+        }
     }
 
     /// Ends the call with 429 and `Retry-After`, as Azure answers an exceeded rate limit.

@@ -182,8 +182,16 @@ impl Server {
 
     /// Starts a server on a fresh SQLite store with more `serve` options.
     pub async fn start_with_options(options: &[&str]) -> Server {
+        Server::start_on(Engine::Sqlite, options).await
+    }
+
+    /// Starts a server on a fresh store of the given engine with more `serve` options.
+    pub async fn start_on(engine: Engine, options: &[&str]) -> Server {
         let data = tempfile::tempdir().unwrap();
-        let database_url = format!("sqlite://{}/tollgate.db", data.path().display());
+        let database_url = match engine {
+            Engine::Sqlite => format!("sqlite://{}/tollgate.db", data.path().display()),
+            Engine::Postgres => tollgate_store::testing::fresh_postgres_database().await,
+        };
         let mut server = Server {
             child: None,
             base: String::new(),
