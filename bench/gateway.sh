@@ -4,7 +4,8 @@
 # Starts a backend (nginx answering a small static body), nginx as a plain reverse proxy to it
 # (2 workers, upstream keep-alive), and Tollgate's gateway to it (with a subscription key), then
 # interleaves ROUNDS rounds of `wrk` against each: the backend directly, the nginx proxy, the
-# gateway, and the gateway while a management client writes once a second. Prints each round
+# gateway, the gateway while a management client writes once a second, and the gateway running
+# policies (a rate limit, a header and an expression) on another API. Prints each round
 # (requests/s, p99 latency, CPU time of the proxying processes per request) and the medians, with
 # the ratios to nginx. Installs wrk and nginx from Debian when missing. Only 127.0.0.1 is used; everything
 # started here is stopped on exit.
@@ -91,6 +92,17 @@ mgmt PUT /products/bench/apis/bench '{}'
 mgmt PUT /users/bench '{"email":"bench@example.com","firstName":"B","lastName":"B"}'
 mgmt PUT /subscriptions/bench "{\"userId\":\"/users/bench\",\"productId\":\"/products/bench\",\"state\":\"active\",\"primaryKey\":\"$KEY\"}"
 curl -sf "$GATEWAY/bench/hello" -H "Ocp-Apim-Subscription-Key: $KEY" >/dev/null
+# The same backend behind policies (issue 8): a rate limit that never refuses here, a header, and
+# one expression.
+mgmt PUT /apis/policed "{\"name\":\"Policed\",\"path\":\"policed\",\"serviceUrl\":\"http://127.0.0.1:$BACKEND_PORT\",\"protocols\":[\"http\"]}"
+mgmt PUT /apis/policed/operations/any \
+    '{"name":"any","method":"GET","urlTemplate":"/{*rest}","templateParameters":[{"name":"rest","type":"string","required":true}]}'
+mgmt PUT /products/bench/apis/policed '{}'
+POLICY='<policies><inbound><base /><rate-limit calls="1000000000" renewal-period="60" /><set-header name="X-Id" exists-action="override"><value>@(context.Request.Headers.GetValueOrDefault("X-Id","none"))</value></set-header></inbound><backend><base /></backend><outbound><base /></outbound></policies>'
+curl -sS --fail-with-body -o "$WORK/mgmt.out" -X PUT "$MGMT/apis/policed/policies/policy?$V" -H "Authorization: $TOKEN" \
+    -H "If-Match: *" -H "Content-Type: application/vnd.ms-azure-apim.policy.raw+xml" --data-binary "$POLICY" ||
+    { cat "$WORK/mgmt.out" >&2; exit 1; }
+curl -sf "$GATEWAY/policed/hello" -H "Ocp-Apim-Subscription-Key: $KEY" >/dev/null
 
 # CPU time (clock ticks) used so far by processes and their children threads/processes.
 ticks() {
@@ -136,7 +148,7 @@ writes() {
 }
 
 declare -A RPS P99 CPU
-TARGETS="backend nginx tollgate tollgate+writes"
+TARGETS="backend nginx tollgate tollgate+writes tollgate+policies"
 for round in $(seq "$ROUNDS"); do
     for target in $TARGETS; do
         case $target in
@@ -150,6 +162,7 @@ for round in $(seq "$ROUNDS"); do
                 kill "$WRITER"
                 wait "$WRITER" 2>/dev/null || true
                 ;;
+            tollgate+policies) PROXYING=${PIDS[0]}; result=$(measure "$GATEWAY/policed/hello" "Ocp-Apim-Subscription-Key: $KEY") ;;
         esac
         read -r rps p99 cpu <<<"$result"
         RPS[$target]+="$rps "
@@ -171,3 +184,7 @@ for target in $TARGETS; do
     cpu=$(median <<<"${CPU[$target]}")
     echo "| $target | $rps | $p99 | $cpu | $(awk -v a="$rps" -v b="$NGINX_RPS" 'BEGIN {printf "%.2fx", a/b}') | $(awk -v a="$p99" -v b="$NGINX_P99" 'BEGIN {printf "%.2fx", a/b}') |"
 done
+echo
+TOLLGATE_RPS=$(median <<<"${RPS[tollgate]}")
+POLICED_RPS=$(median <<<"${RPS[tollgate+policies]}")
+echo "tollgate+policies vs tollgate (requests/s): $(awk -v a="$POLICED_RPS" -v b="$TOLLGATE_RPS" 'BEGIN {printf "%.2fx", a/b}')"
