@@ -1,17 +1,21 @@
 //! The tree-walking evaluator over the checked program, bounded by [`Limits`].
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::context::Context;
 use super::ir::{Bin, Conv, Ir, Num, Slot, St, Un};
-use super::library::{convert, time};
+use super::library::budget::{self, CharIndex};
+use super::library::{convert, json, time};
 use super::types::Type;
 use super::value::{ErrorKind, EvalError, Value, fail};
 
 /// Bounds of one evaluation.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// Evaluation steps (expression nodes, loop iterations, elements visited by library calls).
+    /// Evaluation steps: expression nodes, loop iterations and lambda calls; elements library
+    /// calls visit or produce; and every 64 bytes of text or data they scan, compare, copy,
+    /// hash or encode.
     pub max_steps: u64,
     /// Bytes of strings and collections the evaluation may create, in total.
     pub max_bytes: usize,
@@ -48,6 +52,17 @@ enum Flow {
     Return(Value),
 }
 
+/// Bytes of bulk work a step pays for (see [`Machine::scan`]): a pass over 64 bytes costs
+/// about what evaluating one expression node does.
+pub(crate) const SCAN_BYTES: usize = 64;
+
+/// The deepest nesting of arrays an evaluation may build. Dropping a value recurses into
+/// its items, so unbounded nesting (`a = new object[] { a }` in a loop) would overflow the
+/// stack; JSON tokens have their own bound ([`json::MAX_DEPTH`]).
+///
+/// [`json::MAX_DEPTH`]: super::library::json::MAX_DEPTH
+pub(crate) const MAX_ARRAY_DEPTH: u8 = 64;
+
 /// The evaluation state: the context, the locals and the budgets.
 pub(crate) struct Machine<'a> {
     pub ctx: &'a Context,
@@ -55,6 +70,11 @@ pub(crate) struct Machine<'a> {
     steps: u64,
     bytes: usize,
     limits: Limits,
+    /// The nesting depth of the arrays this evaluation built (but the smallest), by address;
+    /// each is kept alive here, so that an address is never reused while it is a key.
+    arrays: HashMap<usize, (Arc<[Value]>, u8)>,
+    /// Character positions of recently indexed strings.
+    pub(crate) chars: CharIndex,
 }
 
 impl<'a> Machine<'a> {
@@ -65,10 +85,24 @@ impl<'a> Machine<'a> {
             steps: 0,
             bytes: 0,
             limits,
+            arrays: HashMap::new(),
+            chars: CharIndex::default(),
         }
     }
 
     /// Counts `n` steps against the budget.
+    ///
+    /// The rule every native follows, charging BEFORE the work wherever its size is known
+    /// (after it only for a single pass whose length depends on what it finds, such as a
+    /// search that stops at the first match):
+    /// - one step per expression node, statement, loop iteration and lambda call;
+    /// - one step per element a library call visits, compares or produces;
+    /// - one step per [`SCAN_BYTES`] bytes of text or data it scans, compares, copies,
+    ///   hashes, encodes or parses ([`Machine::scan`]; a pass over fewer bytes is covered by
+    ///   the call's own step);
+    /// - and every string or collection it creates counts its bytes against the memory budget
+    ///   ([`Machine::alloc`], [`Machine::string`], [`Machine::array`]), checked before the
+    ///   value is built when its size is known ([`Machine::room`]).
     pub(crate) fn step(&mut self, n: u64) -> Result<(), EvalError> {
         self.steps += n;
         if self.steps > self.limits.max_steps {
@@ -83,17 +117,36 @@ impl<'a> Machine<'a> {
         Ok(())
     }
 
+    /// Counts a pass over `bytes` bytes of text or data: one step per [`SCAN_BYTES`].
+    pub(crate) fn scan(&mut self, bytes: usize) -> Result<(), EvalError> {
+        self.step((bytes / SCAN_BYTES) as u64)
+    }
+
+    /// Fails as [`Machine::alloc`] would if `n` more bytes did not fit, without counting
+    /// them: for checking a value's size before building it (its bytes are counted when it
+    /// is made, by [`Machine::string`] or [`Machine::array`]).
+    pub(crate) fn room(&self, n: usize) -> Result<(), EvalError> {
+        if self.bytes.saturating_add(n) > self.limits.max_bytes {
+            return self.memory_limit();
+        }
+        Ok(())
+    }
+
+    fn memory_limit<T>(&self) -> Result<T, EvalError> {
+        fail(
+            ErrorKind::MemoryLimit,
+            format!(
+                "the expression allocated more than {} bytes",
+                self.limits.max_bytes
+            ),
+        )
+    }
+
     /// Counts `n` bytes of new strings or collections against the budget.
     pub(crate) fn alloc(&mut self, n: usize) -> Result<(), EvalError> {
         self.bytes = self.bytes.saturating_add(n);
         if self.bytes > self.limits.max_bytes {
-            return fail(
-                ErrorKind::MemoryLimit,
-                format!(
-                    "the expression allocated more than {} bytes",
-                    self.limits.max_bytes
-                ),
-            );
+            return self.memory_limit();
         }
         Ok(())
     }
@@ -104,10 +157,52 @@ impl<'a> Machine<'a> {
         Ok(Value::Str(Arc::from(s)))
     }
 
-    /// A new array, counted.
+    /// A new array, counted, and refused when it would nest arrays deeper than
+    /// [`MAX_ARRAY_DEPTH`].
     pub(crate) fn array(&mut self, items: Vec<Value>) -> Result<Value, EvalError> {
         self.alloc(items.len() * std::mem::size_of::<Value>())?;
-        Ok(Value::Array(Arc::from(items)))
+        let mut depth = 1;
+        for x in &items {
+            if let Value::Array(inner) = x {
+                depth = depth.max(1 + self.depth(inner, MAX_ARRAY_DEPTH)?);
+            }
+        }
+        let items: Arc<[Value]> = Arc::from(items);
+        // Remembered when measuring it again would cost a step (or it holds arrays).
+        if depth > 1 || items.len() * std::mem::size_of::<Value>() >= SCAN_BYTES {
+            let key = Arc::as_ptr(&items) as *const Value as usize;
+            self.arrays.insert(key, (items.clone(), depth));
+        }
+        Ok(Value::Array(items))
+    }
+
+    /// The nesting depth of an array (1 for an array without arrays in it), failing when it
+    /// is `room` levels or more.
+    fn depth(&mut self, a: &Arc<[Value]>, room: u8) -> Result<u8, EvalError> {
+        let key = Arc::as_ptr(a) as *const Value as usize;
+        let depth = match self.arrays.get(&key) {
+            Some((_, d)) => *d,
+            // Not built by this evaluation (or tiny): from the context or the library.
+            None => {
+                self.scan(std::mem::size_of_val(&a[..]))?;
+                let mut depth = 1;
+                for x in a.iter() {
+                    if let Value::Array(inner) = x {
+                        depth = depth.max(1 + self.depth(inner, room.saturating_sub(1))?);
+                    }
+                }
+                depth
+            }
+        };
+        if depth >= room {
+            return fail(
+                ErrorKind::NotSupported,
+                format!(
+                    "Tollgate does not support arrays nested more than {MAX_ARRAY_DEPTH} levels deep"
+                ),
+            );
+        }
+        Ok(depth)
     }
 
     /// Calls a lambda value with arguments.
@@ -139,6 +234,25 @@ impl<'a> Machine<'a> {
             .get(slot as usize)
             .cloned()
             .unwrap_or(Value::Null)
+    }
+
+    /// A program's result, with the steps of writing its text counted when it holds a JSON
+    /// token (whose shared containers can be far larger written out than held), so that the
+    /// caller's [`Value::to_policy_string`] stays within them. Its size is not counted, as a
+    /// result's is not: the token was counted when it was made.
+    pub(crate) fn finish(&mut self, v: Value) -> Result<Value, EvalError> {
+        let token = match &v {
+            Value::Json(j) => Some(j),
+            Value::Pair(p) => match &p.1 {
+                Value::Json(j) => Some(j),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(j) = token {
+            json::count_text(self, j)?;
+        }
+        Ok(v)
     }
 
     /// Runs a statement list; a block program's result.
@@ -180,7 +294,22 @@ impl<'a> Machine<'a> {
                 return Ok(Flow::Return(v));
             }
             St::Foreach(slot, seq, body) => {
-                let items = convert::items(&self.eval(seq)?)?;
+                let seq = self.eval(seq)?;
+                // A string's characters are read as the loop goes (a loop that breaks early
+                // pays only for what it read).
+                if let Value::Str(s) = &seq {
+                    for c in s.chars() {
+                        self.step(1)?;
+                        self.set(*slot, Value::Char(c));
+                        match self.block(body)? {
+                            Flow::Break => break,
+                            Flow::Return(v) => return Ok(Flow::Return(v)),
+                            _ => {}
+                        }
+                    }
+                    return Ok(Flow::Next);
+                }
+                let items = budget::items(self, &seq)?;
                 for item in items.iter() {
                     self.step(1)?;
                     self.set(*slot, item.clone());
@@ -257,7 +386,7 @@ impl<'a> Machine<'a> {
             }
             Ir::Conv(c, e) => {
                 let v = self.eval(e)?;
-                conv(c, v)?
+                self.conv(c, v)?
             }
             Ir::Unary(op, e) => {
                 let v = self.eval(e)?;
@@ -311,7 +440,7 @@ impl<'a> Machine<'a> {
             },
             Ir::Is(t, e, bind) => {
                 let v = self.eval(e)?;
-                let yes = convert::is_type(&v, t);
+                let yes = budget::is_type(self, &v, t)?;
                 if let (true, Some(s)) = (yes, bind) {
                     self.set(*s, v);
                 }
@@ -319,7 +448,7 @@ impl<'a> Machine<'a> {
             }
             Ir::As(t, e) => {
                 let v = self.eval(e)?;
-                if convert::is_type(&v, t) {
+                if budget::is_type(self, &v, t)? {
                     v
                 } else {
                     Value::Null
@@ -342,16 +471,19 @@ impl<'a> Machine<'a> {
                         );
                     }
                 };
-                self.alloc(n.saturating_mul(std::mem::size_of::<Value>()))?;
+                self.room(n.saturating_mul(std::mem::size_of::<Value>()))?;
                 self.step(n as u64)?;
-                Value::Array(Arc::from(vec![fill.clone(); n]))
+                self.array(vec![fill.clone(); n])?
             }
             Ir::Lambda(l) => Value::Func(l.clone()),
             Ir::Interp(parts) => {
                 let mut s = String::new();
                 for p in parts {
                     let v = self.eval(p)?;
-                    s.push_str(&v.to_arc_str());
+                    let part = budget::text(self, &v)?;
+                    self.room(s.len() + part.len())?;
+                    self.scan(part.len())?;
+                    s.push_str(&part);
                 }
                 self.string(s)?
             }
@@ -360,10 +492,12 @@ impl<'a> Machine<'a> {
 
     fn binary(&mut self, op: Bin, a: Value, b: Value) -> Result<Value, EvalError> {
         match op {
-            Bin::Eq => return Ok(Value::Bool(convert::equals(&a, &b))),
-            Bin::Ne => return Ok(Value::Bool(!convert::equals(&a, &b))),
+            Bin::Eq => return Ok(Value::Bool(budget::equals(self, &a, &b)?)),
+            Bin::Ne => return Ok(Value::Bool(!budget::equals(self, &a, &b)?)),
             Bin::Concat => {
-                let (a, b) = (a.to_arc_str(), b.to_arc_str());
+                let (a, b) = (budget::text(self, &a)?, budget::text(self, &b)?);
+                self.room(a.len() + b.len())?;
+                self.scan(a.len() + b.len())?;
                 let mut s = String::with_capacity(a.len() + b.len());
                 s.push_str(&a);
                 s.push_str(&b);
@@ -520,21 +654,29 @@ fn unary(op: Un, v: Value) -> Result<Value, EvalError> {
     })
 }
 
-/// Applies a conversion.
-pub(crate) fn conv(c: &Conv, v: Value) -> Result<Value, EvalError> {
-    if let Conv::ToJson = c {
-        return Ok(match v {
-            Value::Null => Value::Null,
-            v => Value::Json(super::library::json::to_json(&v)?),
-        });
+impl Machine<'_> {
+    /// Applies a conversion, with the steps of the walks it does (a cast to an array type
+    /// checks every item; a conversion to JSON converts every item).
+    fn conv(&mut self, c: &Conv, v: Value) -> Result<Value, EvalError> {
+        match c {
+            Conv::ToJson => Ok(match v {
+                Value::Null => Value::Null,
+                v => Value::Json(json::to_json(self, &v)?),
+            }),
+            Conv::FromJson(t) => match &v {
+                Value::Json(j) => json::from_json(self, Some(j), t),
+                Value::Null => json::from_json(self, None, t),
+                _ if budget::is_type(self, &v, t)? => Ok(v),
+                _ => convert::cast(v, t),
+            },
+            Conv::Cast(t) if budget::is_type(self, &v, t)? => Ok(v),
+            c => conv(c, v),
+        }
     }
-    if let Conv::FromJson(t) = c {
-        return match &v {
-            Value::Json(j) => super::library::json::from_json(Some(j), t),
-            Value::Null => super::library::json::from_json(None, t),
-            _ => convert::cast(v, t),
-        };
-    }
+}
+
+/// Applies a conversion that does not walk its value (see [`Machine::conv`]).
+fn conv(c: &Conv, v: Value) -> Result<Value, EvalError> {
     if matches!(v, Value::Null) {
         return match c {
             Conv::Cast(t) if !t.is_reference() => fail(

@@ -103,9 +103,10 @@ impl Program {
     /// Evaluates the program for one call.
     pub fn evaluate(&self, ctx: &Context, limits: &Limits) -> Result<Value, EvalError> {
         let mut m = eval::Machine::new(ctx, self.slots, *limits);
-        match &self.body {
-            Body::Expr(e) => m.eval(e),
-            Body::Block(b) => m.run(b),
-        }
+        let v = match &self.body {
+            Body::Expr(e) => m.eval(e)?,
+            Body::Block(b) => m.run(b)?,
+        };
+        m.finish(v)
     }
 }

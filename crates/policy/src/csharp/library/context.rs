@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use super::budget::lookup;
 use super::convert::cast;
 use super::crypto::Obj;
 use super::{Member, P, R, Registry, str_arg, t};
@@ -94,8 +95,18 @@ fn s(v: &str) -> Value {
     Value::from(v)
 }
 
-fn multi(m: &Multi) -> Value {
-    Value::Dict(Arc::new(crate::csharp::context::multi_dict(m)))
+/// A dictionary of names and values made for an expression, counting the copy.
+fn multi(m: &mut Machine<'_>, names: &Multi) -> Res {
+    m.scan(names.len() * std::mem::size_of::<(Arc<str>, Value)>())?;
+    Ok(Value::Dict(Arc::new(crate::csharp::context::multi_dict(
+        names,
+    ))))
+}
+
+/// A string made for an expression (counted).
+fn made(m: &mut Machine<'_>, s: String) -> Res {
+    m.scan(s.len())?;
+    m.string(s)
 }
 
 fn url_of(ctx: &Context, r: CtxRef) -> &Url {
@@ -159,10 +170,13 @@ fn get_multi(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
         return super::null_ref();
     };
     let key = str_arg(&a[1])?;
-    Ok(match d.get(&key) {
+    Ok(match lookup(m, d, &key)? {
         Some(Value::Array(vs)) if vs.len() == 1 => vs[0].clone(),
         Some(Value::Array(vs)) => {
             let parts: Vec<String> = vs.iter().map(|v| v.to_string()).collect();
+            let size = parts.iter().map(|p| p.len() + 1).sum::<usize>();
+            m.room(size)?;
+            m.scan(size)?;
             m.string(parts.join(","))?
         }
         Some(v) => v.clone(),
@@ -170,12 +184,12 @@ fn get_multi(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     })
 }
 
-fn get_value(_: &mut Machine<'_>, a: &mut [Value], g: Option<&Type>) -> Res {
+fn get_value(m: &mut Machine<'_>, a: &mut [Value], g: Option<&Type>) -> Res {
     let Value::Dict(d) = &a[0] else {
         return super::null_ref();
     };
     let key = str_arg(&a[1])?;
-    match d.get(&key) {
+    match lookup(m, d, &key)? {
         Some(v) => match g {
             Some(t) => cast(v.clone(), t),
             None => Ok(v.clone()),
@@ -187,12 +201,12 @@ fn get_value(_: &mut Machine<'_>, a: &mut [Value], g: Option<&Type>) -> Res {
     }
 }
 
-fn index(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn index(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let Value::Dict(d) = &a[0] else {
         return super::null_ref();
     };
     let key = str_arg(&a[1])?;
-    d.get(&key).cloned().map_or_else(
+    lookup(m, d, &key)?.cloned().map_or_else(
         || {
             fail(
                 ErrorKind::KeyNotFound,
@@ -203,12 +217,12 @@ fn index(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     )
 }
 
-fn try_get(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn try_get(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let Value::Dict(d) = &a[0] else {
         return super::null_ref();
     };
     let key = str_arg(&a[1])?;
-    let found = d.get(&key).cloned();
+    let found = lookup(m, d, &key)?.cloned();
     let yes = found.is_some();
     a[2] = found.unwrap_or(Value::Null);
     Ok(Value::Bool(yes))
@@ -279,6 +293,9 @@ pub(crate) fn register(r: &mut Registry) {
         "Variables",
         Type::Dict(Box::new(Type::Object)),
         |m, _, _| {
+            let n = m.ctx.variables.len();
+            m.scan(n * std::mem::size_of::<(Arc<str>, Value)>())?;
+            m.step(n as u64)?;
             let mut entries: Vec<(Arc<str>, Value)> = m
                 .ctx
                 .variables
@@ -330,6 +347,8 @@ pub(crate) fn register(r: &mut Registry) {
         "MatchedParameters",
         Type::Dict(Box::new(str_())),
         |m, _, _| {
+            let n = m.ctx.request.matched_parameters.len();
+            m.scan(n * std::mem::size_of::<(Arc<str>, Value)>())?;
             let entries = m
                 .ctx
                 .request
@@ -422,13 +441,18 @@ pub(crate) fn register(r: &mut Registry) {
         U,
         "Query",
         Type::Dict(Box::new(Type::Array(Box::new(str_())))),
-        |m, a, _| Ok(multi(&url_of(m.ctx, which(a)?).query)),
+        |m, a, _| {
+            let ctx = m.ctx;
+            multi(m, &url_of(ctx, which(a)?).query)
+        },
     );
     r.prop(U, "QueryString", str_(), |m, a, _| {
-        Ok(Value::from(query_string(url_of(m.ctx, which(a)?))))
+        let s = query_string(url_of(m.ctx, which(a)?));
+        made(m, s)
     });
     r.method(U, "ToString", vec![], str_(), |m, a, _| {
-        Ok(Value::from(url_string(url_of(m.ctx, which(a)?))))
+        let s = url_string(url_of(m.ctx, which(a)?));
+        made(m, s)
     });
 
     const SU: &str = "ctx:Subscription";
@@ -688,12 +712,14 @@ pub(crate) fn register(r: &mut Registry) {
         "Keys",
         Type::Seq(Box::new(str_())),
         |m, a, _| match &a[0] {
-            Value::Dict(d) => m.array(
-                d.entries
-                    .iter()
-                    .map(|(k, _)| Value::Str(k.clone()))
-                    .collect(),
-            ),
+            Value::Dict(d) => m.step(d.entries.len() as u64).and_then(|()| {
+                m.array(
+                    d.entries
+                        .iter()
+                        .map(|(k, _)| Value::Str(k.clone()))
+                        .collect(),
+                )
+            }),
             _ => super::null_ref(),
         },
     );
@@ -702,8 +728,8 @@ pub(crate) fn register(r: &mut Registry) {
         "ContainsKey",
         vec![t(str_())],
         Type::Bool,
-        |_, a, _| match &a[0] {
-            Value::Dict(d) => Ok(Value::Bool(d.get(&str_arg(&a[1])?).is_some())),
+        |m, a, _| match &a[0] {
+            Value::Dict(d) => Ok(Value::Bool(lookup(m, d, &str_arg(&a[1])?)?.is_some())),
             _ => super::null_ref(),
         },
     );

@@ -121,16 +121,26 @@ pub(crate) fn cast(v: Value, ty: &Type) -> Result<Value, EvalError> {
 }
 
 fn to_base64(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Result<Value, EvalError> {
-    let bytes = bytes_of(&a[0])?;
+    let bytes = super::budget::bytes_of(m, &a[0])?;
+    let size = bytes.len().div_ceil(3) * 4;
+    m.room(size)?;
+    m.scan(size)?;
     m.string(STANDARD.encode(bytes))
+}
+
+/// A `byte[]` of `n` bytes fits (each byte is a value).
+fn byte_array_room(m: &mut Machine<'_>, n: usize) -> Result<(), EvalError> {
+    m.room(n.saturating_mul(std::mem::size_of::<Value>()))
 }
 
 fn from_base64(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Result<Value, EvalError> {
     let s = str_arg(&a[0])?;
+    m.scan(2 * s.len())?;
     let cleaned: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     let bytes = STANDARD
         .decode(cleaned.as_bytes())
         .or_else(|_| fail(ErrorKind::Format, "the input is not a valid Base-64 string"))?;
+    byte_array_room(m, bytes.len())?;
     m.array(bytes.into_iter().map(|b| Value::Int(b as i32)).collect())
 }
 
@@ -145,11 +155,15 @@ pub(crate) fn bytes_of(v: &Value) -> Result<Vec<u8>, EvalError> {
 
 fn get_bytes(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Result<Value, EvalError> {
     let s = str_arg(&a[1])?;
+    byte_array_room(m, s.len())?;
+    m.scan(s.len())?;
     m.array(s.bytes().map(|b| Value::Int(b as i32)).collect())
 }
 
 fn get_string(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Result<Value, EvalError> {
-    let bytes = bytes_of(&a[1])?;
+    let bytes = super::budget::bytes_of(m, &a[1])?;
+    m.room(bytes.len())?;
+    m.scan(bytes.len())?;
     m.string(String::from_utf8_lossy(&bytes).into_owned())
 }
 
@@ -162,16 +176,19 @@ fn to_string_any(
         Value::Str(_) => Ok(a[0].clone()),
         Value::Null => Ok(Value::from("")),
         v => {
-            let s = v.to_string();
-            m.string(s)
+            let s = super::budget::text(m, v)?;
+            m.string(s.to_string())
         }
     }
 }
 
-fn to_int32(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Result<Value, EvalError> {
+fn to_int32(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Result<Value, EvalError> {
     Ok(Value::Int(match &a[0] {
         Value::Null => 0,
-        Value::Str(s) => super::numbers::parse_int(s)? as i32,
+        Value::Str(s) => {
+            m.scan(s.len())?;
+            super::numbers::parse_int(s)? as i32
+        }
         Value::Double(d) => {
             let r = d.round_ties_even();
             if !(i32::MIN as f64..=i32::MAX as f64).contains(&r) {
@@ -193,10 +210,13 @@ fn to_int32(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Result<Va
     }))
 }
 
-fn to_bool(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Result<Value, EvalError> {
+fn to_bool(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Result<Value, EvalError> {
     Ok(Value::Bool(match &a[0] {
         Value::Null => false,
-        Value::Str(s) => super::numbers::parse_bool(s)?,
+        Value::Str(s) => {
+            m.scan(s.len())?;
+            super::numbers::parse_bool(s)?
+        }
         Value::Bool(b) => *b,
         v => super::double_arg(v) != 0.0,
     }))
@@ -266,11 +286,11 @@ pub(crate) fn register(r: &mut Registry) {
         "Equals",
         vec![t(Type::Object)],
         Type::Bool,
-        |_, a, _| {
+        |m, a, _| {
             if matches!(a[0], Value::Null) {
                 return null_ref();
             }
-            Ok(Value::Bool(equals(&a[0], &a[1])))
+            Ok(Value::Bool(super::budget::equals(m, &a[0], &a[1])?))
         },
     );
 }

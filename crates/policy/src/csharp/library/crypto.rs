@@ -7,7 +7,7 @@ use std::sync::Arc;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 
-use super::convert::bytes_of;
+use super::budget::bytes_of;
 use super::json::Json;
 use super::{P, Registry, null_ref, str_arg, t};
 use crate::csharp::TICKS_PER_SECOND;
@@ -165,8 +165,8 @@ fn obj(v: &Value) -> Result<&Obj, EvalError> {
 }
 
 fn compute_hash(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
-    let data = bytes_of(&a[1])?;
-    m.step(data.len() as u64 / 64)?;
+    let data = bytes_of(m, &a[1])?;
+    m.scan(data.len())?;
     let out = match obj(&a[0])? {
         Obj::Hash(alg) => digest(*alg, &data),
         Obj::Hmac(alg, key) => hmac(*alg, key, &data),
@@ -176,7 +176,10 @@ fn compute_hash(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
 }
 
 fn bit_converter(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
-    let data = bytes_of(&a[0])?;
+    let data = bytes_of(m, &a[0])?;
+    let size = (3 * data.len()).saturating_sub(1);
+    m.room(size)?;
+    m.scan(size)?;
     let parts: Vec<String> = data.iter().map(|b| format!("{b:02X}")).collect();
     m.string(parts.join("-"))
 }
@@ -187,7 +190,7 @@ fn bit_converter(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res 
 fn parse_jwt(m: &mut Machine<'_>, token: &Value) -> Result<Value, EvalError> {
     let token = str_arg(token)?;
     m.alloc(token.len().saturating_mul(3))?;
-    m.step(token.len() as u64 / 64)?;
+    m.scan(token.len())?;
     Ok(mk(decode_jwt(&token).map(Obj::Jwt)))
 }
 
@@ -200,7 +203,7 @@ fn decode_jwt(s: &str) -> Option<Jwt> {
     let dec = |x: &str| -> Option<Json> {
         let bytes = URL_SAFE_NO_PAD.decode(x.trim_end_matches('=')).ok()?;
         let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-        let j = super::json::to_json(&serde_to_value(v, 0)?).ok()?;
+        let j = super::json::to_json_counted(&serde_to_value(v, 0)?).ok()?;
         matches!(j, Json::Object(_)).then_some(j)
     };
     let header = dec(h)?;
@@ -321,6 +324,13 @@ fn decode_basic(s: &str) -> Option<(Arc<str>, Arc<str>)> {
     Some((Arc::from(u), Arc::from(p)))
 }
 
+/// `AsBasic`: a pass over the header value, then its credentials, if it holds any.
+fn basic(m: &mut Machine<'_>, v: &Value) -> Result<Option<Obj>, EvalError> {
+    let s = str_arg(v)?;
+    m.scan(2 * s.len())?;
+    Ok(decode_basic(&s).map(|(u, p)| Obj::Basic(u, p)))
+}
+
 fn mk(o: Option<Obj>) -> Value {
     o.map_or(Value::Null, |o| Value::Obj(Arc::new(o)))
 }
@@ -344,18 +354,16 @@ pub(crate) fn register(r: &mut Registry) {
             Ok(Value::Bool(yes))
         },
     );
-    r.method("string", "AsBasic", vec![], basic_t(), |_, a, _| {
-        Ok(mk(
-            decode_basic(&str_arg(&a[0])?).map(|(u, p)| Obj::Basic(u, p))
-        ))
+    r.method("string", "AsBasic", vec![], basic_t(), |m, a, _| {
+        Ok(mk(basic(m, &a[0])?))
     });
     r.method(
         "string",
         "TryParseBasic",
         vec![P::Out(basic_t())],
         Type::Bool,
-        |_, a, _| {
-            let v = mk(decode_basic(&str_arg(&a[0])?).map(|(u, p)| Obj::Basic(u, p)));
+        |m, a, _| {
+            let v = mk(basic(m, &a[0])?);
             let yes = !matches!(v, Value::Null);
             a[1] = v;
             Ok(Value::Bool(yes))
@@ -427,8 +435,8 @@ pub(crate) fn register(r: &mut Registry) {
     macro_rules! algs {
         ($($st:literal, $hm:literal, $alg:expr);*) => {$(
             r.method($st, "Create", vec![], hash_t(), |_, _, _| Ok(mk(Some(Obj::Hash($alg)))));
-            r.method($hm, ".ctor", vec![t(bytes())], hmac_t(), |_, a, _| {
-                Ok(mk(Some(Obj::Hmac($alg, bytes_of(&a[0])?))))
+            r.method($hm, ".ctor", vec![t(bytes())], hmac_t(), |m, a, _| {
+                Ok(mk(Some(Obj::Hmac($alg, bytes_of(m, &a[0])?))))
             });
         )*};
     }

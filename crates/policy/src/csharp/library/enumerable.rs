@@ -8,7 +8,8 @@ use crate::csharp::value::{ErrorKind, EvalError, Value, fail};
 
 type Res = Result<Value, EvalError>;
 
-/// The number of items, counted against both budgets before anything is allocated.
+/// The number of items, its steps counted and its memory checked before anything is
+/// allocated (and counted when the array is made).
 fn charge(m: &mut Machine<'_>, count: i32) -> Result<usize, EvalError> {
     let Ok(n) = usize::try_from(count) else {
         return fail(
@@ -16,7 +17,7 @@ fn charge(m: &mut Machine<'_>, count: i32) -> Result<usize, EvalError> {
             "count cannot be less than zero",
         );
     };
-    m.alloc(n.saturating_mul(std::mem::size_of::<Value>()))?;
+    m.room(n.saturating_mul(std::mem::size_of::<Value>()))?;
     m.step(n as u64)?;
     Ok(n)
 }

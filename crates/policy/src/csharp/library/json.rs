@@ -9,6 +9,7 @@
 
 use std::sync::Arc;
 
+use super::budget::{self, pass};
 use super::{Registry, int_arg, null_ref, str_arg, t};
 use crate::csharp::eval::Machine;
 use crate::csharp::types::{J, Type};
@@ -55,8 +56,16 @@ pub struct JMap {
 }
 
 impl JMap {
-    pub(crate) fn get(&self, k: &str) -> Option<&Json> {
-        self.entries.iter().find(|(n, _)| &**n == k).map(|(_, v)| v)
+    /// The index of a property, counting the entries searched.
+    fn position(&self, m: &mut Machine<'_>, k: &str) -> Result<Option<usize>, EvalError> {
+        let i = self.entries.iter().position(|(n, _)| &**n == k);
+        budget::search(m, i.map_or(self.entries.len(), |i| i + 1))?;
+        Ok(i)
+    }
+
+    /// A property's value, counting the entries searched.
+    pub(crate) fn lookup(&self, m: &mut Machine<'_>, k: &str) -> Result<Option<&Json>, EvalError> {
+        Ok(self.position(m, k)?.map(|i| &self.entries[i].1))
     }
 }
 
@@ -110,10 +119,11 @@ impl Json {
         }
     }
 
-    /// The JSON text (Newtonsoft's `Formatting.Indented`: two spaces, `": "`).
+    /// The JSON text (Newtonsoft's `Formatting.Indented`: two spaces, `": "`), not counted:
+    /// for tokens whose size was counted when they were made (see [`text`]).
     pub(crate) fn to_json(&self, indented: bool) -> String {
         let mut out = String::new();
-        write(self, if indented { Some(0) } else { None }, &mut out);
+        let _ = write(self, indented.then_some(0), &mut out, &mut |_, _| Ok(()));
         out
     }
 
@@ -136,7 +146,58 @@ impl Json {
     }
 }
 
-fn write(j: &Json, indent: Option<usize>, out: &mut String) {
+/// Counts writing a token: called before each token with the length written so far and the
+/// bytes of the strings (value or property names) the token is about to write.
+type Charge<'c> = dyn FnMut(usize, usize) -> Result<(), EvalError> + 'c;
+
+/// The JSON text of a token, counting a step per token and the bytes written (a tree whose
+/// containers are shared can be far larger written out than held).
+pub(crate) fn text(m: &mut Machine<'_>, j: &Json, indented: bool) -> Result<String, EvalError> {
+    let mut out = String::new();
+    write(j, indented.then_some(0), &mut out, &mut |len, add| {
+        m.step(1)?;
+        m.scan(add)?;
+        m.room(len + add)
+    })?;
+    Ok(out)
+}
+
+/// Counts the steps of writing a token's text, as [`text`] does, but not its size (for a
+/// program's result, which its caller writes; written here without indentation, which
+/// adds at most two bytes a level to each token).
+pub(crate) fn count_text(m: &mut Machine<'_>, j: &Json) -> Result<(), EvalError> {
+    write(j, None, &mut String::new(), &mut |_, add| {
+        m.step(1)?;
+        m.scan(add)
+    })
+}
+
+/// `JToken.ToString()` ([`Json::to_dotnet_string`]), counted.
+pub(crate) fn dotnet_text(m: &mut Machine<'_>, j: &Json) -> Result<String, EvalError> {
+    match j {
+        Json::Array(_) | Json::Object(_) => text(m, j, true),
+        Json::Str(s) => {
+            m.room(s.len())?;
+            m.scan(s.len())?;
+            Ok(s.to_string())
+        }
+        other => Ok(other.to_dotnet_string()),
+    }
+}
+
+fn write(
+    j: &Json,
+    indent: Option<usize>,
+    out: &mut String,
+    charge: &mut Charge<'_>,
+) -> Result<(), EvalError> {
+    charge(
+        out.len(),
+        match j {
+            Json::Str(s) => s.len(),
+            _ => 0,
+        },
+    )?;
     let newline = |out: &mut String, level: usize| {
         out.push('\n');
         for _ in 0..level {
@@ -152,7 +213,7 @@ fn write(j: &Json, indent: Option<usize>, out: &mut String) {
         Json::Array(a) => {
             if a.items.is_empty() {
                 out.push_str("[]");
-                return;
+                return Ok(());
             }
             out.push('[');
             for (i, v) in a.items.iter().enumerate() {
@@ -162,7 +223,7 @@ fn write(j: &Json, indent: Option<usize>, out: &mut String) {
                 if let Some(l) = indent {
                     newline(out, l + 1);
                 }
-                write(v, indent.map(|l| l + 1), out);
+                write(v, indent.map(|l| l + 1), out, charge)?;
             }
             if let Some(l) = indent {
                 newline(out, l);
@@ -172,7 +233,7 @@ fn write(j: &Json, indent: Option<usize>, out: &mut String) {
         Json::Object(o) => {
             if o.entries.is_empty() {
                 out.push_str("{}");
-                return;
+                return Ok(());
             }
             out.push('{');
             for (i, (k, v)) in o.entries.iter().enumerate() {
@@ -182,9 +243,10 @@ fn write(j: &Json, indent: Option<usize>, out: &mut String) {
                 if let Some(l) = indent {
                     newline(out, l + 1);
                 }
+                charge(out.len(), k.len())?;
                 quote(k, out);
                 out.push_str(if indent.is_some() { ": " } else { ":" });
-                write(v, indent.map(|l| l + 1), out);
+                write(v, indent.map(|l| l + 1), out, charge)?;
             }
             if let Some(l) = indent {
                 newline(out, l);
@@ -192,6 +254,7 @@ fn write(j: &Json, indent: Option<usize>, out: &mut String) {
             out.push('}');
         }
     }
+    Ok(())
 }
 
 /// A double as Newtonsoft writes it: .NET's round-trip digits, with `.0` for integral values.
@@ -228,7 +291,7 @@ fn quote(s: &str, out: &mut String) {
 /// Parses JSON text (`JToken.Parse`); `want` restricts the token kind.
 pub(crate) fn parse(m: &mut Machine<'_>, text: &str, want: J) -> Result<Json, EvalError> {
     m.alloc(text.len())?;
-    m.step(text.len() as u64 / 64)?;
+    m.scan(text.len())?;
     let v: serde_json::Value = serde_json::from_str(text)
         .or_else(|e| fail(ErrorKind::JsonReader, format!("error reading JSON: {e}")))?;
     let j = from_serde(v, 0)?;
@@ -288,8 +351,38 @@ fn from_serde(v: serde_json::Value, depth: u8) -> Result<Json, EvalError> {
     })
 }
 
-/// A value as a JSON token (Newtonsoft's implicit conversions and `JToken.FromObject`).
-pub(crate) fn to_json(v: &Value) -> Result<Json, EvalError> {
+/// A value as a JSON token (Newtonsoft's implicit conversions and `JToken.FromObject`),
+/// counting a step and the memory of each item of the containers it makes.
+pub(crate) fn to_json(m: &mut Machine<'_>, v: &Value) -> Result<Json, EvalError> {
+    convert(v, 0, &mut |n| {
+        m.step(n as u64)?;
+        m.alloc(n.saturating_mul(std::mem::size_of::<Json>()))
+    })
+}
+
+/// [`to_json`] for a value whose size was counted already (a decoded JWT's claims).
+pub(crate) fn to_json_counted(v: &Value) -> Result<Json, EvalError> {
+    convert(v, 0, &mut |_| Ok(()))
+}
+
+/// [`to_json`] at a nesting depth, with `charge` told the number of items of each container
+/// before it is made. A container nested deeper than [`MAX_DEPTH`] fails before its items
+/// are converted (so that the recursion stays bounded).
+fn convert(
+    v: &Value,
+    depth: u8,
+    charge: &mut dyn FnMut(usize) -> Result<(), EvalError>,
+) -> Result<Json, EvalError> {
+    if matches!(v, Value::Array(_) | Value::Dict(_) | Value::Pair(_)) {
+        if depth >= MAX_DEPTH {
+            return too_deep();
+        }
+        charge(match v {
+            Value::Array(items) => items.len(),
+            Value::Dict(d) => d.entries.len(),
+            _ => 1,
+        })?;
+    }
     Ok(match v {
         Value::Null => Json::Null,
         Value::Bool(b) => Json::Bool(*b),
@@ -304,18 +397,18 @@ pub(crate) fn to_json(v: &Value) -> Result<Json, EvalError> {
         Value::Array(items) => {
             let mut out = Vec::with_capacity(items.len());
             for i in items.iter() {
-                out.push(to_json(i)?);
+                out.push(convert(i, depth + 1, charge)?);
             }
             Json::array(out)?
         }
         Value::Dict(d) => {
             let mut out = Vec::with_capacity(d.entries.len());
             for (k, x) in &d.entries {
-                out.push((k.clone(), to_json(x)?));
+                out.push((k.clone(), convert(x, depth + 1, charge)?));
             }
             Json::object(out)?
         }
-        Value::Pair(p) => Json::object(vec![(p.0.clone(), to_json(&p.1)?)])?,
+        Value::Pair(p) => Json::object(vec![(p.0.clone(), convert(&p.1, depth + 1, charge)?)])?,
         _ => {
             return fail(
                 ErrorKind::Argument,
@@ -333,8 +426,17 @@ fn cannot(j: &Json, to: &str) -> Res {
 }
 
 /// An explicit conversion of a token (`(string)tok`, `(int)tok`, `Value<T>`): `None` as the
-/// token is a missing one (C# `null`).
-pub(crate) fn from_json(j: Option<&Json>, ty: &Type) -> Res {
+/// token is a missing one (C# `null`). Reading a number, a bool or a date from a string
+/// counts a pass over it.
+pub(crate) fn from_json(m: &mut Machine<'_>, j: Option<&Json>, ty: &Type) -> Res {
+    if let Some(Json::Str(s)) = j
+        && !matches!(
+            ty.strip_nullable(),
+            Type::String | Type::Json(_) | Type::Object
+        )
+    {
+        m.scan(s.len())?;
+    }
     let Some(j) = j else {
         return if ty.is_reference() {
             Ok(Value::Null)
@@ -469,9 +571,9 @@ fn tok(v: &Value) -> Result<&Json, EvalError> {
 }
 
 /// `token[key]`: a property of an object (missing → null) or an item of an array.
-fn child<'a>(j: &'a Json, key: &Value) -> Result<Option<&'a Json>, EvalError> {
+fn child<'a>(m: &mut Machine<'_>, j: &'a Json, key: &Value) -> Result<Option<&'a Json>, EvalError> {
     match (j, key) {
-        (Json::Object(o), Value::Str(k)) => Ok(o.get(k)),
+        (Json::Object(o), Value::Str(k)) => o.lookup(m, k),
         (Json::Array(a), Value::Int(i)) => {
             match usize::try_from(*i).ok().and_then(|i| a.items.get(i)) {
                 Some(x) => Ok(Some(x)),
@@ -500,38 +602,61 @@ fn opt_json(j: Option<&Json>) -> Value {
     j.map_or(Value::Null, |j| Value::Json(j.clone()))
 }
 
-fn index(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn index(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let j = tok(&a[0])?;
-    Ok(opt_json(child(j, &a[1])?))
+    Ok(opt_json(child(m, j, &a[1])?))
 }
 
-fn value_of(_: &mut Machine<'_>, a: &mut [Value], g: Option<&Type>) -> Res {
+fn value_of(m: &mut Machine<'_>, a: &mut [Value], g: Option<&Type>) -> Res {
     let j = tok(&a[0])?;
     let ty = g.cloned().unwrap_or(Type::Object);
     match a.get(1) {
-        Some(k) => from_json(child(j, k)?, &ty),
-        None => from_json(Some(j), &ty),
+        Some(k) => {
+            let c = child(m, j, k)?;
+            from_json(m, c, &ty)
+        }
+        None => from_json(m, Some(j), &ty),
     }
 }
 
 fn to_string_fmt(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let j = tok(&a[0])?;
     let indented = int_arg(&a[1]) != 0;
-    let s = j.to_json(indented);
+    let s = text(m, j, indented)?;
     m.string(s)
 }
 
-fn object_of(v: &mut Value) -> Result<&mut JMap, EvalError> {
+/// Counts copying a shared container before it is changed (copy-on-write).
+fn copy_on_write<T: Clone>(
+    m: &mut Machine<'_>,
+    c: &mut Arc<T>,
+    bytes: fn(&T) -> usize,
+) -> Result<(), EvalError> {
+    if Arc::get_mut(c).is_none() {
+        let n = bytes(c);
+        m.scan(n)?;
+        m.alloc(n)?;
+    }
+    Ok(())
+}
+
+fn object_of<'v>(m: &mut Machine<'_>, v: &'v mut Value) -> Result<&'v mut JMap, EvalError> {
     match v {
-        Value::Json(Json::Object(o)) => Ok(Arc::make_mut(o)),
+        Value::Json(Json::Object(o)) => {
+            copy_on_write(m, o, |o| std::mem::size_of_val(&o.entries[..]))?;
+            Ok(Arc::make_mut(o))
+        }
         Value::Null => null_ref(),
         _ => fail(ErrorKind::InvalidCast, "the value is not a JObject"),
     }
 }
 
-fn array_of(v: &mut Value) -> Result<&mut JList, EvalError> {
+fn array_of<'v>(m: &mut Machine<'_>, v: &'v mut Value) -> Result<&'v mut JList, EvalError> {
     match v {
-        Value::Json(Json::Array(o)) => Ok(Arc::make_mut(o)),
+        Value::Json(Json::Array(l)) => {
+            copy_on_write(m, l, |l| std::mem::size_of_val(&l.items[..]))?;
+            Ok(Arc::make_mut(l))
+        }
         Value::Null => null_ref(),
         _ => fail(ErrorKind::InvalidCast, "the value is not a JArray"),
     }
@@ -540,29 +665,33 @@ fn array_of(v: &mut Value) -> Result<&mut JList, EvalError> {
 /// Sets `root[k1][k2]…[kn] = value` (args: root, value, keys…), copying on write; the new
 /// root is left in `args[0]`.
 pub(crate) fn set_path(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
-    let value = to_json(&a[1])?;
+    let value = to_json(m, &a[1])?;
     let keys: Vec<Value> = a[2..].to_vec();
     m.step(keys.len() as u64)?;
     let Value::Json(root) = &mut a[0] else {
         return null_ref();
     };
-    set_in(root, &keys, value.clone())?;
+    set_in(m, root, &keys, value.clone())?;
     Ok(Value::Json(value))
 }
 
-fn set_in(j: &mut Json, keys: &[Value], value: Json) -> Result<(), EvalError> {
+/// Sets a value in a token, counting at each level the search, the copy of a shared
+/// container and the pass that recomputes its depth.
+fn set_in(m: &mut Machine<'_>, j: &mut Json, keys: &[Value], value: Json) -> Result<(), EvalError> {
     let Some((k, rest)) = keys.split_first() else {
         *j = value;
         return Ok(());
     };
     match (j, k) {
         (Json::Object(o), Value::Str(name)) => {
+            copy_on_write(m, o, |o| std::mem::size_of_val(&o.entries[..]))?;
             let o = Arc::make_mut(o);
-            match o.entries.iter().position(|(n, _)| n == name) {
-                Some(i) => set_in(&mut o.entries[i].1, rest, value)?,
+            match o.position(m, name)? {
+                Some(i) => set_in(m, &mut o.entries[i].1, rest, value)?,
                 None if rest.is_empty() => o.entries.push((name.clone(), value)),
                 None => return null_ref(),
             }
+            pass(m, &o.entries)?;
             o.depth = o.entries.iter().map(|(_, v)| v.depth()).max().unwrap_or(0) + 1;
             if o.depth > MAX_DEPTH {
                 return too_deep();
@@ -570,18 +699,20 @@ fn set_in(j: &mut Json, keys: &[Value], value: Json) -> Result<(), EvalError> {
             Ok(())
         }
         (Json::Array(a), Value::Int(i)) => {
+            copy_on_write(m, a, |l| std::mem::size_of_val(&l.items[..]))?;
             let a = Arc::make_mut(a);
             let Some(slot) = usize::try_from(*i).ok().and_then(|i| a.items.get_mut(i)) else {
                 return fail(ErrorKind::ArgumentOutOfRange, "index was out of range");
             };
-            set_in(slot, rest, value)?;
+            set_in(m, slot, rest, value)?;
+            pass(m, &a.items)?;
             a.depth = a.items.iter().map(Json::depth).max().unwrap_or(0) + 1;
             if a.depth > MAX_DEPTH {
                 return too_deep();
             }
             Ok(())
         }
-        (j, k) => child(j, k).and_then(|_| {
+        (j, k) => child(m, j, k).and_then(|_| {
             fail(
                 ErrorKind::InvalidOperation,
                 "cannot set a child value of this token",
@@ -590,27 +721,27 @@ fn set_in(j: &mut Json, keys: &[Value], value: Json) -> Result<(), EvalError> {
     }
 }
 
-fn obj_add(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn obj_add(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let name = str_arg(&a[1])?;
-    let value = to_json(&a[2])?;
-    add_property(&mut a[0], name, value)
+    let value = to_json(m, &a[2])?;
+    add_property(m, &mut a[0], name, value)
 }
 
 /// `o.Add(new JProperty(name, value))`.
-fn obj_add_property(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn obj_add_property(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let Value::Pair(p) = &a[1] else {
         return fail(
             ErrorKind::Argument,
             "can not add a null value to a JObject: only JProperty items can be added",
         );
     };
-    let (name, value) = (p.0.clone(), to_json(&p.1)?);
-    add_property(&mut a[0], name, value)
+    let (name, value) = (p.0.clone(), to_json(m, &p.1)?);
+    add_property(m, &mut a[0], name, value)
 }
 
-fn add_property(object: &mut Value, name: Arc<str>, value: Json) -> Res {
-    let o = object_of(object)?;
-    if o.get(&name).is_some() {
+fn add_property(m: &mut Machine<'_>, object: &mut Value, name: Arc<str>, value: Json) -> Res {
+    let o = object_of(m, object)?;
+    if o.position(m, &name)?.is_some() {
         return fail(
             ErrorKind::Argument,
             format!(
@@ -626,9 +757,10 @@ fn add_property(object: &mut Value, name: Arc<str>, value: Json) -> Res {
     Ok(Value::Null)
 }
 
-fn obj_remove(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn obj_remove(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let name = str_arg(&a[1])?;
-    let o = object_of(&mut a[0])?;
+    let o = object_of(m, &mut a[0])?;
+    pass(m, &o.entries)?;
     let before = o.entries.len();
     o.entries.retain(|(n, _)| *n != name);
     Ok(Value::Bool(o.entries.len() != before))
@@ -680,11 +812,12 @@ fn edge_child(a: &[Value], first: bool) -> Res {
 /// is not a separate object here); the member's name cannot be written in source.
 pub(crate) const PROPERTY_REMOVE: &str = "Property(…).Remove";
 
-fn property_remove(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn property_remove(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let name = str_arg(&a[1])?;
-    let o = object_of(&mut a[0])?;
-    match o.entries.iter().position(|(n, _)| *n == name) {
+    let o = object_of(m, &mut a[0])?;
+    match o.position(m, &name)? {
         Some(i) => {
+            pass(m, &o.entries[i..])?;
             o.entries.remove(i);
             Ok(Value::Null)
         }
@@ -693,9 +826,9 @@ fn property_remove(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Re
     }
 }
 
-fn arr_add(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
-    let value = to_json(&a[1])?;
-    let l = array_of(&mut a[0])?;
+fn arr_add(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+    let value = to_json(m, &a[1])?;
+    let l = array_of(m, &mut a[0])?;
     if value.depth() >= MAX_DEPTH {
         return too_deep();
     }
@@ -704,11 +837,12 @@ fn arr_add(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     Ok(Value::Null)
 }
 
-fn arr_remove_at(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn arr_remove_at(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let i = int_arg(&a[1]);
-    let l = array_of(&mut a[0])?;
+    let l = array_of(m, &mut a[0])?;
     match usize::try_from(i).ok().filter(|i| *i < l.items.len()) {
         Some(i) => {
+            pass(m, &l.items[i..])?;
             l.items.remove(i);
             Ok(Value::Null)
         }
@@ -724,12 +858,12 @@ fn count(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     }))
 }
 
-fn property(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn property(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let name = str_arg(&a[1])?;
     let Json::Object(o) = tok(&a[0])? else {
         return null_ref();
     };
-    Ok(o.get(&name).map_or(Value::Null, |v| {
+    Ok(o.lookup(m, &name)?.map_or(Value::Null, |v| {
         Value::Pair(Arc::new((name.clone(), Value::Json(v.clone()))))
     }))
 }
@@ -767,12 +901,13 @@ pub(crate) fn items(j: &Json) -> Result<Arc<[Value]>, EvalError> {
 
 /// The items of a sequence cast to a token type (`foreach (JObject o in array)`).
 pub(crate) fn cast_items(m: &mut Machine<'_>, a: &mut [Value], g: Option<&Type>) -> Res {
-    let items = super::convert::items(&a[0])?;
+    let items = budget::items(m, &a[0])?;
+    m.step(items.len() as u64)?;
     let ty = g.cloned().unwrap_or(Type::Object);
     let mut out = Vec::with_capacity(items.len());
     for i in items.iter() {
         out.push(match i {
-            Value::Json(j) => from_json(Some(j), &ty)?,
+            Value::Json(j) => from_json(m, Some(j), &ty)?,
             other => super::convert::cast(other.clone(), &ty)?,
         });
     }
@@ -802,17 +937,21 @@ fn parse_as(m: &mut Machine<'_>, a: &mut [Value], want: J) -> Res {
     Ok(Value::Json(parse(m, &s, want)?))
 }
 
-fn new_container(_: &mut Machine<'_>, a: &mut [Value], object: bool) -> Res {
+/// `new JObject(…)` and `new JArray(…)`: a step for each item, a pass for each property's
+/// check for duplicates, and the memory of the new container.
+fn new_container(m: &mut Machine<'_>, a: &mut [Value], object: bool) -> Res {
     let args = match a.first() {
         Some(Value::Array(items)) => items.clone(),
         _ => Arc::from(Vec::new()),
     };
+    m.step(args.len() as u64)?;
     if object {
         let mut entries: Vec<(Arc<str>, Json)> = Vec::new();
         for v in args.iter() {
             match v {
                 Value::Pair(p) => {
-                    let j = to_json(&p.1)?;
+                    let j = to_json(m, &p.1)?;
+                    pass(m, &entries)?;
                     if entries.iter().any(|(k, _)| *k == p.0) {
                         return fail(
                             ErrorKind::Argument,
@@ -824,7 +963,10 @@ fn new_container(_: &mut Machine<'_>, a: &mut [Value], object: bool) -> Res {
                     }
                     entries.push((p.0.clone(), j));
                 }
-                Value::Json(Json::Object(o)) => entries.extend(o.entries.iter().cloned()),
+                Value::Json(Json::Object(o)) => {
+                    m.step(o.entries.len() as u64)?;
+                    entries.extend(o.entries.iter().cloned())
+                }
                 Value::Null => {}
                 _ => {
                     return fail(
@@ -834,6 +976,7 @@ fn new_container(_: &mut Machine<'_>, a: &mut [Value], object: bool) -> Res {
                 }
             }
         }
+        m.alloc(std::mem::size_of_val(&entries[..]))?;
         Ok(Value::Json(Json::object(entries)?))
     } else {
         let mut items = Vec::new();
@@ -841,16 +984,19 @@ fn new_container(_: &mut Machine<'_>, a: &mut [Value], object: bool) -> Res {
             match v {
                 // `new JArray(sequence)` adds the sequence's items.
                 Value::Array(xs) => {
+                    m.step(xs.len() as u64)?;
                     for x in xs.iter() {
-                        items.push(to_json(x)?);
+                        items.push(to_json(m, x)?);
                     }
                 }
                 Value::Json(Json::Array(l)) if args.len() == 1 => {
+                    m.step(l.items.len() as u64)?;
                     items.extend(l.items.iter().cloned())
                 }
-                v => items.push(to_json(v)?),
+                v => items.push(to_json(m, v)?),
             }
         }
+        m.alloc(std::mem::size_of_val(&items[..]))?;
         Ok(Value::Json(Json::array(items)?))
     }
 }
@@ -875,14 +1021,14 @@ pub(crate) fn register(r: &mut Registry) {
         "FromObject",
         vec![t(Type::Object)],
         tk(),
-        |_, a, _| Ok(Value::Json(to_json(&a[0])?)),
+        |m, a, _| Ok(Value::Json(to_json(m, &a[0])?)),
     );
     r.method(
         "static:JObject",
         "FromObject",
         vec![t(Type::Object)],
         obj(),
-        |_, a, _| match to_json(&a[0])? {
+        |m, a, _| match to_json(m, &a[0])? {
             j @ Json::Object(_) => Ok(Value::Json(j)),
             j => fail(
                 ErrorKind::Argument,
@@ -912,9 +1058,12 @@ pub(crate) fn register(r: &mut Registry) {
         ".ctor",
         vec![t(s()), t(Type::Object)],
         prop(),
-        |_, a, _| {
+        |m, a, _| {
             let name = str_arg(&a[0])?;
-            Ok(Value::Pair(Arc::new((name, Value::Json(to_json(&a[1])?)))))
+            Ok(Value::Pair(Arc::new((
+                name,
+                Value::Json(to_json(m, &a[1])?),
+            ))))
         },
     );
     for (name, v) in [("None", 0), ("Indented", 1)] {
@@ -944,7 +1093,7 @@ pub(crate) fn register(r: &mut Registry) {
     r.generic(T, "Value", vec![], value_of);
     r.generic(T, "ToObject", vec![], value_of);
     r.method(T, "ToString", vec![], s(), |m, a, _| {
-        let s = tok(&a[0])?.to_dotnet_string();
+        let s = dotnet_text(m, tok(&a[0])?)?;
         m.string(s)
     });
     r.method(
@@ -976,11 +1125,12 @@ pub(crate) fn register(r: &mut Registry) {
     const O: &str = "json:object";
     r.method(O, "[]", vec![t(s())], tk(), index);
     r.prop(O, "Count", Type::Int, count);
-    r.method(O, "ContainsKey", vec![t(s())], Type::Bool, |_, a, _| {
+    r.method(O, "ContainsKey", vec![t(s())], Type::Bool, |m, a, _| {
         let name = str_arg(&a[1])?;
-        Ok(Value::Bool(
-            matches!(tok(&a[0])?, Json::Object(o) if o.get(&name).is_some()),
-        ))
+        Ok(Value::Bool(match tok(&a[0])? {
+            Json::Object(o) => o.lookup(m, &name)?.is_some(),
+            _ => false,
+        }))
     });
     r.method(O, "GetValue", vec![t(s())], tk(), index);
     r.method(
@@ -988,10 +1138,10 @@ pub(crate) fn register(r: &mut Registry) {
         "TryGetValue",
         vec![t(s()), super::P::Out(tk())],
         Type::Bool,
-        |_, a, _| {
+        |m, a, _| {
             let name = str_arg(&a[1])?;
             let found = match tok(&a[0])? {
-                Json::Object(o) => o.get(&name).cloned(),
+                Json::Object(o) => o.lookup(m, &name)?.cloned(),
                 _ => None,
             };
             let yes = found.is_some();
@@ -1045,10 +1195,11 @@ pub(crate) fn register(r: &mut Registry) {
     r.method(P, "ToString", vec![], s(), |m, a, _| match &a[0] {
         Value::Pair(p) => {
             let mut out = String::new();
+            m.scan(p.0.len())?;
             quote(&p.0, &mut out);
             out.push_str(": ");
             if let Value::Json(j) = &p.1 {
-                write(j, Some(0), &mut out);
+                out.push_str(&text(m, j, true)?);
             }
             m.string(out)
         }

@@ -1,7 +1,7 @@
 //! `Newtonsoft.Json.JsonConvert`: `SerializeObject` and `DeserializeObject`, the two members
 //! Azure allows, through the same tokens as `JToken.FromObject` and `JToken.Parse`.
 
-use super::json::{Json, from_json, parse, to_json};
+use super::json::{Json, from_json, parse, text, to_json};
 use super::{P, Registry, int_arg, str_arg, t};
 use crate::csharp::eval::Machine;
 use crate::csharp::types::{J, Type};
@@ -34,7 +34,8 @@ fn serialize(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
         );
     }
     m.step(1)?;
-    let text = to_json(&a[0])?.to_json(indented);
+    let token = to_json(m, &a[0])?;
+    let text = text(m, &token, indented)?;
     m.string(text)
 }
 
@@ -46,7 +47,7 @@ fn deserialize(m: &mut Machine<'_>, a: &mut [Value], g: Option<&Type>) -> Res {
     };
     let token = parse(m, &text, kind)?;
     match g {
-        Some(ty) => from_json(Some(&token), ty),
+        Some(ty) => from_json(m, Some(&token), ty),
         // Without a type: containers as tokens, scalars as .NET values.
         None => Ok(match token {
             Json::Null => Value::Null,

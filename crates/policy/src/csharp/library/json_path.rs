@@ -83,12 +83,19 @@ fn apply(
     Ok(cur)
 }
 
-fn children(j: &Json) -> Vec<Json> {
-    match j {
+/// The children of a token, a step each.
+fn children(m: &mut Machine<'_>, j: &Json) -> Result<Vec<Json>, EvalError> {
+    let n = match j {
+        Json::Array(l) => l.items.len(),
+        Json::Object(o) => o.entries.len(),
+        _ => 0,
+    };
+    m.step(n as u64)?;
+    Ok(match j {
         Json::Array(l) => l.items.clone(),
         Json::Object(o) => o.entries.iter().map(|(_, v)| v.clone()).collect(),
         _ => Vec::new(),
-    }
+    })
 }
 
 fn run(
@@ -101,7 +108,11 @@ fn run(
     match step {
         Step::Names(names) => {
             if let Json::Object(o) = j {
-                out.extend(names.iter().filter_map(|n| o.get(n).cloned()));
+                for n in names {
+                    if let Some(v) = o.lookup(m, n)? {
+                        out.push(v.clone());
+                    }
+                }
             }
         }
         Step::Indexes(ix) => {
@@ -133,7 +144,7 @@ fn run(
                 }
             }
         }
-        Step::All => out.extend(children(j)),
+        Step::All => out.extend(children(m, j)?),
         // `..name` and `..*` yield in document order (pre-order), as Newtonsoft's scan does;
         // other steps after `..` apply to each token in that order.
         Step::Deep(inner) => match &**inner {
@@ -143,14 +154,13 @@ fn run(
             Step::All => scan(m, j, &mut |_, _| true, out)?,
             _ => {
                 run(m, root, j, inner, out)?;
-                for c in children(j) {
-                    m.step(1)?;
+                for c in children(m, j)? {
                     run(m, root, &c, step, out)?;
                 }
             }
         },
         Step::Filter(f) => {
-            for c in children(j) {
+            for c in children(m, j)? {
                 if holds(m, root, &c, f)? {
                     out.push(c);
                 }
@@ -192,7 +202,15 @@ fn holds(m: &mut Machine<'_>, root: &Json, at: &Json, f: &Filter) -> Result<bool
         Filter::Compare(a, op, b) => {
             let (a, b) = (operand(m, root, at, a)?, operand(m, root, at, b)?);
             // A path that selects several tokens compares each (Newtonsoft: any of them).
-            a.iter().any(|x| b.iter().any(|y| compare(x, op, y)))
+            m.step((a.len() as u64).saturating_mul(b.len() as u64))?;
+            for x in &a {
+                for y in &b {
+                    if compare(m, x, op, y)? {
+                        return Ok(true);
+                    }
+                }
+            }
+            false
         }
     })
 }
@@ -211,7 +229,8 @@ fn operand(
     }
 }
 
-fn compare(a: &Json, op: &str, b: &Json) -> bool {
+/// A filter's comparison, counting the bytes of strings compared.
+fn compare(m: &mut Machine<'_>, a: &Json, op: &str, b: &Json) -> Result<bool, EvalError> {
     use std::cmp::Ordering;
     let num = |j: &Json| match j {
         Json::Int(i) => Some(*i as f64),
@@ -219,7 +238,7 @@ fn compare(a: &Json, op: &str, b: &Json) -> bool {
         _ => None,
     };
     let ord = match (a, b) {
-        (Json::Str(x), Json::Str(y)) => Some(x.cmp(y)),
+        (Json::Str(x), Json::Str(y)) => Some(super::budget::cmp_str(m, x, y)?),
         (Json::Bool(x), Json::Bool(y)) => Some(x.cmp(y)),
         (Json::Null, Json::Null) => Some(Ordering::Equal),
         _ => match (num(a), num(b)) {
@@ -227,7 +246,7 @@ fn compare(a: &Json, op: &str, b: &Json) -> bool {
             _ => None,
         },
     };
-    match (op, ord) {
+    Ok(match (op, ord) {
         ("==", Some(o)) => o == Ordering::Equal,
         ("!=", Some(o)) => o != Ordering::Equal,
         ("!=", None) => true,
@@ -236,7 +255,7 @@ fn compare(a: &Json, op: &str, b: &Json) -> bool {
         (">", Some(o)) => o == Ordering::Greater,
         (">=", Some(o)) => o != Ordering::Less,
         _ => false,
-    }
+    })
 }
 
 struct Parser<'s> {

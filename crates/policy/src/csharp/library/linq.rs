@@ -1,6 +1,7 @@
-//! LINQ on sequences (evaluated eagerly, every element counted as a step).
+//! LINQ on sequences (evaluated eagerly, every element counted as a step, and the comparisons
+//! of long strings as the bytes they compare).
 
-use super::convert::{equals, items};
+use super::budget::{self, equals};
 use super::{Member, P, R, Registry, double_arg, int_arg};
 use crate::csharp::eval::{Machine, truthy};
 use crate::csharp::types::Type;
@@ -9,9 +10,9 @@ use crate::csharp::value::{ErrorKind, EvalError, Value, fail};
 type Res = Result<Value, EvalError>;
 
 fn each(m: &mut Machine<'_>, a: &[Value]) -> Result<std::sync::Arc<[Value]>, EvalError> {
-    let xs = items(&a[0])?;
-    m.step(xs.len() as u64)?;
-    Ok(xs)
+    let n = budget::count(m, &a[0])?;
+    m.step(n as u64)?;
+    budget::items(m, &a[0])
 }
 
 fn test(m: &mut Machine<'_>, f: &Value, x: &Value) -> Result<bool, EvalError> {
@@ -22,9 +23,10 @@ fn empty<T>() -> Result<T, EvalError> {
     fail(ErrorKind::InvalidOperation, "sequence contains no elements")
 }
 
-fn cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
-    match (a, b) {
-        (Value::Str(x), Value::Str(y)) => x.cmp(y),
+/// The order of `OrderBy`, `Max` and `Min`, counting the bytes of strings compared.
+fn cmp(m: &mut Machine<'_>, a: &Value, b: &Value) -> Result<std::cmp::Ordering, EvalError> {
+    Ok(match (a, b) {
+        (Value::Str(x), Value::Str(y)) => budget::cmp_str(m, x, y)?,
         (Value::Null, Value::Null) => std::cmp::Ordering::Equal,
         (Value::Null, _) => std::cmp::Ordering::Less,
         (_, Value::Null) => std::cmp::Ordering::Greater,
@@ -34,7 +36,7 @@ fn cmp(a: &Value, b: &Value) -> std::cmp::Ordering {
         _ => double_arg(a)
             .partial_cmp(&double_arg(b))
             .unwrap_or(std::cmp::Ordering::Equal),
-    }
+    })
 }
 
 fn add(r: &mut Registry, name: &'static str, params: Vec<P>, ret: R, f: super::Native) {
@@ -83,7 +85,12 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(Value::Int(n))
     });
     add(r, "Contains", vec![P::Elem], R::T(Type::Bool), |m, a, _| {
-        Ok(Value::Bool(each(m, a)?.iter().any(|x| equals(x, &a[1]))))
+        for x in each(m, a)?.iter() {
+            if equals(m, x, &a[1])? {
+                return Ok(Value::Bool(true));
+            }
+        }
+        Ok(Value::Bool(false))
     });
     add(r, "Where", vec![P::Pred], R::SeqElem, |m, a, _| {
         let mut out = Vec::new();
@@ -143,14 +150,26 @@ pub(crate) fn register(r: &mut Registry) {
     });
     for (name, max) in [("Max", true), ("Min", false)] {
         let f0: super::Native = if max {
-            |m, a, _| extreme(each(m, a)?.to_vec(), true)
+            |m, a, _| {
+                let xs = each(m, a)?.to_vec();
+                extreme(m, xs, true)
+            }
         } else {
-            |m, a, _| extreme(each(m, a)?.to_vec(), false)
+            |m, a, _| {
+                let xs = each(m, a)?.to_vec();
+                extreme(m, xs, false)
+            }
         };
         let f1: super::Native = if max {
-            |m, a, _| extreme(mapped(m, a)?, true)
+            |m, a, _| {
+                let xs = mapped(m, a)?;
+                extreme(m, xs, true)
+            }
         } else {
-            |m, a, _| extreme(mapped(m, a)?, false)
+            |m, a, _| {
+                let xs = mapped(m, a)?;
+                extreme(m, xs, false)
+            }
         };
         add(r, name, vec![], R::Elem, f0);
         add(r, name, vec![P::Sel], R::U, f1);
@@ -180,7 +199,14 @@ pub(crate) fn register(r: &mut Registry) {
         let mut out: Vec<Value> = Vec::new();
         for x in xs.iter() {
             m.step(out.len() as u64)?;
-            if !out.iter().any(|y| equals(x, y)) {
+            let mut seen = false;
+            for y in &out {
+                if equals(m, x, y)? {
+                    seen = true;
+                    break;
+                }
+            }
+            if !seen {
                 out.push(x.clone());
             }
         }
@@ -191,11 +217,11 @@ pub(crate) fn register(r: &mut Registry) {
         xs.reverse();
         m.array(xs)
     });
-    r.prop("array", "Length", Type::Int, |_, a, _| {
-        Ok(Value::Int(items(&a[0])?.len() as i32))
+    r.prop("array", "Length", Type::Int, |m, a, _| {
+        Ok(Value::Int(budget::count(m, &a[0])? as i32))
     });
-    r.prop("list", "Count", Type::Int, |_, a, _| {
-        Ok(Value::Int(items(&a[0])?.len() as i32))
+    r.prop("list", "Count", Type::Int, |m, a, _| {
+        Ok(Value::Int(budget::count(m, &a[0])? as i32))
     });
     for k in ["array", "list"] {
         r.add(
@@ -205,8 +231,8 @@ pub(crate) fn register(r: &mut Registry) {
                 property: false,
                 params: vec![P::T(Type::Int)],
                 ret: R::Elem,
-                f: |_, a, _| {
-                    let xs = items(&a[0])?;
+                f: |m, a, _| {
+                    let xs = budget::items(m, &a[0])?;
                     usize::try_from(int_arg(&a[1]))
                         .ok()
                         .and_then(|i| xs.get(i).cloned())
@@ -287,16 +313,22 @@ fn comparable(keys: &mut dyn Iterator<Item = &Value>) -> Result<(), EvalError> {
     Ok(())
 }
 
-fn extreme(xs: Vec<Value>, max: bool) -> Res {
+fn extreme(m: &mut Machine<'_>, xs: Vec<Value>, max: bool) -> Res {
     comparable(&mut xs.iter())?;
-    let best = xs.into_iter().reduce(|a, b| {
-        let o = cmp(&b, &a);
-        if (max && o.is_gt()) || (!max && o.is_lt()) {
-            b
-        } else {
-            a
-        }
-    });
+    let mut best: Option<Value> = None;
+    for b in xs {
+        best = Some(match best {
+            None => b,
+            Some(a) => {
+                let o = cmp(m, &b, &a)?;
+                if (max && o.is_gt()) || (!max && o.is_lt()) {
+                    b
+                } else {
+                    a
+                }
+            }
+        });
+    }
     best.map_or_else(empty, Ok)
 }
 
@@ -306,8 +338,9 @@ fn order(m: &mut Machine<'_>, a: &[Value], desc: bool) -> Res {
     for x in xs.iter() {
         keyed.push((m.call(&a[1], std::slice::from_ref(x))?, x.clone()));
     }
-    m.step((keyed.len() as u64).saturating_mul(8))?;
     comparable(&mut keyed.iter().map(|(k, _)| k))?;
-    keyed.sort_by(|(ka, _), (kb, _)| if desc { cmp(kb, ka) } else { cmp(ka, kb) });
+    let keyed = budget::sort_by(m, keyed, &mut |m, (ka, _), (kb, _)| {
+        if desc { cmp(m, kb, ka) } else { cmp(m, ka, kb) }
+    })?;
     m.array(keyed.into_iter().map(|(_, x)| x).collect())
 }

@@ -3,6 +3,7 @@
 //! found here, and the evaluator calls only the functions it resolved, so nothing reachable
 //! at run time was not checked.
 
+pub(crate) mod budget;
 pub(crate) mod context;
 pub(crate) mod convert;
 pub(crate) mod crypto;

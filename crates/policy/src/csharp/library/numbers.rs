@@ -68,17 +68,32 @@ pub(crate) fn parse_bool(s: &str) -> Result<bool, EvalError> {
 /// `T.TryParse(s, out v)`: `v` gets the parsed value, or the type's default (`0`, `false`) when
 /// `s` is null or does not parse; the result says whether it parsed.
 fn try_parse<T: Default>(
+    m: &mut Machine<'_>,
     a: &mut [Value],
     parse: fn(&str) -> Result<T, EvalError>,
     wrap: fn(T) -> Value,
-) -> Value {
+) -> Res {
     let parsed = match &a[0] {
-        Value::Str(s) => parse(s).ok(),
+        Value::Str(s) => {
+            m.scan(s.len())?;
+            parse(s).ok()
+        }
         _ => None,
     };
     let ok = parsed.is_some();
     a[1] = wrap(parsed.unwrap_or_default());
-    Value::Bool(ok)
+    Ok(Value::Bool(ok))
+}
+
+/// `T.Parse(s)`: a pass over `s`, then `parse`.
+fn parse_arg<T>(
+    m: &mut Machine<'_>,
+    v: &Value,
+    parse: fn(&str) -> Result<T, EvalError>,
+) -> Result<T, EvalError> {
+    let s = str_arg(v)?;
+    m.scan(s.len())?;
+    parse(&s)
 }
 
 fn parse_int32(s: &str) -> Result<i32, EvalError> {
@@ -90,13 +105,23 @@ fn parse_int32(s: &str) -> Result<i32, EvalError> {
     })
 }
 
-/// Formats a value with a .NET format string (`N2`, `F1`, `D5`, `X`, `0.00`, date patterns).
-pub(crate) fn format_value(v: &Value, f: &str) -> Result<String, EvalError> {
+/// Formats a value with a .NET format string (`N2`, `F1`, `D5`, `X`, `0.00`, date patterns),
+/// counting a pass over the format (a date pattern is read a step a character, as
+/// `ToString(format)` reads it) and checking that a padded result (`D100000`) fits before
+/// it is made.
+pub(crate) fn format_value(m: &mut Machine<'_>, v: &Value, f: &str) -> Result<String, EvalError> {
     match v {
-        Value::DateTime(t) => return super::timefmt::format(*t, super::timefmt::Zone::Utc, f),
-        Value::DateTimeOffset { .. } => return super::offset::format(v, f),
+        Value::DateTime(t) => {
+            m.step(f.len() as u64)?;
+            return super::timefmt::format(*t, super::timefmt::Zone::Utc, f);
+        }
+        Value::DateTimeOffset { .. } => {
+            m.step(f.len() as u64)?;
+            return super::offset::format(v, f);
+        }
         _ => {}
     }
+    m.scan(f.len())?;
     let (kind, prec) = f.split_at(f.chars().next().map_or(0, char::len_utf8));
     let prec: Option<usize> = if prec.is_empty() {
         None
@@ -105,37 +130,39 @@ pub(crate) fn format_value(v: &Value, f: &str) -> Result<String, EvalError> {
     };
     let x = double_arg(v);
     let int = matches!(v, Value::Int(_) | Value::Long(_));
+    // The result of a padding format is at least as long as its precision.
+    if matches!(kind, "F" | "f" | "N" | "n") || (int && matches!(kind, "D" | "d" | "X" | "x")) {
+        let p = prec.unwrap_or(0);
+        m.room(p)?;
+        m.scan(p)?;
+    }
     Ok(match kind {
         "D" | "d" if int => {
             let n = match v {
                 Value::Long(l) => *l,
                 _ => int_arg(v) as i64,
             };
-            let w = prec.unwrap_or(0);
-            if n < 0 {
-                format!("-{:0w$}", n.unsigned_abs())
-            } else {
-                format!("{n:0w$}")
-            }
+            let sign = if n < 0 { "-" } else { "" };
+            format!("{sign}{}", zero_padded(n.unsigned_abs().to_string(), prec))
         }
         "X" | "x" if int => {
             let n = match v {
                 Value::Long(l) => *l as u64,
                 _ => int_arg(v) as u32 as u64,
             };
-            let w = prec.unwrap_or(0);
-            if kind == "X" {
-                format!("{n:0w$X}")
+            let digits = if kind == "X" {
+                format!("{n:X}")
             } else {
-                format!("{n:0w$x}")
-            }
+                format!("{n:x}")
+            };
+            zero_padded(digits, prec)
         }
-        "F" | "f" => format!("{x:.*}", prec.unwrap_or(2)),
-        "N" | "n" => group(&format!("{x:.*}", prec.unwrap_or(2))),
+        "F" | "f" => fixed(x, prec.unwrap_or(2)),
+        "N" | "n" => group(&fixed(x, prec.unwrap_or(2))),
         "G" | "g" | "R" | "r" | "" => v.to_string(),
         _ if f.chars().all(|c| matches!(c, '0' | '#' | '.' | ',')) => {
             let decimals = f.split_once('.').map_or(0, |(_, d)| d.len());
-            let s = format!("{x:.decimals$}");
+            let s = fixed(x, decimals);
             if f.contains(',') { group(&s) } else { s }
         }
         _ => {
@@ -145,6 +172,33 @@ pub(crate) fn format_value(v: &Value, f: &str) -> Result<String, EvalError> {
             );
         }
     })
+}
+
+/// Digits with zeros in front up to a width (Rust's `{:0w$}` takes widths up to 65535 only).
+fn zero_padded(digits: String, width: Option<usize>) -> String {
+    let zeros = width.unwrap_or(0).saturating_sub(digits.len());
+    if zeros == 0 {
+        return digits;
+    }
+    let mut out = "0".repeat(zeros);
+    out.push_str(&digits);
+    out
+}
+
+/// Fractional digits beyond which every double's exact decimal expansion has only zeros (the
+/// smallest subnormal, 2^-1074, has 1074).
+const EXACT_DIGITS: usize = 1074;
+
+/// A double with `decimals` digits after the point, rounded as Rust's `{:.N}` rounds the exact
+/// value (Rust's precision goes up to 65535 only: the digits beyond the exact expansion are
+/// zeros, added here).
+fn fixed(x: f64, decimals: usize) -> String {
+    if decimals <= EXACT_DIGITS || !x.is_finite() {
+        return format!("{x:.decimals$}");
+    }
+    let mut s = format!("{x:.EXACT_DIGITS$}");
+    s.extend(std::iter::repeat_n('0', decimals - EXACT_DIGITS));
+    s
 }
 
 /// Inserts thousands separators.
@@ -168,7 +222,7 @@ fn group(s: &str) -> String {
 
 fn to_string_fmt(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let f = str_arg(&a[1])?;
-    let s = format_value(&a[0], &f)?;
+    let s = format_value(m, &a[0], &f)?;
     m.string(s)
 }
 
@@ -197,57 +251,57 @@ pub(crate) fn register(r: &mut Registry) {
         if k != "bool" && k != "char" {
             r.method(k, "ToString", vec![s()], Type::String, to_string_fmt);
         }
-        r.method(k, "Equals", vec![t(ty.clone())], Type::Bool, |_, a, _| {
-            Ok(Value::Bool(super::convert::equals(&a[0], &a[1])))
+        r.method(k, "Equals", vec![t(ty.clone())], Type::Bool, |m, a, _| {
+            Ok(Value::Bool(super::budget::equals(m, &a[0], &a[1])?))
         });
         r.method(k, "CompareTo", vec![t(ty)], Type::Int, |_, a, _| {
             let (x, y) = (double_arg(&a[0]), double_arg(&a[1]));
             Ok(Value::Int(x.partial_cmp(&y).map_or(0, |o| o as i32)))
         });
     }
-    r.method("static:int", "Parse", vec![s()], Type::Int, |_, a, _| {
-        Ok(Value::Int(parse_int32(&str_arg(&a[0])?)?))
+    r.method("static:int", "Parse", vec![s()], Type::Int, |m, a, _| {
+        Ok(Value::Int(parse_arg(m, &a[0], parse_int32)?))
     });
-    r.method("static:long", "Parse", vec![s()], Type::Long, |_, a, _| {
-        Ok(Value::Long(parse_int(&str_arg(&a[0])?)?))
+    r.method("static:long", "Parse", vec![s()], Type::Long, |m, a, _| {
+        Ok(Value::Long(parse_arg(m, &a[0], parse_int)?))
     });
     r.method(
         "static:double",
         "Parse",
         vec![s()],
         Type::Double,
-        |_, a, _| Ok(Value::Double(parse_double(&str_arg(&a[0])?)?)),
+        |m, a, _| Ok(Value::Double(parse_arg(m, &a[0], parse_double)?)),
     );
-    r.method("static:bool", "Parse", vec![s()], Type::Bool, |_, a, _| {
-        Ok(Value::Bool(parse_bool(&str_arg(&a[0])?)?))
+    r.method("static:bool", "Parse", vec![s()], Type::Bool, |m, a, _| {
+        Ok(Value::Bool(parse_arg(m, &a[0], parse_bool)?))
     });
     r.method(
         "static:int",
         "TryParse",
         vec![s(), P::Out(Type::Int)],
         Type::Bool,
-        |_, a, _| Ok(try_parse(a, parse_int32, Value::Int)),
+        |m, a, _| try_parse(m, a, parse_int32, Value::Int),
     );
     r.method(
         "static:long",
         "TryParse",
         vec![s(), P::Out(Type::Long)],
         Type::Bool,
-        |_, a, _| Ok(try_parse(a, parse_int, Value::Long)),
+        |m, a, _| try_parse(m, a, parse_int, Value::Long),
     );
     r.method(
         "static:double",
         "TryParse",
         vec![s(), P::Out(Type::Double)],
         Type::Bool,
-        |_, a, _| Ok(try_parse(a, parse_double, Value::Double)),
+        |m, a, _| try_parse(m, a, parse_double, Value::Double),
     );
     r.method(
         "static:bool",
         "TryParse",
         vec![s(), P::Out(Type::Bool)],
         Type::Bool,
-        |_, a, _| Ok(try_parse(a, parse_bool, Value::Bool)),
+        |m, a, _| try_parse(m, a, parse_bool, Value::Bool),
     );
     r.prop("static:int", "MaxValue", Type::Int, |_, _, _| {
         Ok(Value::Int(i32::MAX))

@@ -1,7 +1,11 @@
-//! Members of `string` (indices count chars).
+//! Members of `string` (indices count chars). Every member counts the passes it makes over
+//! its strings (see [`Machine::step`]); character positions come from [`budget`], which
+//! remembers them for the strings indexed last.
 
+use std::cmp::Ordering;
 use std::sync::Arc;
 
+use super::budget::{self, byte_at, char_at, char_count, cmp_str};
 use super::{P, Registry, int_arg, null_ref, str_arg, t};
 use crate::csharp::eval::Machine;
 use crate::csharp::types::Type;
@@ -9,34 +13,42 @@ use crate::csharp::value::{ErrorKind, EvalError, Value, fail};
 
 type Res = Result<Value, EvalError>;
 
-fn chars(s: &str) -> Vec<char> {
-    s.chars().collect()
-}
-
-fn range_err() -> Res {
+fn range_err<T>() -> Result<T, EvalError> {
     fail(
         ErrorKind::ArgumentOutOfRange,
         "index and length must refer to a location within the string",
     )
 }
 
-fn char_index(s: &str, byte: Option<usize>) -> Value {
-    Value::Int(byte.map_or(-1, |b| s[..b].chars().count() as i32))
+/// The byte offset of a character index argument (which may be the length).
+fn offset(m: &mut Machine<'_>, s: &Arc<str>, i: i32) -> Result<usize, EvalError> {
+    match usize::try_from(i) {
+        Ok(i) => byte_at(m, s, i)?.map_or_else(range_err, Ok),
+        Err(_) => range_err(),
+    }
+}
+
+/// A new string from part of another, its copy counted.
+fn copy(m: &mut Machine<'_>, s: &str) -> Res {
+    m.room(s.len())?;
+    m.scan(s.len())?;
+    m.string(s.to_owned())
 }
 
 fn substring(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let s = str_arg(&a[0])?;
-    let cs = chars(&s);
     let start = int_arg(&a[1]);
-    let len = if a.len() > 2 {
-        int_arg(&a[2])
+    let from = offset(m, &s, start)?;
+    let to = if a.len() > 2 {
+        let len = int_arg(&a[2]);
+        if len < 0 {
+            return range_err();
+        }
+        offset(m, &s, start.saturating_add(len))?
     } else {
-        cs.len() as i32 - start
+        s.len()
     };
-    if start < 0 || len < 0 || start as usize + len as usize > cs.len() {
-        return range_err();
-    }
-    m.string(cs[start as usize..(start + len) as usize].iter().collect())
+    copy(m, &s[from..to])
 }
 
 fn text(v: &Value) -> Result<String, EvalError> {
@@ -46,48 +58,68 @@ fn text(v: &Value) -> Result<String, EvalError> {
     })
 }
 
-fn index_of(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+/// The result of a search: the character index of a byte offset, or -1.
+fn found(m: &mut Machine<'_>, s: &Arc<str>, byte: Option<usize>) -> Res {
+    Ok(Value::Int(match byte {
+        Some(b) => char_at(m, s, b)? as i32,
+        None => -1,
+    }))
+}
+
+/// Searches `s` from byte `from` for `needle`, counting the bytes looked at.
+fn find(
+    m: &mut Machine<'_>,
+    s: &str,
+    from: usize,
+    needle: &str,
+) -> Result<Option<usize>, EvalError> {
+    let hit = s[from..].find(needle).map(|b| b + from);
+    m.scan(hit.map_or(s.len(), |b| b + needle.len()) - from)?;
+    Ok(hit)
+}
+
+fn index_of(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let s = str_arg(&a[0])?;
     let needle = text(&a[1])?;
     let start = if a.len() > 2 { int_arg(&a[2]) } else { 0 };
-    let cs = chars(&s);
-    if start < 0 || start as usize > cs.len() {
-        return range_err();
-    }
-    let offset: usize = cs[..start as usize].iter().map(|c| c.len_utf8()).sum();
-    Ok(char_index(
-        &s,
-        s[offset..].find(&needle).map(|b| b + offset),
-    ))
+    let from = offset(m, &s, start)?;
+    let hit = find(m, &s, from, &needle)?;
+    found(m, &s, hit)
 }
 
-fn last_index_of(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn last_index_of(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let s = str_arg(&a[0])?;
     let needle = text(&a[1])?;
-    Ok(char_index(&s, s.rfind(&needle)))
+    let hit = s.rfind(&needle);
+    m.scan(s.len() - hit.unwrap_or(0))?;
+    found(m, &s, hit)
 }
 
-fn contains(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn contains(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let s = str_arg(&a[0])?;
-    Ok(Value::Bool(s.contains(&text(&a[1])?)))
+    Ok(Value::Bool(find(m, &s, 0, &text(&a[1])?)?.is_some()))
 }
 
-fn starts_with(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn starts_with(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let s = str_arg(&a[0])?;
     let p = text(&a[1])?;
     Ok(Value::Bool(if a.len() > 2 && ignore_case(&a[2]) {
+        m.scan(s.len() + p.len())?;
         s.to_lowercase().starts_with(&p.to_lowercase())
     } else {
+        m.scan(p.len())?;
         s.starts_with(&p)
     }))
 }
 
-fn ends_with(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn ends_with(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let s = str_arg(&a[0])?;
     let p = text(&a[1])?;
     Ok(Value::Bool(if a.len() > 2 && ignore_case(&a[2]) {
+        m.scan(s.len() + p.len())?;
         s.to_lowercase().ends_with(&p.to_lowercase())
     } else {
+        m.scan(p.len())?;
         s.ends_with(&p)
     }))
 }
@@ -97,22 +129,31 @@ fn ignore_case(v: &Value) -> bool {
     int_arg(v) % 2 == 1
 }
 
+/// A new string made from all of `s` (changing case), its size checked before.
+fn remade(m: &mut Machine<'_>, s: &str, f: fn(&str) -> String) -> Res {
+    m.room(s.len())?;
+    m.scan(s.len())?;
+    m.string(f(s))
+}
+
 fn upper(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let s = str_arg(&a[0])?;
-    m.string(s.to_uppercase())
+    remade(m, &s, str::to_uppercase)
 }
 
 fn lower(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let s = str_arg(&a[0])?;
-    m.string(s.to_lowercase())
+    remade(m, &s, str::to_lowercase)
 }
 
-fn trim_set(a: &[Value]) -> Result<Option<Vec<char>>, EvalError> {
+/// The characters to trim (sorted, for a binary search), or `None` for white space.
+fn trim_set(m: &mut Machine<'_>, a: &[Value]) -> Result<Option<Vec<char>>, EvalError> {
     match a.get(1) {
         None => Ok(None),
         Some(Value::Array(items)) if items.is_empty() => Ok(None),
-        Some(Value::Array(items)) => Ok(Some(
-            items
+        Some(Value::Array(items)) => {
+            budget::pass(m, items)?;
+            let mut set: Vec<char> = items
                 .iter()
                 .filter_map(|c| {
                     if let Value::Char(c) = c {
@@ -121,18 +162,20 @@ fn trim_set(a: &[Value]) -> Result<Option<Vec<char>>, EvalError> {
                         None
                     }
                 })
-                .collect(),
-        )),
+                .collect();
+            set.sort_unstable();
+            Ok(Some(set))
+        }
         Some(_) => Ok(None),
     }
 }
 
 fn trim_with(m: &mut Machine<'_>, a: &mut [Value], start: bool, end: bool) -> Res {
     let s = str_arg(&a[0])?;
-    let set = trim_set(a)?;
+    let set = trim_set(m, a)?;
     let pred = |c: char| {
         set.as_ref()
-            .map_or(c.is_whitespace(), |set| set.contains(&c))
+            .map_or(c.is_whitespace(), |set| set.binary_search(&c).is_ok())
     };
     let mut r: &str = &s;
     if start {
@@ -141,7 +184,8 @@ fn trim_with(m: &mut Machine<'_>, a: &mut [Value], start: bool, end: bool) -> Re
     if end {
         r = r.trim_end_matches(pred);
     }
-    m.string(r.to_owned())
+    m.scan(s.len() - r.len())?;
+    copy(m, r)
 }
 
 fn split(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
@@ -151,36 +195,57 @@ fn split(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
         v => vec![text(v)?],
     };
     let remove_empty = a.len() > 2 && int_arg(&a[2]) == 1;
-    let mut parts = Vec::new();
-    if seps.iter().all(|s| s.is_empty()) {
-        parts.push(s.to_string());
+    let mut out = Vec::new();
+    let mut part = |m: &mut Machine<'_>, p: &str| -> Result<(), EvalError> {
+        m.step(1)?;
+        if !(remove_empty && p.is_empty()) {
+            m.room((out.len() + 1) * std::mem::size_of::<Value>())?;
+            out.push(copy(m, p)?);
+        }
+        Ok(())
+    };
+    let seps: Vec<&str> = seps
+        .iter()
+        .map(String::as_str)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if seps.is_empty() {
+        part(m, &s)?;
     } else {
-        let mut rest: &str = &s;
+        // The next match of each separator at or after `at` (searched again only once `at`
+        // has passed it), so that each separator's search goes over the text once.
+        let mut next: Vec<Option<Option<usize>>> = vec![None; seps.len()];
+        let mut at = 0;
         loop {
-            let hit = seps
-                .iter()
-                .filter(|p| !p.is_empty())
-                .filter_map(|p| rest.find(p.as_str()).map(|i| (i, p.len())))
-                .min_by_key(|(i, _)| *i);
+            let mut hit: Option<(usize, usize)> = None;
+            for (i, p) in seps.iter().enumerate() {
+                let h = match next[i] {
+                    Some(Some(h)) if h >= at => Some(h),
+                    Some(None) => None,
+                    _ => {
+                        let h = find(m, &s, at, p)?;
+                        next[i] = Some(h);
+                        h
+                    }
+                };
+                // The first separator wins a tie.
+                if let Some(h) = h
+                    && hit.is_none_or(|(b, _)| h < b)
+                {
+                    hit = Some((h, p.len()));
+                }
+            }
             match hit {
                 Some((i, len)) => {
-                    parts.push(rest[..i].to_owned());
-                    rest = &rest[i + len..];
+                    part(m, &s[at..i])?;
+                    at = i + len;
                 }
                 None => {
-                    parts.push(rest.to_owned());
+                    part(m, &s[at..])?;
                     break;
                 }
             }
-            m.step(1)?;
         }
-    }
-    let mut out = Vec::new();
-    for p in parts {
-        if remove_empty && p.is_empty() {
-            continue;
-        }
-        out.push(m.string(p)?);
     }
     m.array(out)
 }
@@ -195,8 +260,11 @@ fn replace(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
         Value::Null => String::new(),
         v => text(v)?,
     };
+    m.scan(s.len())?;
     let count = s.matches(from.as_str()).count();
-    m.alloc(count.saturating_mul(to.len()))?;
+    let size = (s.len() - count * from.len()).saturating_add(count.saturating_mul(to.len()));
+    m.room(size)?;
+    m.scan(size)?;
     m.string(s.replace(from.as_str(), &to))
 }
 
@@ -210,8 +278,10 @@ fn pad(m: &mut Machine<'_>, a: &mut [Value], left: bool) -> Res {
         Some(Value::Char(c)) => *c,
         _ => ' ',
     };
-    let n = (width as usize).saturating_sub(s.chars().count());
-    m.alloc(n)?;
+    let n = (width as usize).saturating_sub(char_count(m, &s)?);
+    let size = s.len() + n * c.len_utf8();
+    m.room(size)?;
+    m.scan(size)?;
     let fill: String = std::iter::repeat_n(c, n).collect();
     m.string(if left {
         format!("{fill}{s}")
@@ -228,12 +298,31 @@ fn is_null_or_empty(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> R
     }))
 }
 
-fn is_null_or_white_space(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn is_null_or_white_space(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     Ok(Value::Bool(match &a[0] {
         Value::Null => true,
-        Value::Str(s) => s.chars().all(char::is_whitespace),
+        Value::Str(s) => {
+            let other = s.find(|c: char| !c.is_whitespace());
+            m.scan(other.unwrap_or(s.len()))?;
+            other.is_none()
+        }
         _ => false,
     }))
+}
+
+/// The texts of `items` joined by `sep`, the size checked as it grows.
+fn joined(m: &mut Machine<'_>, sep: &str, items: &[Value]) -> Res {
+    m.step(items.len() as u64)?;
+    let mut out = String::new();
+    for (i, v) in items.iter().enumerate() {
+        let part = budget::text(m, v)?;
+        let sep = if i > 0 { sep } else { "" };
+        m.room(out.len() + sep.len() + part.len())?;
+        m.scan(sep.len() + part.len())?;
+        out.push_str(sep);
+        out.push_str(&part);
+    }
+    m.string(out)
 }
 
 fn join(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
@@ -256,23 +345,21 @@ fn join(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
         }
         Value::Array(items) => items.clone(),
         Value::Null => return null_ref(),
-        v => super::convert::items(v)?,
+        v => budget::items(m, v)?,
     };
-    m.step(items.len() as u64)?;
-    let parts: Vec<String> = items.iter().map(|v| v.to_string()).collect();
-    m.string(parts.join(&sep))
+    joined(m, &sep, &items)
 }
 
 fn concat(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
-    let items = super::convert::items(&a[0])?;
-    let s: String = items.iter().map(|v| v.to_string()).collect();
-    m.string(s)
+    let items = budget::items(m, &a[0])?;
+    joined(m, "", &items)
 }
 
 /// `string.Format(format, args)`: `a[0]` the format, `a[1]` the arguments.
 pub(crate) fn format(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let f = str_arg(&a[0])?;
-    let args = super::convert::items(&a[1])?;
+    let args = budget::items(m, &a[1])?;
+    m.scan(f.len())?;
     let mut out = String::new();
     let mut it = f.chars().peekable();
     while let Some(c) = it.next() {
@@ -319,11 +406,12 @@ pub(crate) fn format(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> 
                     );
                 };
                 let text = match fmt {
-                    Some(f) => super::numbers::format_value(v, f)?,
-                    None => v.to_string(),
+                    Some(f) => Arc::from(super::numbers::format_value(m, v, f)?),
+                    None => budget::text(m, v)?,
                 };
                 let pad = (width.unsigned_abs() as usize).saturating_sub(text.chars().count());
-                m.alloc(pad)?;
+                m.room(out.len() + pad + text.len())?;
+                m.scan(pad + text.len())?;
                 if width < 0 {
                     out.push_str(&text);
                     out.extend(std::iter::repeat_n(' ', pad));
@@ -344,14 +432,18 @@ pub(crate) fn format(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> 
     m.string(out)
 }
 
-fn length(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
-    Ok(Value::Int(str_arg(&a[0])?.chars().count() as i32))
+fn length(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+    let s = str_arg(&a[0])?;
+    Ok(Value::Int(char_count(m, &s)? as i32))
 }
 
-fn char_at(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn char_at_index(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let s = str_arg(&a[0])?;
-    let i = int_arg(&a[1]);
-    match usize::try_from(i).ok().and_then(|i| s.chars().nth(i)) {
+    let at = match usize::try_from(int_arg(&a[1])) {
+        Ok(i) => byte_at(m, &s, i)?,
+        Err(_) => None,
+    };
+    match at.and_then(|b| s[b..].chars().next()) {
         Some(c) => Ok(Value::Char(c)),
         None => fail(
             ErrorKind::IndexOutOfRange,
@@ -360,28 +452,33 @@ fn char_at(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     }
 }
 
-fn equals_str(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn equals_str(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let s = str_arg(&a[0])?;
     let o = match &a[1] {
         Value::Null => return Ok(Value::Bool(false)),
         v => str_arg(v)?,
     };
     Ok(Value::Bool(if a.len() > 2 && ignore_case(&a[2]) {
+        m.scan(s.len() + o.len())?;
         s.to_lowercase() == o.to_lowercase()
     } else {
-        s == o
+        s.len() == o.len() && cmp_str(m, &s, &o)? == Ordering::Equal
     }))
 }
 
 fn new_string(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     match (&a[0], a.get(1)) {
         (Value::Char(c), Some(n)) => {
-            let n = usize::try_from(int_arg(n)).or_else(|_| range_err().map(|_| 0))?;
-            m.alloc(n)?;
+            let n = usize::try_from(int_arg(n)).or_else(|_| range_err())?;
+            let size = n.saturating_mul(c.len_utf8());
+            m.room(size)?;
+            m.scan(size)?;
             m.string(std::iter::repeat_n(*c, n).collect())
         }
         (v, _) => {
-            let items = super::convert::items(v)?;
+            let items = budget::items(m, v)?;
+            m.step(items.len() as u64)?;
+            m.room(items.len() * 4)?;
             m.string(items.iter().map(|c| c.to_string()).collect())
         }
     }
@@ -395,7 +492,7 @@ pub(crate) fn register(r: &mut Registry) {
     let cmp = || t(Type::Int);
     const K: &str = "string";
     r.prop(K, "Length", Type::Int, length);
-    r.method(K, "[]", vec![i()], Type::Char, char_at);
+    r.method(K, "[]", vec![i()], Type::Char, char_at_index);
     r.method(K, "Substring", vec![i()], Type::String, substring);
     r.method(K, "Substring", vec![i(), i()], Type::String, substring);
     for (name, f) in [
@@ -524,15 +621,18 @@ pub(crate) fn register(r: &mut Registry) {
         Type::String,
         format,
     );
-    r.method(S, "Equals", vec![s(), s()], Type::Bool, |_, a, _| {
-        Ok(Value::Bool(super::convert::equals(&a[0], &a[1])))
+    r.method(S, "Equals", vec![s(), s()], Type::Bool, |m, a, _| {
+        Ok(Value::Bool(budget::equals(m, &a[0], &a[1])?))
     });
-    r.method(S, "Compare", vec![s(), s()], Type::Int, |_, a, _| {
+    r.method(S, "Compare", vec![s(), s()], Type::Int, |m, a, _| {
         Ok(Value::Int(match (&a[0], &a[1]) {
             (Value::Null, Value::Null) => 0,
             (Value::Null, _) => -1,
             (_, Value::Null) => 1,
-            (x, y) => x.to_string().cmp(&y.to_string()) as i32,
+            (x, y) => {
+                let (x, y) = (budget::text(m, x)?, budget::text(m, y)?);
+                cmp_str(m, &x, &y)? as i32
+            }
         }))
     });
     r.method(S, ".ctor", vec![c(), i()], Type::String, new_string);

@@ -36,7 +36,7 @@ fn text(v: &Value) -> Result<&str, EvalError> {
 /// The builder's text, for reading, with the steps of a pass over it counted.
 fn scanned<'a>(m: &mut Machine<'_>, v: &'a Value) -> Result<&'a str, EvalError> {
     let s = text(v)?;
-    m.step(1 + s.len() as u64 / 64)?;
+    m.scan(s.len())?;
     Ok(s)
 }
 
@@ -78,7 +78,7 @@ fn byte_at(s: &str, i: i32) -> Option<usize> {
 
 /// Appends `add` to the receiver `a[0]`; the builder is the result.
 fn push(m: &mut Machine<'_>, a: &mut [Value], add: &str) -> Res {
-    m.step(1 + add.len() as u64 / 64)?;
+    m.scan(add.len())?;
     m.alloc(add.len())?;
     text_mut(m, &mut a[0])?.push_str(add);
     Ok(a[0].clone())
@@ -86,14 +86,14 @@ fn push(m: &mut Machine<'_>, a: &mut [Value], add: &str) -> Res {
 
 /// `Append(object)`: the value's `ToString()`, for values whose .NET type name Tollgate
 /// shows as .NET does.
-fn object_text(v: &Value) -> Result<String, EvalError> {
+fn object_text(m: &mut Machine<'_>, v: &Value) -> Result<String, EvalError> {
     match v {
         Value::Null => Ok(String::new()),
         Value::Array(_) | Value::Dict(_) | Value::Func(_) | Value::Ctx(_) => fail(
             ErrorKind::NotSupported,
             "Tollgate's StringBuilder.Append does not support collections and context objects yet",
         ),
-        v => Ok(v.to_string()),
+        v => Ok(super::budget::text(m, v)?.to_string()),
     }
 }
 
@@ -118,7 +118,7 @@ fn append(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let add = match &a[1] {
         Value::Str(s) => s.to_string(),
         Value::Char(c) => c.to_string(),
-        v => object_text(v)?,
+        v => object_text(m, v)?,
     };
     push(m, a, &add)
 }
@@ -146,7 +146,7 @@ fn append_repeat(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res 
     // Charged before the text is built.
     let bytes = n.saturating_mul(c.len_utf8());
     m.alloc(bytes)?;
-    m.step(1 + bytes as u64 / 64)?;
+    m.scan(bytes)?;
     let add: String = std::iter::repeat_n(c, n).collect();
     text_mut(m, &mut a[0])?.push_str(&add);
     Ok(a[0].clone())

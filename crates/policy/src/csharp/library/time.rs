@@ -570,8 +570,10 @@ pub(crate) fn register(r: &mut Registry) {
         "Parse",
         vec![t(Type::String)],
         Type::Guid,
-        |_, a, _| {
-            parse_guid(&str_arg(&a[0])?)
+        |m, a, _| {
+            let s = str_arg(&a[0])?;
+            m.scan(s.len())?;
+            parse_guid(&s)
                 .map(Value::Guid)
                 .map_or_else(|| fail(ErrorKind::Format, "unrecognized Guid format"), Ok)
         },
@@ -581,9 +583,12 @@ pub(crate) fn register(r: &mut Registry) {
         "TryParse",
         vec![t(Type::String), super::P::Out(Type::Guid)],
         Type::Bool,
-        |_, a, _| {
+        |m, a, _| {
             let g = match &a[0] {
-                Value::Str(s) => parse_guid(s),
+                Value::Str(s) => {
+                    m.scan(s.len())?;
+                    parse_guid(s)
+                }
                 _ => None,
             };
             a[1] = Value::Guid(g.unwrap_or(0));

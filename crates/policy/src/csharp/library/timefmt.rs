@@ -221,7 +221,12 @@ fn custom(ticks: i64, zone: Zone, p: &str, out: &mut String) -> Result<(), EvalE
             'M' if n == 3 => out.push_str(&MONTH_NAMES[(mo - 1) as usize][..3]),
             'M' => out.push_str(MONTH_NAMES[(mo - 1) as usize]),
             'y' if n <= 2 => out.push_str(&two(y % 100)),
-            'y' => out.push_str(&format!("{y:0n$}")),
+            // (Rust's `{:0n$}` takes widths up to 65535 only.)
+            'y' => {
+                let digits = y.to_string();
+                out.extend(std::iter::repeat_n('0', n.saturating_sub(digits.len())));
+                out.push_str(&digits);
+            }
             'z' => offset_text(minutes, n, out),
             'K' => match zone {
                 Zone::Utc => out.push('Z'),

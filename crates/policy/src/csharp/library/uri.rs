@@ -462,7 +462,7 @@ fn new_uri(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
         );
     }
     let s = str_arg(&a[0])?;
-    m.step(1 + s.len() as u64 / 64)?;
+    m.scan(s.len())?;
     let u = parse_or_fail(&s)?;
     m.alloc(2 * s.len() + 64)?;
     Ok(Value::Obj(Arc::new(Obj::Uri(Box::new(u)))))
@@ -482,7 +482,7 @@ fn try_create(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
         }
         v => str_arg(v)?,
     };
-    m.step(1 + s.len() as u64 / 64)?;
+    m.scan(s.len())?;
     match Uri::parse(&s) {
         Ok(u) => {
             m.alloc(2 * s.len() + 64)?;
@@ -533,7 +533,7 @@ fn escape_data(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
             "Tollgate's Uri.EscapeDataString does not support strings of more than 32766 characters yet",
         );
     }
-    m.step(1 + s.len() as u64 / 64)?;
+    m.scan(s.len())?;
     let mut out = String::with_capacity(s.len());
     for &b in s.as_bytes() {
         if is_unreserved(b) {
@@ -551,7 +551,7 @@ fn unescape_data(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res 
         return arg_null();
     }
     let s = str_arg(&a[0])?;
-    m.step(1 + s.len() as u64 / 64)?;
+    m.scan(s.len())?;
     let b = s.as_bytes();
     let esc = |i: usize| -> Option<u8> {
         let (h, l) = (*b.get(i + 1)?, *b.get(i + 2)?);
@@ -590,13 +590,27 @@ fn unescape_data(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res 
     m.string(String::from_utf8(out).unwrap_or_default())
 }
 
+/// The length of the text a `Uri` holds (what comparing or showing it reads), if it is one.
+pub(crate) fn text_len(o: &Obj) -> Option<usize> {
+    match o {
+        Obj::Uri(u) => Some(u.original.len()),
+        _ => None,
+    }
+}
+
 /// Whether two values are equal `Uri`s (for `==` and `Equals`, as .NET's `Uri` overrides them).
 pub(crate) fn equal(a: &Obj, b: &Obj) -> bool {
     matches!((a, b), (Obj::Uri(x), Obj::Uri(y)) if x.same(y))
 }
 
-fn equals(_: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
+fn equals(m: &mut Machine<'_>, a: &mut [Value], _: Option<&Type>) -> Res {
     let me = uri(&a[0])?;
+    let other = match &a[1] {
+        Value::Obj(o) => text_len(o).unwrap_or(0),
+        Value::Str(s) => s.len(),
+        _ => 0,
+    };
+    m.scan(2 * (me.original.len() + other))?;
     Ok(Value::Bool(match &a[1] {
         Value::Obj(o) => matches!(&**o, Obj::Uri(u) if me.same(u)),
         Value::Str(s) => match Uri::parse(s) {
