@@ -3,6 +3,7 @@
 //! `return-response` (or a failed check) ends the pipeline with its response.
 
 mod flow;
+mod send;
 mod steps;
 
 use std::sync::Arc;
@@ -79,6 +80,8 @@ struct Env<'a> {
     flow: Flow,
     /// Counts to make when the call ends.
     pending: Vec<Pending>,
+    /// How the backend call is made, as statements changed it (`authentication-certificate`).
+    send: send::SendState,
 }
 
 /// Runs a call through its pipeline.
@@ -123,6 +126,7 @@ pub(crate) async fn run(
         },
         admitted,
         pending: Vec::new(),
+        send: send::SendState::default(),
     };
     env.flow.update_url();
     let outcome = env.sections(&pipeline).await;

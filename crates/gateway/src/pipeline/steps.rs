@@ -10,7 +10,7 @@ use tollgate_policy::SectionKind;
 use tollgate_policy::csharp::{Headers, Limits, Value};
 use tollgate_policy::pipeline::{ExistsAction, Step, StepKind, Text};
 
-use super::flow::{Base, Content, Flow, decode_query, header_map, headers_from};
+use super::flow::{Content, Flow, decode_query, header_map, headers_from};
 use super::{Ended, Env, Failure};
 use crate::proxy::ToBackend;
 
@@ -55,7 +55,7 @@ impl Env<'_> {
     }
 
     /// Evaluates a value.
-    fn value(&mut self, step: &Step, text: &Text) -> Result<Value, Failure> {
+    pub(super) fn value(&mut self, step: &Step, text: &Text) -> Result<Value, Failure> {
         match text {
             Text::Lit(s) => Ok(Value::Str(s.clone())),
             Text::Code { program, .. } => {
@@ -74,7 +74,7 @@ impl Env<'_> {
     }
 
     /// Evaluates a value as text (`null` is the empty string).
-    fn text(&mut self, step: &Step, text: &Text) -> Result<String, Failure> {
+    pub(super) fn text(&mut self, step: &Step, text: &Text) -> Result<String, Failure> {
         self.value(step, text).map(|v| v.to_policy_string())
     }
 
@@ -167,24 +167,7 @@ impl Env<'_> {
             StepKind::SetBackendService {
                 base_url,
                 backend_id,
-            } => {
-                let url = match (base_url, backend_id) {
-                    (Some(url), _) => self.text(step, url)?,
-                    (None, Some(id)) => {
-                        let message = format!(
-                            "set-backend-service backend-id=\"{id}\" is not supported by Tollgate yet"
-                        );
-                        return Err(Failure::new(step, "NotSupported", message));
-                    }
-                    (None, None) => String::new(),
-                };
-                let Some(base) = Base::parse(&url) else {
-                    let message = format!("'{url}' is not an absolute http or https URL");
-                    return Err(Failure::new(step, "InvalidBackendUrl", message));
-                };
-                self.flow.base = base;
-                self.flow.update_url();
-            }
+            } => self.set_backend_service(step, base_url.as_ref(), backend_id.as_ref())?,
             StepKind::ForwardRequest { timeout, .. } => {
                 self.forward(timeout.unwrap_or(crate::RESPONSE_TIMEOUT))
                     .await;
@@ -208,12 +191,7 @@ impl Env<'_> {
             }
             StepKind::ReturnResponse { variable, steps } => {
                 match variable {
-                    Some(name) => {
-                        let message = format!(
-                            "return-response response-variable-name=\"{name}\" is not supported by Tollgate yet"
-                        );
-                        return Err(Failure::new(step, "NotSupported", message));
-                    }
+                    Some(name) => self.respond_from_variable(step, name)?,
                     None => self.flow.respond(StatusCode::OK),
                 }
                 self.steps(steps, SectionKind::Outbound).await?;
@@ -372,6 +350,24 @@ impl Env<'_> {
                 if self.flow.ctx.tracing {
                     self.text(step, message)?;
                 }
+            }
+            StepKind::SendRequest(send) => return self.send_request(step, send, section).await,
+            StepKind::MockResponse {
+                status,
+                content_type,
+            } => return Ok(self.mock_response(*status, content_type.as_deref())),
+            StepKind::AuthenticationBasic { username, password } => {
+                self.authentication_basic(step, username, password)?;
+            }
+            StepKind::AuthenticationCertificate {
+                thumbprint,
+                certificate_id,
+            } => {
+                self.authentication_certificate(step, thumbprint.as_ref(), certificate_id.as_ref())?
+            }
+            StepKind::Proxy { .. } => {
+                let message = "<proxy> runs only inside send-request in Tollgate";
+                return Err(Failure::new(step, "NotSupported", message));
             }
         }
         Ok(Ended::Through)
@@ -578,7 +574,12 @@ fn names(limit: &tollgate_policy::pipeline::ScopedLimit, id: &str, name: &str) -
 }
 
 /// `set-header` on a message's headers.
-fn apply_header(headers: &mut Headers, name: &str, action: ExistsAction, values: Vec<String>) {
+pub(super) fn apply_header(
+    headers: &mut Headers,
+    name: &str,
+    action: ExistsAction,
+    values: Vec<String>,
+) {
     let exists = !headers.get(name).is_empty();
     match action {
         ExistsAction::Delete => headers.remove(name),

@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::send::mock_response;
 use super::steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
 use super::text::{NamedValues, Text};
 use super::{Item, ScopePolicy, Step, index};
@@ -35,12 +36,12 @@ pub fn compile(
     Ok(out)
 }
 
-struct Compiler<'a> {
-    scope: ScopeKind,
+pub(super) struct Compiler<'a> {
+    pub(super) scope: ScopeKind,
     named: &'a NamedValues,
 }
 
-fn fail<T>(line: usize, message: impl Into<String>) -> Result<T, PolicyError> {
+pub(super) fn fail<T>(line: usize, message: impl Into<String>) -> Result<T, PolicyError> {
     Err(PolicyError::new(message, line, 1))
 }
 
@@ -54,7 +55,7 @@ fn raw(value: &Value) -> String {
 }
 
 /// Refuses attributes a statement does not know or Tollgate does not support yet.
-fn known_attributes(e: &Element, known: &[&str]) -> Result<(), PolicyError> {
+pub(super) fn known_attributes(e: &Element, known: &[&str]) -> Result<(), PolicyError> {
     match e
         .attributes
         .iter()
@@ -80,7 +81,7 @@ fn required<'e>(e: &'e Element, name: &str) -> Result<&'e str, PolicyError> {
     )
 }
 
-fn boolean(e: &Element, name: &str, default: bool) -> Result<bool, PolicyError> {
+pub(super) fn boolean(e: &Element, name: &str, default: bool) -> Result<bool, PolicyError> {
     match e.attribute(name).map(str::trim) {
         None => Ok(default),
         Some(v) if v.eq_ignore_ascii_case("true") => Ok(true),
@@ -95,7 +96,7 @@ fn boolean(e: &Element, name: &str, default: bool) -> Result<bool, PolicyError> 
     }
 }
 
-fn number(e: &Element, name: &str) -> Result<Option<u64>, PolicyError> {
+pub(super) fn number(e: &Element, name: &str) -> Result<Option<u64>, PolicyError> {
     e.attribute(name)
         .map(|v| {
             v.trim().parse::<u64>().or_else(|_| {
@@ -112,12 +113,12 @@ fn number(e: &Element, name: &str) -> Result<Option<u64>, PolicyError> {
 }
 
 impl Compiler<'_> {
-    fn text(&self, e: &Element, raw: &str) -> Result<Text, PolicyError> {
+    pub(super) fn text(&self, e: &Element, raw: &str) -> Result<Text, PolicyError> {
         Text::compile(raw, self.named)
             .or_else(|message| fail(e.line, format!("<{}>: {message}", e.name)))
     }
 
-    fn attribute_text(&self, e: &Element, name: &str) -> Result<Text, PolicyError> {
+    pub(super) fn attribute_text(&self, e: &Element, name: &str) -> Result<Text, PolicyError> {
         self.text(e, required(e, name)?)
     }
 
@@ -164,7 +165,7 @@ impl Compiler<'_> {
         }))
     }
 
-    fn simple(&self, e: &Element) -> Result<StepKind, PolicyError> {
+    pub(super) fn simple(&self, e: &Element) -> Result<StepKind, PolicyError> {
         Ok(match e.name.as_str() {
             "set-header" | "set-query-parameter" => {
                 known_attributes(e, &["name", "exists-action"])?;
@@ -254,7 +255,10 @@ impl Compiler<'_> {
                     .attribute("base-url")
                     .map(|u| self.text(e, u))
                     .transpose()?;
-                let backend_id = e.attribute("backend-id").map(str::to_owned);
+                let backend_id = e
+                    .attribute("backend-id")
+                    .map(|id| self.text(e, id))
+                    .transpose()?;
                 if base_url.is_some() == backend_id.is_some() {
                     return fail(
                         e.line,
@@ -458,6 +462,10 @@ impl Compiler<'_> {
                     message: self.text(e, &message)?,
                 }
             }
+            "send-request" | "send-one-way-request" => self.send_request(e)?,
+            "mock-response" => mock_response(e)?,
+            "authentication-basic" => self.authentication_basic(e)?,
+            "authentication-certificate" => self.authentication_certificate(e)?,
             _ => return not_yet(e),
         })
     }
@@ -535,7 +543,7 @@ fn scoped_limit(e: &Element, operations: Vec<ScopedLimit>) -> Result<ScopedLimit
     })
 }
 
-fn not_yet<T>(e: &Element) -> Result<T, PolicyError> {
+pub(super) fn not_yet<T>(e: &Element) -> Result<T, PolicyError> {
     fail(
         e.line,
         format!("<{}> is not supported by Tollgate's gateway yet", e.name),

@@ -7,6 +7,7 @@
 //! is the gateway's.
 
 mod compile;
+mod send;
 mod steps;
 mod text;
 
@@ -16,6 +17,7 @@ use crate::ast::SectionKind;
 use crate::structure::ScopeKind;
 
 pub use compile::compile;
+pub use send::{DEFAULT_SEND_TIMEOUT, SendRequest};
 pub use steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
 pub use text::{NamedValues, Text};
 

@@ -19,7 +19,7 @@ on_both_engines!(
 
 /// Stores a policy document (XML, expressions escaped) at a scope (`/apis/shop`,
 /// `/products/gold`, `` for global).
-async fn put_policy(s: &Server, scope: &str, xml: &str) {
+pub(crate) async fn put_policy(s: &Server, scope: &str, xml: &str) {
     let path = format!("{scope}/policies/policy?{V17}");
     let body = json!({ "policyContent": xml }).to_string();
     let r = s
@@ -33,7 +33,7 @@ async fn put_policy(s: &Server, scope: &str, xml: &str) {
     );
 }
 
-fn header<'a>(seen: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn header<'a>(seen: &'a Value, name: &str) -> &'a Value {
     &seen["headers"][name]
 }
 
@@ -396,7 +396,7 @@ async fn rate_limits_refuse_with_429(engine: Engine) {
 }
 
 /// Polls `check` every 50 ms until it holds; fails after 5 seconds.
-async fn eventually<F, Fut>(what: &str, mut check: F)
+pub(crate) async fn eventually<F, Fut>(what: &str, mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
