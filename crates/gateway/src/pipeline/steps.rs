@@ -55,7 +55,7 @@ impl Env<'_> {
     }
 
     /// Evaluates a value.
-    pub(super) fn value(&mut self, step: &Step, text: &Text) -> Result<Value, Failure> {
+    fn value(&mut self, step: &Step, text: &Text) -> Result<Value, Failure> {
         match text {
             Text::Lit(s) => Ok(Value::Str(s.clone())),
             Text::Code { program, .. } => {
