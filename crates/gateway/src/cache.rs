@@ -176,7 +176,7 @@ mod tests {
 
     #[test]
     fn entries_expire_and_the_oldest_make_room() {
-        let cache = Cache::with_capacity(400);
+        let cache = Cache::with_capacity(350);
         cache.put("a", text("1"), Duration::from_secs(60));
         assert!(
             matches!(cache.get("a"), Some((Cached::Value(_), left)) if left <= Duration::from_secs(60))
@@ -184,7 +184,7 @@ mod tests {
         cache.put("gone", text("x"), Duration::from_nanos(1));
         std::thread::sleep(Duration::from_millis(2));
         assert!(cache.get("gone").is_none());
-        // Each entry is ~70 bytes: the sixth pushes the oldest out.
+        // Each entry is 66 bytes: the sixth does not fit in 350, and pushes the oldest out.
         for k in ["b", "c", "d", "e", "f"] {
             cache.put(k, text(k), Duration::from_secs(60));
         }

@@ -188,6 +188,11 @@ impl Gateway {
         &self.inner.quotas
     }
 
+    /// The ways of reaching backends (links built for policy statements come from here).
+    fn transports(&self) -> &transport::Transports {
+        &self.inner.transports
+    }
+
     /// How calls without a backend entity reach their backend.
     fn default_link(&self) -> &transport::Link {
         self.inner.transports.default_link()

@@ -271,6 +271,8 @@ pub(crate) struct Admitted {
     pub client_ip: Option<std::net::IpAddr>,
     /// Whether the call asked for a trace (`Ocp-Apim-Trace: true`) and may have one.
     pub traced: bool,
+    /// The snapshot the call is served from (backend entities, certificates, operations).
+    pub snapshot: Arc<Snapshot>,
 }
 
 fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
@@ -281,7 +283,7 @@ fn query_pairs(uri: &Uri) -> Vec<(String, String)> {
 
 /// Admits a call, noting in `record` what it learns (API, operation, subscription).
 fn admit(
-    snapshot: &Snapshot,
+    snapshot: &Arc<Snapshot>,
     request: &Request,
     record: &mut RequestRecord,
 ) -> Result<Admitted, Refusal> {
@@ -353,6 +355,7 @@ fn admit(
         scheme: scheme_of(request),
         client_ip: client_ip(request),
         traced: false,
+        snapshot: snapshot.clone(),
     })
 }
 
@@ -541,18 +544,11 @@ impl ToBackend<'_> {
 pub(crate) async fn send(
     gateway: &Gateway,
     backend: Option<&BackendRoute>,
-    mut parts: axum::http::request::Parts,
+    parts: axum::http::request::Parts,
     body: Body,
     record: &mut Call,
     timeout: std::time::Duration,
 ) -> Response {
-    let asked = Instant::now();
-    if parts.uri.host().is_some_and(echo::is_echo_host) {
-        let answer = echo::answer(parts, body);
-        record.record.backend_code = Some(i64::from(answer.status().as_u16()));
-        record.record.service_time = Some(asked.elapsed().as_secs_f64() * 1000.0);
-        return answer;
-    }
     let link: &Link = match backend.map(|b| &b.link) {
         Some(Ok(link)) => link,
         Some(Err(Unusable(message))) => {
@@ -560,6 +556,54 @@ pub(crate) async fn send(
         }
         None => gateway.default_link(),
     };
+    let asked = Instant::now();
+    let exchanged = exchange(gateway, link, parts, body, timeout).await;
+    record.record.service_time = Some(asked.elapsed().as_secs_f64() * 1000.0);
+    match exchanged {
+        Ok(response) => {
+            record.record.backend_code = Some(i64::from(response.status().as_u16()));
+            response
+        }
+        Err(unanswered) => unanswered.response(),
+    }
+}
+
+/// Why a backend exchange gave no response.
+#[derive(Debug)]
+pub(crate) enum Unanswered {
+    /// The connection failed (TCP, proxy, TLS) or broke before the response head arrived; the
+    /// message says which, without secrets.
+    Failed(String),
+    /// No response head within the timeout.
+    TimedOut,
+}
+
+impl Unanswered {
+    /// The gateway's answer: 502, or 504 for a timeout.
+    pub(crate) fn response(&self) -> Response {
+        match self {
+            Unanswered::Failed(message) => failure(StatusCode::BAD_GATEWAY, message),
+            Unanswered::TimedOut => failure(
+                StatusCode::GATEWAY_TIMEOUT,
+                "The backend did not answer in time.",
+            ),
+        }
+    }
+}
+
+/// Sends a prepared request (`parts.uri` its absolute URL) through `link` (or to the built-in
+/// echo backend), waiting at most `timeout` for the response head: the response, its hop-by-hop
+/// headers removed, or why there is none.
+pub(crate) async fn exchange(
+    gateway: &Gateway,
+    link: &Link,
+    mut parts: axum::http::request::Parts,
+    body: Body,
+    timeout: std::time::Duration,
+) -> Result<Response, Unanswered> {
+    if parts.uri.host().is_some_and(echo::is_echo_host) {
+        return Ok(echo::answer(parts, body));
+    }
     let through_proxy = link.proxied && parts.uri.scheme() != Some(&axum::http::uri::Scheme::HTTPS);
     if let Some(value) = link.proxy_authorization.clone().filter(|_| through_proxy) {
         parts.headers.insert(header::PROXY_AUTHORIZATION, value);
@@ -568,23 +612,18 @@ pub(crate) async fn send(
     parts.version = axum::http::Version::HTTP_11;
     let outbound = axum::http::Request::from_parts(parts, body);
     let sent = tokio::time::timeout(timeout, gateway.upstreams().send(link, outbound)).await;
-    record.record.service_time = Some(asked.elapsed().as_secs_f64() * 1000.0);
     match sent {
         // A plain-HTTP call through a proxy: a 407 is the proxy's, not the backend's.
         Ok(Ok(response))
             if through_proxy && response.status() == StatusCode::PROXY_AUTHENTICATION_REQUIRED =>
         {
             tracing::warn!("the backend's proxy refused the gateway's credentials (407)");
-            failure(
-                StatusCode::BAD_GATEWAY,
-                &ProxyFailure::Refused(407).message(),
-            )
+            Err(Unanswered::Failed(ProxyFailure::Refused(407).message()))
         }
         Ok(Ok(response)) => {
-            record.record.backend_code = Some(i64::from(response.status().as_u16()));
             let (mut parts, body) = response.into_parts();
             strip_hop_by_hop(&mut parts.headers);
-            Response::from_parts(parts, body)
+            Ok(Response::from_parts(parts, body))
         }
         Ok(Err(err)) => {
             tracing::warn!(error = %err, "backend call failed");
@@ -602,12 +641,9 @@ pub(crate) async fn send(
             } else {
                 "The backend connection failed before a response arrived.".to_owned()
             };
-            failure(StatusCode::BAD_GATEWAY, &message)
+            Err(Unanswered::Failed(message))
         }
-        Err(_) => failure(
-            StatusCode::GATEWAY_TIMEOUT,
-            "The backend did not answer in time.",
-        ),
+        Err(_) => Err(Unanswered::TimedOut),
     }
 }
 

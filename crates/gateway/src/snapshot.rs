@@ -13,7 +13,7 @@
 use crate::keys::Keys;
 use crate::policies::{POLICY_KINDS, Policies};
 use crate::template::{Params, Score, Template};
-use crate::transport::{Link, SealedCertificate, Transports, Unusable};
+use crate::transport::{Link, SealedCertificate, TransportKey, Transports, Unusable};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tollgate_contract::entity::Entity;
@@ -61,6 +61,14 @@ struct Routes {
     apis: Vec<ApiRoute>,
     /// Published products (lower-case ids): only their subscriptions' keys are valid.
     published: HashSet<String>,
+    /// Backend entities by id (lower case), for `set-backend-service backend-id`.
+    backend_ids: HashMap<String, Arc<BackendRoute>>,
+    /// Backend entities by URL ([`url_key`]).
+    backend_urls: HashMap<String, Arc<BackendRoute>>,
+    /// Uploaded certificates by thumbprint (upper case), for `authentication-certificate`.
+    certificates: HashMap<String, SealedCertificate>,
+    /// Certificate ids (lower case) → their thumbprints.
+    certificate_ids: HashMap<String, String>,
 }
 
 /// What a subscription key grants.
@@ -117,6 +125,11 @@ pub struct BackendRoute {
     /// `validateCertificateName`), client certificate (`credentials.certificate`) and `proxy`;
     /// or why its calls cannot be made.
     pub link: Result<Link, Unusable>,
+    /// Its `url` (the base URL of `set-backend-service backend-id`).
+    pub url: String,
+    /// Its TLS switches and proxy, without its client certificate (a policy's
+    /// `authentication-certificate` adds one).
+    pub transport: TransportKey,
 }
 
 impl BackendRoute {
@@ -143,7 +156,38 @@ impl BackendRoute {
                     ))
                 }),
             link,
+            url: backend.url.clone(),
+            transport: TransportKey::of_backend(backend),
         }
+    }
+}
+
+/// An operation's documented response, as `mock-response` answers it.
+#[derive(Debug)]
+pub struct ResponseSample {
+    /// Its status code.
+    pub status: i64,
+    /// Its representations: content type and sample body, if any.
+    pub representations: Vec<(String, Option<String>)>,
+}
+
+impl ResponseSample {
+    /// The documented responses of an operation that have a status code.
+    fn of(operation: &Operation) -> Vec<ResponseSample> {
+        operation
+            .responses
+            .iter()
+            .filter_map(|r| {
+                Some(ResponseSample {
+                    status: r.status_code?,
+                    representations: r
+                        .representations
+                        .iter()
+                        .filter_map(|p| Some((p.content_type.clone()?, p.sample.clone())))
+                        .collect(),
+                })
+            })
+            .collect()
     }
 }
 
@@ -160,6 +204,8 @@ struct OperationRoute {
     method: String,
     url_template: String,
     template: Template,
+    /// Its documented responses (for `mock-response`).
+    responses: Vec<ResponseSample>,
 }
 
 /// A routed call: the API, and the operation with its parameters.
@@ -359,21 +405,26 @@ impl Routes {
             }
         }
         let mut certificates = HashMap::new();
+        let mut certificate_ids = HashMap::new();
         for record in store.list(instance, Certificate::KIND, "").await? {
             let certificate: Certificate = decode(&record)?;
+            let thumbprint = certificate.thumbprint.to_ascii_uppercase();
+            certificate_ids.insert(record.id.to_lowercase(), thumbprint.clone());
             let sealed = SealedCertificate {
                 id: record.id,
                 key_material: certificate.key_material,
             };
-            certificates.insert(certificate.thumbprint.to_ascii_uppercase(), sealed);
+            certificates.insert(thumbprint, sealed);
         }
         let mut backends = HashMap::new();
+        let mut backend_ids = HashMap::new();
         let mut used = HashSet::new();
         for record in store.list(instance, Backend::KIND, "").await? {
             let backend: Backend = decode(&record)?;
             let link = transports.link(&record.id, &backend, &certificates, &mut used);
             let route = Arc::new(BackendRoute::of(&backend, link));
-            backends.insert(url_key(&backend.url), route);
+            backends.insert(url_key(&backend.url), route.clone());
+            backend_ids.insert(record.id.to_lowercase(), route);
         }
         let mut apis = Vec::new();
         for record in store.list(instance, Api::KIND, "").await? {
@@ -396,6 +447,7 @@ impl Routes {
                     url_template: operation.url_template.clone(),
                     method: operation.method.to_uppercase(),
                     template: Template::compile(&template),
+                    responses: ResponseSample::of(&operation),
                 });
             }
             let protocols: Vec<String> = api.protocols.iter().map(|p| p.to_lowercase()).collect();
@@ -428,11 +480,52 @@ impl Routes {
         Ok(Routes {
             apis,
             published: products.into_keys().collect(),
+            backend_ids,
+            backend_urls: backends,
+            certificates,
+            certificate_ids,
         })
     }
 }
 
 impl Snapshot {
+    /// The backend entity `id` (compared ignoring case).
+    pub fn backend(&self, id: &str) -> Option<&Arc<BackendRoute>> {
+        self.routes.backend_ids.get(&id.to_lowercase())
+    }
+
+    /// The backend entity whose `url` is `url` (ignoring case and a trailing `/`).
+    pub fn backend_at(&self, url: &str) -> Option<&Arc<BackendRoute>> {
+        self.routes.backend_urls.get(&url_key(url))
+    }
+
+    /// An uploaded certificate by thumbprint (ignoring case): its upper-case thumbprint too.
+    pub fn certificate(&self, thumbprint: &str) -> Option<(String, &SealedCertificate)> {
+        let thumbprint = thumbprint.trim().to_ascii_uppercase();
+        let sealed = self.routes.certificates.get(&thumbprint)?;
+        Some((thumbprint, sealed))
+    }
+
+    /// An uploaded certificate by id (ignoring case), with its thumbprint.
+    pub fn certificate_by_id(&self, id: &str) -> Option<(String, &SealedCertificate)> {
+        let thumbprint = self.routes.certificate_ids.get(&id.trim().to_lowercase())?;
+        self.certificate(thumbprint)
+    }
+
+    /// The documented responses of an operation (none when the operation is unknown).
+    pub fn operation_responses(&self, api_id: &str, operation_id: &str) -> &[ResponseSample] {
+        self.routes
+            .apis
+            .iter()
+            .find(|api| api.id.eq_ignore_ascii_case(api_id))
+            .and_then(|api| {
+                api.operations
+                    .iter()
+                    .find(|op| op.id.eq_ignore_ascii_case(operation_id))
+            })
+            .map_or(&[], |op| &op.responses)
+    }
+
     /// What a subscription key grants, if it is a key of an active subscription to a published
     /// product.
     pub fn grant(&self, key: &str) -> Option<&Grant> {

@@ -67,8 +67,8 @@ pub struct SealedCertificate {
     pub key_material: String,
 }
 
-/// What distinguishes one backend client from another. Holds the proxy's credentials, so it has
-/// no `Debug`.
+/// What distinguishes one backend client from another. Holds the proxy's credentials, which
+/// `Debug` never shows.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct TransportKey {
     verify_tls: bool,
@@ -76,6 +76,66 @@ pub struct TransportKey {
     certificate: Option<String>,
     /// The proxy's URL, user name and password.
     proxy: Option<(String, Option<String>, Option<String>)>,
+}
+
+impl std::fmt::Debug for TransportKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransportKey")
+            .field("verify_tls", &self.verify_tls)
+            .field("certificate", &self.certificate)
+            .field("proxy", &self.proxy.as_ref().map(|(url, ..)| url))
+            .finish()
+    }
+}
+
+impl TransportKey {
+    /// The default link's: certificates verified, no client certificate, no proxy.
+    pub fn plain() -> TransportKey {
+        TransportKey {
+            verify_tls: true,
+            certificate: None,
+            proxy: None,
+        }
+    }
+
+    /// A backend entity's: its TLS verification switches and proxy (its client certificate
+    /// left out).
+    pub fn of_backend(backend: &Backend) -> TransportKey {
+        let verify_tls = backend.tls.as_ref().is_none_or(|t| {
+            t.validate_certificate_chain != Some(false)
+                && t.validate_certificate_name != Some(false)
+        });
+        let proxy = backend.proxy.as_ref().map(|p| {
+            let url = p.url.clone().unwrap_or_default();
+            (url, p.username.clone(), p.password.clone())
+        });
+        TransportKey {
+            verify_tls,
+            certificate: None,
+            proxy,
+        }
+    }
+
+    /// This key, presenting the client certificate of `thumbprint`.
+    pub fn with_certificate(mut self, thumbprint: &str) -> TransportKey {
+        self.certificate = Some(thumbprint.to_ascii_uppercase());
+        self
+    }
+
+    /// This key, through the proxy at `url` with these credentials.
+    pub fn with_proxy(
+        mut self,
+        url: String,
+        user: Option<String>,
+        password: Option<String>,
+    ) -> TransportKey {
+        self.proxy = Some((url, user, password));
+        self
+    }
+
+    fn is_plain(&self) -> bool {
+        self.certificate.is_none() && self.proxy.is_none() && self.verify_tls
+    }
 }
 
 /// The backend clients: the default one, and a cache of the others (see the module comment).
@@ -127,20 +187,43 @@ impl Transports {
         used: &mut HashSet<TransportKey>,
     ) -> Result<Link, Unusable> {
         let (key, certificate) = key_of(id, backend, certificates)?;
-        if key.certificate.is_none() && key.proxy.is_none() && key.verify_tls {
+        if key.is_plain() {
             return Ok(self.default.clone());
         }
-        let cached = self.cache().get(&key).cloned();
-        let link = match cached {
-            Some(link) => link,
-            None => {
-                let built = self.build(id, &key, certificate)?;
-                self.cache().insert(key.clone(), built.clone());
-                built
-            }
-        };
+        let link = self.cached_or_built(id, &key, certificate)?;
         used.insert(key);
         Ok(link)
+    }
+
+    /// The link of `key` for a policy statement (`authentication-certificate`, `send-request`'s
+    /// `proxy`), taken from the cache or built; `certificate` is the one `key` names. Built on a
+    /// call, it is kept until the routes are read again (a later call builds it again then).
+    pub fn link_for(
+        &self,
+        key: &TransportKey,
+        certificate: Option<&SealedCertificate>,
+    ) -> Result<Link, Unusable> {
+        if key.is_plain() {
+            return Ok(self.default.clone());
+        }
+        self.cached_or_built("(policy)", key, certificate)
+    }
+
+    fn cached_or_built(
+        &self,
+        id: &str,
+        key: &TransportKey,
+        certificate: Option<&SealedCertificate>,
+    ) -> Result<Link, Unusable> {
+        let cached = self.cache().get(key).cloned();
+        match cached {
+            Some(link) => Ok(link),
+            None => {
+                let built = self.build(id, key, certificate)?;
+                self.cache().insert(key.clone(), built.clone());
+                Ok(built)
+            }
+        }
     }
 
     /// A new link for `key`, opening `certificate`'s key material if there is one.
@@ -218,18 +301,10 @@ fn key_of<'a>(
         tracing::warn!(backend = %id, ?listed, "the backend lists no uploaded certificate; its calls fail");
         return Err(NO_CERTIFICATE);
     }
-    let verify_tls = backend.tls.as_ref().is_none_or(|t| {
-        t.validate_certificate_chain != Some(false) && t.validate_certificate_name != Some(false)
-    });
-    let proxy = backend.proxy.as_ref().map(|p| {
-        let url = p.url.clone().unwrap_or_default();
-        (url, p.username.clone(), p.password.clone())
-    });
     let (certificate, sealed) = found.unzip();
     let key = TransportKey {
-        verify_tls,
         certificate,
-        proxy,
+        ..TransportKey::of_backend(backend)
     };
     Ok((key, sealed))
 }
@@ -331,6 +406,32 @@ mod tests {
             .unwrap();
         transports.keep_only(&next);
         assert_eq!(transports.cache().len(), 1);
+    }
+
+    #[test]
+    fn policy_links_are_built_on_demand_and_cached_until_the_routes_are_read() {
+        let transports = Transports::new(Sealer::new(&ServerSecret::generate()));
+        let plain = transports.link_for(&TransportKey::plain(), None).unwrap();
+        assert_eq!(plain.id, transports.default_link().id);
+        let proxied = TransportKey::plain().with_proxy(
+            "http://proxy:3128".into(),
+            Some("ann".into()),
+            Some("pw".into()),
+        );
+        let first = transports.link_for(&proxied, None).unwrap();
+        let again = transports.link_for(&proxied, None).unwrap();
+        assert!(first.proxied && first.id == again.id, "built once");
+        assert!(
+            !format!("{proxied:?}").contains("pw"),
+            "Debug hides credentials"
+        );
+        transports.keep_only(&HashSet::new());
+        assert_ne!(transports.link_for(&proxied, None).unwrap().id, first.id);
+        let https_proxy = TransportKey::plain().with_proxy("https://p".into(), None, None);
+        assert_eq!(
+            transports.link_for(&https_proxy, None).unwrap_err(),
+            PROXY_UNUSABLE
+        );
     }
 
     #[test]

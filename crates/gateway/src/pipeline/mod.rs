@@ -5,6 +5,7 @@
 mod blocks;
 mod cache;
 mod flow;
+mod send;
 mod steps;
 mod trace;
 
@@ -86,6 +87,8 @@ struct Env<'a> {
     noted: Option<cache::Noted>,
     /// The call's trace, when it is traced.
     trace: Option<trace::Trace>,
+    /// How the backend call is made, as statements changed it (`authentication-certificate`).
+    send: send::SendState,
 }
 
 /// Runs a call through its pipeline.
@@ -132,6 +135,7 @@ pub(crate) async fn run(
         pending: Vec::new(),
         noted: None,
         trace: None,
+        send: send::SendState::default(),
     };
     env.flow.update_url();
     if env.admitted.traced {

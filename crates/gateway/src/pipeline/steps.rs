@@ -10,7 +10,7 @@ use tollgate_policy::SectionKind;
 use tollgate_policy::csharp::{Headers, Limits, Value};
 use tollgate_policy::pipeline::{ExistsAction, Step, StepKind, Text};
 
-use super::flow::{Base, Content, Flow, decode_query, header_map, headers_from};
+use super::flow::{Content, Flow, decode_query, header_map, headers_from};
 use super::{Ended, Env, Failure};
 use crate::proxy::ToBackend;
 
@@ -178,24 +178,7 @@ impl Env<'_> {
             StepKind::SetBackendService {
                 base_url,
                 backend_id,
-            } => {
-                let url = match (base_url, backend_id) {
-                    (Some(url), _) => self.text(step, url)?,
-                    (None, Some(id)) => {
-                        let message = format!(
-                            "set-backend-service backend-id=\"{id}\" is not supported by Tollgate yet"
-                        );
-                        return Err(Failure::new(step, "NotSupported", message));
-                    }
-                    (None, None) => String::new(),
-                };
-                let Some(base) = Base::parse(&url) else {
-                    let message = format!("'{url}' is not an absolute http or https URL");
-                    return Err(Failure::new(step, "InvalidBackendUrl", message));
-                };
-                self.flow.base = base;
-                self.flow.update_url();
-            }
+            } => self.set_backend_service(step, base_url.as_ref(), backend_id.as_ref())?,
             StepKind::ForwardRequest { timeout, .. } => {
                 self.forward(timeout.unwrap_or(crate::RESPONSE_TIMEOUT))
                     .await;
@@ -219,12 +202,7 @@ impl Env<'_> {
             }
             StepKind::ReturnResponse { variable, steps } => {
                 match variable {
-                    Some(name) => {
-                        let message = format!(
-                            "return-response response-variable-name=\"{name}\" is not supported by Tollgate yet"
-                        );
-                        return Err(Failure::new(step, "NotSupported", message));
-                    }
+                    Some(name) => self.respond_from_variable(step, name)?,
                     None => self.flow.respond(StatusCode::OK),
                 }
                 self.steps(steps, SectionKind::Outbound).await?;
@@ -430,6 +408,24 @@ impl Env<'_> {
                         trace.message(source, &message);
                     }
                 }
+            }
+            StepKind::SendRequest(send) => return self.send_request(step, send, section).await,
+            StepKind::MockResponse {
+                status,
+                content_type,
+            } => return Ok(self.mock_response(*status, content_type.as_deref())),
+            StepKind::AuthenticationBasic { username, password } => {
+                self.authentication_basic(step, username, password)?;
+            }
+            StepKind::AuthenticationCertificate {
+                thumbprint,
+                certificate_id,
+            } => {
+                self.authentication_certificate(step, thumbprint.as_ref(), certificate_id.as_ref())?
+            }
+            StepKind::Proxy { .. } => {
+                let message = "<proxy> runs only inside send-request in Tollgate";
+                return Err(Failure::new(step, "NotSupported", message));
             }
         }
         Ok(Ended::Through)
@@ -661,7 +657,12 @@ fn names(limit: &tollgate_policy::pipeline::ScopedLimit, id: &str, name: &str) -
 }
 
 /// `set-header` on a message's headers.
-fn apply_header(headers: &mut Headers, name: &str, action: ExistsAction, values: Vec<String>) {
+pub(super) fn apply_header(
+    headers: &mut Headers,
+    name: &str,
+    action: ExistsAction,
+    values: Vec<String>,
+) {
     let exists = !headers.get(name).is_empty();
     match action {
         ExistsAction::Delete => headers.remove(name),

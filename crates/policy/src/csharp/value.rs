@@ -155,6 +155,17 @@ impl Value {
         Value::Obj(Arc::new(super::library::crypto::Obj::Response(Arc::new(r))))
     }
 
+    /// The response a value holds, if it is one made by [`Value::response`].
+    pub fn as_response(&self) -> Option<&super::context::Response> {
+        match self {
+            Value::Obj(obj) => match &**obj {
+                super::library::crypto::Obj::Response(r) => Some(r),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
     /// How a value is written into a policy attribute or body: .NET's `ToString()` in the
     /// invariant culture (`True`/`False`, `1.5`, `1E+20`, `null` as the empty string).
     pub fn to_policy_string(&self) -> String {

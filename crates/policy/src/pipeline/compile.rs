@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::send::mock_response;
 use super::steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
 use super::text::{NamedValues, Text};
 use super::{Item, ScopePolicy, Step, index};
@@ -36,7 +37,7 @@ pub fn compile(
 }
 
 pub(super) struct Compiler<'a> {
-    scope: ScopeKind,
+    pub(super) scope: ScopeKind,
     named: &'a NamedValues,
 }
 
@@ -167,7 +168,7 @@ impl Compiler<'_> {
         }))
     }
 
-    fn simple(&self, e: &Element) -> Result<StepKind, PolicyError> {
+    pub(super) fn simple(&self, e: &Element) -> Result<StepKind, PolicyError> {
         Ok(match e.name.as_str() {
             "set-header" | "set-query-parameter" => {
                 known_attributes(e, &["name", "exists-action"])?;
@@ -257,7 +258,10 @@ impl Compiler<'_> {
                     .attribute("base-url")
                     .map(|u| self.text(e, u))
                     .transpose()?;
-                let backend_id = e.attribute("backend-id").map(str::to_owned);
+                let backend_id = e
+                    .attribute("backend-id")
+                    .map(|id| self.text(e, id))
+                    .transpose()?;
                 if base_url.is_some() == backend_id.is_some() {
                     return fail(
                         e.line,
@@ -463,6 +467,10 @@ impl Compiler<'_> {
                     message: self.text(e, &message)?,
                 }
             }
+            "send-request" | "send-one-way-request" => self.send_request(e)?,
+            "mock-response" => mock_response(e)?,
+            "authentication-basic" => self.authentication_basic(e)?,
+            "authentication-certificate" => self.authentication_certificate(e)?,
             _ => return not_yet(e),
         })
     }
@@ -607,7 +615,7 @@ impl Compiler<'_> {
     }
 }
 
-fn not_yet<T>(e: &Element) -> Result<T, PolicyError> {
+pub(super) fn not_yet<T>(e: &Element) -> Result<T, PolicyError> {
     fail(
         e.line,
         format!("<{}> is not supported by Tollgate's gateway yet", e.name),

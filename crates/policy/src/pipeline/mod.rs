@@ -8,6 +8,7 @@
 
 mod cache;
 mod compile;
+mod send;
 mod steps;
 mod text;
 
@@ -18,6 +19,7 @@ use crate::structure::ScopeKind;
 
 pub use cache::{CacheLookup, Downstream};
 pub use compile::compile;
+pub use send::{DEFAULT_SEND_TIMEOUT, SendRequest};
 pub use steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
 pub use text::{NamedValues, Text};
 

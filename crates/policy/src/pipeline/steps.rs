@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Step;
+use super::send::SendRequest;
 use super::text::Text;
 
 /// `exists-action` of `set-header` and `set-query-parameter`.
@@ -113,7 +114,7 @@ pub enum StepKind {
         /// `base-url`.
         base_url: Option<Text>,
         /// `backend-id`: a backend entity.
-        backend_id: Option<String>,
+        backend_id: Option<Text>,
     },
     /// `forward-request`.
     ForwardRequest {
@@ -267,6 +268,39 @@ pub enum StepKind {
         /// The message.
         message: Text,
     },
+    /// `send-request` and `send-one-way-request`.
+    SendRequest(Box<SendRequest>),
+    /// `mock-response`: ends the pipeline with a response made from the operation's samples.
+    MockResponse {
+        /// `status-code` (default 200).
+        status: u16,
+        /// `content-type`, if given.
+        content_type: Option<String>,
+    },
+    /// `authentication-basic`: the backend request's `Authorization: Basic …`.
+    AuthenticationBasic {
+        /// `username`.
+        username: Text,
+        /// `password`.
+        password: Text,
+    },
+    /// `authentication-certificate`: the client certificate the backend call presents (one of
+    /// the uploaded certificates, by thumbprint or by id).
+    AuthenticationCertificate {
+        /// `thumbprint`.
+        thumbprint: Option<Text>,
+        /// `certificate-id`.
+        certificate_id: Option<Text>,
+    },
+    /// `proxy` (inside `send-request`): the HTTP proxy the request goes through.
+    Proxy {
+        /// `url` (`http://host:port`).
+        url: Text,
+        /// `username`.
+        username: Option<Text>,
+        /// `password`.
+        password: Option<Text>,
+    },
 }
 
 impl StepKind {
@@ -284,8 +318,32 @@ impl StepKind {
             | StepKind::Trace { message: t, .. } => t.reads_body(),
             StepKind::SetStatus { code, reason } => code.reads_body() || reason.reads_body(),
             StepKind::RewriteUri { template, .. } => template.reads_body(),
-            StepKind::SetBackendService { base_url, .. } => {
+            StepKind::SetBackendService {
+                base_url,
+                backend_id,
+            } => {
                 base_url.as_ref().is_some_and(Text::reads_body)
+                    || backend_id.as_ref().is_some_and(Text::reads_body)
+            }
+            StepKind::SendRequest(send) => send.reads_body(),
+            StepKind::AuthenticationBasic { username, password } => {
+                username.reads_body() || password.reads_body()
+            }
+            StepKind::AuthenticationCertificate {
+                thumbprint,
+                certificate_id,
+            } => {
+                thumbprint.as_ref().is_some_and(Text::reads_body)
+                    || certificate_id.as_ref().is_some_and(Text::reads_body)
+            }
+            StepKind::Proxy {
+                url,
+                username,
+                password,
+            } => {
+                url.reads_body()
+                    || username.as_ref().is_some_and(Text::reads_body)
+                    || password.as_ref().is_some_and(Text::reads_body)
             }
             StepKind::Choose {
                 branches,
@@ -338,6 +396,7 @@ impl StepKind {
             } => key.reads_body() || value.reads_body() || duration.reads_body(),
             StepKind::CacheRemoveValue { key } => key.reads_body(),
             StepKind::ForwardRequest { .. }
+            | StepKind::MockResponse { .. }
             | StepKind::Quota { .. }
             | StepKind::RateLimit { .. }
             | StepKind::CheckHeader { .. }

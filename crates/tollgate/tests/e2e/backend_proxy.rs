@@ -15,15 +15,15 @@ use tokio::net::{TcpListener, TcpStream};
 on_both_engines!(calls_go_through_the_backend_proxy);
 
 /// A running test proxy.
-struct TestProxy {
+pub(crate) struct TestProxy {
     /// `http://127.0.0.1:PORT`.
-    url: String,
+    pub(crate) url: String,
     /// The request lines it relayed (`CONNECT host:port HTTP/1.1`, `GET http://… HTTP/1.1`).
     relayed: Arc<Mutex<Vec<String>>>,
 }
 
 impl TestProxy {
-    fn relayed(&self) -> Vec<String> {
+    pub(crate) fn relayed(&self) -> Vec<String> {
         self.relayed.lock().unwrap().clone()
     }
 }
@@ -31,7 +31,7 @@ impl TestProxy {
 /// A forwarding proxy on an ephemeral port that requires `Proxy-Authorization: Basic` with `user`
 /// and `password` (else 407). `CONNECT` opens a tunnel; another request, in absolute form, is
 /// sent to its host in origin form with `connection: close`, so each connection carries one.
-async fn forwarding_proxy(user: &str, password: &str) -> TestProxy {
+pub(crate) async fn forwarding_proxy(user: &str, password: &str) -> TestProxy {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     let expected = format!(

@@ -34,7 +34,7 @@ pub(crate) async fn put_policy(s: &Server, scope: &str, xml: &str) {
     );
 }
 
-fn header<'a>(seen: &'a Value, name: &str) -> &'a Value {
+pub(crate) fn header<'a>(seen: &'a Value, name: &str) -> &'a Value {
     &seen["headers"][name]
 }
 
