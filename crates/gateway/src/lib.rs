@@ -15,6 +15,7 @@ mod keys;
 pub mod limits;
 mod listener;
 mod metrics;
+mod openid;
 mod pipeline;
 pub mod policies;
 mod proxy;
@@ -73,6 +74,8 @@ struct Inner {
     limiter: limits::Limiter,
     /// Quota counters (kept in the store).
     quotas: Arc<quotas::Quotas>,
+    /// Signing keys fetched from OpenID configurations (`validate-jwt`).
+    openid: openid::OpenIdKeys,
     /// The task that writes them, until [`Gateway::finish_records`] takes it.
     writer: std::sync::Mutex<Option<records::Writer>>,
 }
@@ -104,6 +107,7 @@ impl Gateway {
                 metrics: metrics::Metrics::default(),
                 limiter: limits::Limiter::default(),
                 quotas,
+                openid: openid::OpenIdKeys::default(),
                 writer: std::sync::Mutex::new(Some(writer)),
                 store,
                 instance: instance.to_owned(),
@@ -129,6 +133,11 @@ impl Gateway {
     /// Quota counters.
     fn quotas(&self) -> &quotas::Quotas {
         &self.inner.quotas
+    }
+
+    /// Signing keys fetched from OpenID configurations.
+    fn openid(&self) -> &openid::OpenIdKeys {
+        &self.inner.openid
     }
 
     /// How calls without a backend entity reach their backend.

@@ -4,6 +4,7 @@
 
 mod flow;
 mod steps;
+mod validate_jwt;
 
 use std::sync::Arc;
 

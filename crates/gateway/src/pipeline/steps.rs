@@ -74,7 +74,7 @@ impl Env<'_> {
     }
 
     /// Evaluates a value as text (`null` is the empty string).
-    fn text(&mut self, step: &Step, text: &Text) -> Result<String, Failure> {
+    pub(super) fn text(&mut self, step: &Step, text: &Text) -> Result<String, Failure> {
         self.value(step, text).map(|v| v.to_policy_string())
     }
 
@@ -368,6 +368,7 @@ impl Env<'_> {
                     });
                 }
             }
+            StepKind::ValidateJwt(v) => return self.validate_jwt(step, v).await,
             StepKind::Trace { message, .. } => {
                 if self.flow.ctx.tracing {
                     self.text(step, message)?;
@@ -436,7 +437,7 @@ impl Env<'_> {
     }
 
     /// Ends the call with a gateway error answer (`{"statusCode": …, "message": …}`).
-    fn answer_error(&mut self, status: StatusCode, message: &str) {
+    pub(super) fn answer_error(&mut self, status: StatusCode, message: &str) {
         self.flow.respond(status);
         let body = serde_json::json!({"statusCode": status.as_u16(), "message": message});
         set_response_body(&mut self.flow, body.to_string().into());

@@ -54,7 +54,7 @@ fn raw(value: &Value) -> String {
 }
 
 /// Refuses attributes a statement does not know or Tollgate does not support yet.
-fn known_attributes(e: &Element, known: &[&str]) -> Result<(), PolicyError> {
+pub(super) fn known_attributes(e: &Element, known: &[&str]) -> Result<(), PolicyError> {
     match e
         .attributes
         .iter()
@@ -457,6 +457,9 @@ impl Compiler<'_> {
                     source: required(e, "source")?.to_owned(),
                     message: self.text(e, &message)?,
                 }
+            }
+            "validate-jwt" => {
+                StepKind::ValidateJwt(Box::new(super::validate_jwt::compile(e, self.named)?))
             }
             _ => return not_yet(e),
         })

@@ -9,6 +9,7 @@
 mod compile;
 mod steps;
 mod text;
+mod validate_jwt;
 
 use std::sync::Arc;
 
@@ -18,6 +19,10 @@ use crate::structure::ScopeKind;
 pub use compile::compile;
 pub use steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
 pub use text::{NamedValues, Text};
+pub use validate_jwt::{
+    KeyMaterial, RequiredClaim, Setting, SigningKey, TokenSource, ValidateJwt,
+    decode_symmetric_key, parse_bool, parse_clock_skew, parse_status,
+};
 
 /// One statement, ready to run.
 #[derive(Debug)]

@@ -194,6 +194,8 @@ pub enum StepKind {
         /// `first-period-start`: when the first period began (seconds since the Unix epoch).
         first_period_start: i64,
     },
+    /// `validate-jwt`: the call's token checked; a call without a valid one is answered.
+    ValidateJwt(Box<super::validate_jwt::ValidateJwt>),
     /// `trace`: a message for the call's trace (kept only when tracing is on).
     Trace {
         /// `source`.
@@ -244,6 +246,7 @@ impl StepKind {
             StepKind::QuotaByKey { key, condition, .. } => {
                 key.reads_body() || condition.as_ref().is_some_and(Text::reads_body)
             }
+            StepKind::ValidateJwt(v) => v.reads_body(),
             StepKind::ForwardRequest { .. }
             | StepKind::Quota { .. }
             | StepKind::RateLimit { .. }
