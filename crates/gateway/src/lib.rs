@@ -16,6 +16,7 @@ mod keys;
 pub mod limits;
 mod listener;
 mod metrics;
+mod openid;
 mod pipeline;
 pub mod policies;
 mod proxy;
@@ -84,6 +85,8 @@ struct Inner {
     traces: traces::Traces,
     /// Whether every subscription may trace its calls (else only the administrator's).
     trace_any_subscription: std::sync::atomic::AtomicBool,
+    /// Signing keys fetched from OpenID configurations (`validate-jwt`).
+    openid: openid::OpenIdKeys,
     /// The task that writes them, until [`Gateway::finish_records`] takes it.
     writer: std::sync::Mutex<Option<records::Writer>>,
 }
@@ -121,6 +124,7 @@ impl Gateway {
                 cache: cache::Cache::default(),
                 traces: traces::Traces::default(),
                 trace_any_subscription: std::sync::atomic::AtomicBool::new(false),
+                openid: openid::OpenIdKeys::default(),
                 writer: std::sync::Mutex::new(Some(writer)),
                 store,
                 instance: instance.to_owned(),
@@ -191,6 +195,11 @@ impl Gateway {
     /// The ways of reaching backends (links built for policy statements come from here).
     fn transports(&self) -> &transport::Transports {
         &self.inner.transports
+    }
+
+    /// Signing keys fetched from OpenID configurations.
+    fn openid(&self) -> &openid::OpenIdKeys {
+        &self.inner.openid
     }
 
     /// How calls without a backend entity reach their backend.

@@ -8,6 +8,7 @@ mod flow;
 mod send;
 mod steps;
 mod trace;
+mod validate_jwt;
 
 use std::sync::Arc;
 

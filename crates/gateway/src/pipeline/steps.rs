@@ -357,6 +357,7 @@ impl Env<'_> {
                     });
                 }
             }
+            StepKind::ValidateJwt(v) => return self.validate_jwt(step, v).await,
             StepKind::CacheLookup(lookup) => return self.cache_lookup(step, lookup),
             StepKind::CacheStore {
                 duration,

@@ -31,6 +31,7 @@ pub use context::{
     Request, Response, Subscription, Url, User,
 };
 pub use eval::Limits;
+pub use library::crypto::Jwt;
 pub use types::{Ctx, Type};
 pub use value::{CtxRef, Dict, ErrorKind, EvalError, TICKS_PER_SECOND, Value};
 

@@ -471,6 +471,9 @@ impl Compiler<'_> {
             "mock-response" => mock_response(e)?,
             "authentication-basic" => self.authentication_basic(e)?,
             "authentication-certificate" => self.authentication_certificate(e)?,
+            "validate-jwt" => {
+                StepKind::ValidateJwt(Box::new(super::validate_jwt::compile(e, self.named)?))
+            }
             _ => return not_yet(e),
         })
     }

@@ -11,6 +11,7 @@ mod compile;
 mod send;
 mod steps;
 mod text;
+mod validate_jwt;
 
 use std::sync::Arc;
 
@@ -22,6 +23,10 @@ pub use compile::compile;
 pub use send::{DEFAULT_SEND_TIMEOUT, SendRequest};
 pub use steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
 pub use text::{NamedValues, Text};
+pub use validate_jwt::{
+    KeyMaterial, RequiredClaim, Setting, SigningKey, TokenSource, ValidateJwt,
+    decode_symmetric_key, parse_bool, parse_clock_skew, parse_status,
+};
 
 /// One statement, ready to run.
 #[derive(Debug)]

@@ -261,6 +261,8 @@ pub enum StepKind {
         /// The statements.
         body: Vec<Arc<Step>>,
     },
+    /// `validate-jwt`: the call's token checked; a call without a valid one is answered.
+    ValidateJwt(Box<super::validate_jwt::ValidateJwt>),
     /// `trace`: a message for the call's trace (kept only when tracing is on).
     Trace {
         /// `source`.
@@ -395,6 +397,7 @@ impl StepKind {
                 duration,
             } => key.reads_body() || value.reads_body() || duration.reads_body(),
             StepKind::CacheRemoveValue { key } => key.reads_body(),
+            StepKind::ValidateJwt(v) => v.reads_body(),
             StepKind::ForwardRequest { .. }
             | StepKind::MockResponse { .. }
             | StepKind::Quota { .. }

@@ -30,6 +30,7 @@ mod policies;
 mod policy_blocks;
 mod policy_cache;
 mod policy_engine;
+mod policy_jwt;
 mod policy_scenarios;
 mod policy_send;
 mod policy_shared_limits;

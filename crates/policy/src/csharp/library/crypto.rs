@@ -229,6 +229,56 @@ fn decode_jwt(s: &str) -> Option<Jwt> {
     })
 }
 
+impl Jwt {
+    /// Decodes a token's header and payload, as `AsJwt` does (nothing is validated): `None`
+    /// when the text is not a JWT (three base64url parts, the first two JSON objects).
+    pub fn decode(token: &str) -> Option<Jwt> {
+        decode_jwt(token)
+    }
+
+    /// A header parameter (`alg`, `kid`) as text, when present and not null.
+    pub fn header(&self, name: &str) -> Option<Arc<str>> {
+        match str_field(&self.header, name) {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// A claim's values as `Claims[name]` shows them (an array's items, else the one value);
+    /// `None` when the token does not have it.
+    pub fn claim(&self, name: &str) -> Option<Vec<Arc<str>>> {
+        let strings = |items: &[Json]| {
+            items
+                .iter()
+                .map(|j| match claim_string(j) {
+                    Value::Str(s) => s,
+                    other => Arc::from(other.to_policy_string()),
+                })
+                .collect()
+        };
+        match field(&self.payload, name)? {
+            Json::Array(l) => Some(strings(&l.items)),
+            other => Some(strings(std::slice::from_ref(other))),
+        }
+    }
+
+    /// A time claim (`exp`, `nbf`) in seconds since the Unix epoch: `None` when absent,
+    /// `Some(None)` when it is not a number.
+    pub fn seconds(&self, name: &str) -> Option<Option<f64>> {
+        Some(match field(&self.payload, name)? {
+            Json::Int(i) => Some(*i as f64),
+            Json::Float(f) => Some(*f),
+            Json::Str(s) => s.parse::<f64>().ok().filter(|f| f.is_finite()),
+            _ => None,
+        })
+    }
+
+    /// The `Jwt` object expressions see (for `context.Variables`).
+    pub fn into_value(self) -> Value {
+        mk(Some(Obj::Jwt(self)))
+    }
+}
+
 /// A bounded conversion of parsed JSON into a value (for `to_json`).
 fn serde_to_value(v: serde_json::Value, depth: u8) -> Option<Value> {
     if depth > super::json::MAX_DEPTH {
@@ -467,4 +517,29 @@ pub(crate) fn register(r: &mut Registry) {
         s(),
         bit_converter,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Jwt;
+
+    #[test]
+    fn decoded_tokens_show_their_header_claims_and_times() {
+        // {"alg":"HS256","kid":"k1"}.{"sub":"ann","aud":["a","b"],"exp":1700000000,"nbf":"x","admin":true}
+        let token = "eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJzdWIiOiJhbm4iLCJhdWQiOlsiYSIsImIiXSwiZXhwIjoxNzAwMDAwMDAwLCJuYmYiOiJ4IiwiYWRtaW4iOnRydWV9.c2ln";
+        let jwt = Jwt::decode(token).unwrap();
+        assert_eq!(jwt.header("kid").as_deref(), Some("k1"));
+        assert_eq!(jwt.header("typ"), None);
+        let claim = |name| {
+            jwt.claim(name)
+                .map(|v| v.iter().map(|s| s.to_string()).collect::<Vec<_>>())
+        };
+        assert_eq!(claim("aud"), Some(vec!["a".to_owned(), "b".to_owned()]));
+        assert_eq!(claim("admin"), Some(vec!["true".to_owned()]));
+        assert_eq!(claim("missing"), None);
+        assert_eq!(jwt.seconds("exp"), Some(Some(1_700_000_000.0)));
+        assert_eq!(jwt.seconds("nbf"), Some(None));
+        assert_eq!(jwt.seconds("iat"), None);
+        assert!(Jwt::decode("a.b").is_none());
+    }
 }
