@@ -2,8 +2,10 @@
 //! then outbound; an error in any of them runs on-error with `context.LastError` set. A
 //! `return-response` (or a failed check) ends the pipeline with its response.
 
+mod browser;
 mod flow;
 mod steps;
+mod transform;
 
 use std::sync::Arc;
 
@@ -20,6 +22,7 @@ use tollgate_policy::pipeline::{Pipeline, Step, StepKind, Text};
 use crate::Gateway;
 use crate::proxy::{Admitted, Call};
 use crate::records::Counted;
+pub(crate) use browser::browser_call;
 use flow::{Base, Content, Flow, decode_query, header_map, headers_from, now_ticks};
 
 /// The largest message body policies may read whole.
@@ -79,6 +82,8 @@ struct Env<'a> {
     flow: Flow,
     /// Counts to make when the call ends.
     pending: Vec<Pending>,
+    /// The CORS headers of the response, once a `cors` statement allowed the call.
+    cors_headers: Option<Vec<(String, String)>>,
 }
 
 /// Runs a call through its pipeline.
@@ -123,6 +128,7 @@ pub(crate) async fn run(
         },
         admitted,
         pending: Vec::new(),
+        cors_headers: None,
     };
     env.flow.update_url();
     let outcome = env.sections(&pipeline).await;
@@ -158,6 +164,7 @@ pub(crate) async fn run(
         }
     }
     env.count_pending();
+    env.add_cors_headers();
     env.into_response()
 }
 

@@ -19,12 +19,12 @@ const DEFAULT_FIRST_PERIOD_START: i64 = 1_388_534_400;
 
 /// Which message a statement changes.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub(super) enum Side {
     Request,
     Response,
 }
 
-fn side(section: SectionKind) -> Side {
+pub(super) fn side(section: SectionKind) -> Side {
     match section {
         SectionKind::Inbound | SectionKind::Backend => Side::Request,
         SectionKind::Outbound | SectionKind::OnError => Side::Response,
@@ -74,7 +74,7 @@ impl Env<'_> {
     }
 
     /// Evaluates a value as text (`null` is the empty string).
-    fn text(&mut self, step: &Step, text: &Text) -> Result<String, Failure> {
+    pub(super) fn text(&mut self, step: &Step, text: &Text) -> Result<String, Failure> {
         self.value(step, text).map(|v| v.to_policy_string())
     }
 
@@ -373,6 +373,18 @@ impl Env<'_> {
                     self.text(step, message)?;
                 }
             }
+            StepKind::Cors(cors) => return self.cors(step, cors),
+            StepKind::Jsonp { callback_parameter } => {
+                return self.jsonp(step, callback_parameter).await;
+            }
+            // Serves /crossdomain.xml (browser.rs); nothing to do on other calls.
+            StepKind::CrossDomain(_) => {}
+            StepKind::FindAndReplace { from, to } => {
+                return self.find_and_replace(step, section, from, to).await;
+            }
+            StepKind::RedirectContentUrls => return self.redirect_content_urls(section).await,
+            StepKind::JsonToXml(options) => return self.json_to_xml(step, section, options).await,
+            StepKind::XmlToJson(options) => return self.xml_to_json(step, section, options).await,
         }
         Ok(Ended::Through)
     }
@@ -436,7 +448,7 @@ impl Env<'_> {
     }
 
     /// Ends the call with a gateway error answer (`{"statusCode": …, "message": …}`).
-    fn answer_error(&mut self, status: StatusCode, message: &str) {
+    pub(super) fn answer_error(&mut self, status: StatusCode, message: &str) {
         self.flow.respond(status);
         let body = serde_json::json!({"statusCode": status.as_u16(), "message": message});
         set_response_body(&mut self.flow, body.to_string().into());

@@ -32,6 +32,7 @@ pub fn compile(
         }
         out.sections[index(section.kind)] = Some(items);
     }
+    super::browser::check_placement(&out)?;
     Ok(out)
 }
 
@@ -40,7 +41,7 @@ struct Compiler<'a> {
     named: &'a NamedValues,
 }
 
-fn fail<T>(line: usize, message: impl Into<String>) -> Result<T, PolicyError> {
+pub(super) fn fail<T>(line: usize, message: impl Into<String>) -> Result<T, PolicyError> {
     Err(PolicyError::new(message, line, 1))
 }
 
@@ -54,7 +55,7 @@ fn raw(value: &Value) -> String {
 }
 
 /// Refuses attributes a statement does not know or Tollgate does not support yet.
-fn known_attributes(e: &Element, known: &[&str]) -> Result<(), PolicyError> {
+pub(super) fn known_attributes(e: &Element, known: &[&str]) -> Result<(), PolicyError> {
     match e
         .attributes
         .iter()
@@ -458,6 +459,13 @@ impl Compiler<'_> {
                     message: self.text(e, &message)?,
                 }
             }
+            "cors" => super::browser::cors(e, self.named)?,
+            "jsonp" => super::browser::jsonp(e, self.named)?,
+            "cross-domain" => super::browser::cross_domain(e, self.scope, self.named)?,
+            "find-and-replace" => super::transform::find_and_replace(e, self.named)?,
+            "redirect-content-urls" => super::transform::redirect_content_urls(e)?,
+            "json-to-xml" => super::transform::json_to_xml(e, self.named)?,
+            "xml-to-json" => super::transform::xml_to_json(e, self.named)?,
             _ => return not_yet(e),
         })
     }

@@ -6,18 +6,24 @@
 //! This module only prepares; running the steps (which needs the network, clocks and counters)
 //! is the gateway's.
 
+mod browser;
 mod compile;
 mod steps;
 mod text;
+mod transform;
 
 use std::sync::Arc;
 
 use crate::ast::SectionKind;
 use crate::structure::ScopeKind;
 
+pub use browser::{AllowedHeaders, Cors, Methods, Origin, Origins, cross_domain_statement};
 pub use compile::compile;
 pub use steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
 pub use text::{NamedValues, Text};
+pub use transform::{
+    JAVASCRIPT_FRIENDLY, JsonToXml, JsonToXmlOptions, XmlToJson, json_to_xml_text, xml_to_json_text,
+};
 
 /// One statement, ready to run.
 #[derive(Debug)]

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Step;
+use super::browser::Cors;
 use super::text::Text;
+use super::transform::{JsonToXml, XmlToJson};
 
 /// `exists-action` of `set-header` and `set-query-parameter`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +203,31 @@ pub enum StepKind {
         /// The message.
         message: Text,
     },
+    /// `cors`: CORS headers on the responses of allowed cross-origin calls (preflights are
+    /// answered by the gateway from the `cors` statements of the inbound section).
+    Cors(Box<Cors>),
+    /// `jsonp`: a JSON response wrapped in a call to the function the caller names.
+    Jsonp {
+        /// `callback-parameter-name`: the query parameter naming the function.
+        callback_parameter: Text,
+    },
+    /// `cross-domain`: the policy file the gateway serves at `/crossdomain.xml` (from the
+    /// global scope); nothing on other calls.
+    CrossDomain(Arc<str>),
+    /// `find-and-replace`: every occurrence of a string in the body replaced.
+    FindAndReplace {
+        /// `from`.
+        from: Text,
+        /// `to`.
+        to: Text,
+    },
+    /// `redirect-content-urls`: backend URLs in the response body made gateway URLs
+    /// (outbound), or gateway URLs in the request body made backend URLs (inbound).
+    RedirectContentUrls,
+    /// `json-to-xml`.
+    JsonToXml(Box<JsonToXml>),
+    /// `xml-to-json`.
+    XmlToJson(Box<XmlToJson>),
 }
 
 impl StepKind {
@@ -244,7 +271,14 @@ impl StepKind {
             StepKind::QuotaByKey { key, condition, .. } => {
                 key.reads_body() || condition.as_ref().is_some_and(Text::reads_body)
             }
+            StepKind::Jsonp { .. }
+            | StepKind::FindAndReplace { .. }
+            | StepKind::RedirectContentUrls
+            | StepKind::JsonToXml(_)
+            | StepKind::XmlToJson(_) => true,
             StepKind::ForwardRequest { .. }
+            | StepKind::Cors(_)
+            | StepKind::CrossDomain(_)
             | StepKind::Quota { .. }
             | StepKind::RateLimit { .. }
             | StepKind::CheckHeader { .. }

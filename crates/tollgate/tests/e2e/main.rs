@@ -28,6 +28,7 @@ mod operations;
 mod pfx;
 mod policies;
 mod policy_engine;
+mod policy_transform;
 mod portal_settings;
 mod products;
 mod quotas;

@@ -19,7 +19,7 @@ on_both_engines!(
 
 /// Stores a policy document (XML, expressions escaped) at a scope (`/apis/shop`,
 /// `/products/gold`, `` for global).
-async fn put_policy(s: &Server, scope: &str, xml: &str) {
+pub(crate) async fn put_policy(s: &Server, scope: &str, xml: &str) {
     let path = format!("{scope}/policies/policy?{V17}");
     let body = json!({ "policyContent": xml }).to_string();
     let r = s
