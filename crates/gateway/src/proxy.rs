@@ -187,7 +187,12 @@ pub async fn handle(State(gateway): State<Gateway>, request: Request) -> Respons
                 let kept = without_param(request.uri().query(), DEFAULT_KEY_QUERY);
                 call.record.url = recorded_url(&request, &kept);
             }
-            refusal.response()
+            // CORS preflights and /crossdomain.xml match no operation: the gateway answers them.
+            let answered = match refusal {
+                Refusal::NotFound => crate::pipeline::browser_call(&snapshot, request, &mut call),
+                _ => None,
+            };
+            answered.unwrap_or_else(|| refusal.response())
         }
     };
     call.finish(&gateway, response)
@@ -287,11 +292,35 @@ fn admit(
     request: &Request,
     record: &mut RequestRecord,
 ) -> Result<Admitted, Refusal> {
+    admit_as(snapshot, request, record, request.method().as_str(), false)
+}
+
+/// Admits a CORS preflight as the call it asks about: routed by `method` (its
+/// `Access-Control-Request-Method`), and without a product rather than refused when its
+/// subscription key is missing or unusable (browsers send preflights without credentials).
+pub(crate) fn admit_preflight(
+    snapshot: &Arc<Snapshot>,
+    request: &Request,
+    record: &mut RequestRecord,
+    method: &str,
+) -> Option<Admitted> {
+    admit_as(snapshot, request, record, method, true).ok()
+}
+
+/// Admits a call routed by `method`; `preflight`: a key that is missing or does not grant
+/// the API leaves the call without a product instead of refusing it.
+fn admit_as(
+    snapshot: &Arc<Snapshot>,
+    request: &Request,
+    record: &mut RequestRecord,
+    method: &str,
+    preflight: bool,
+) -> Result<Admitted, Refusal> {
     let uri = request.uri();
     let query = query_pairs(uri);
     let https = request.extensions().get::<crate::tls::Https>().is_some();
     let route = snapshot
-        .route(https, request.method().as_str(), uri.path(), &query)
+        .route(https, method, uri.path(), &query)
         .map_err(|_| Refusal::NotFound)?;
     let api = route.api;
     record.api_id.clone_from(&api.id);
@@ -316,14 +345,16 @@ fn admit(
                 record.subscription_id.clone_from(&grant.subscription_id);
                 record.product_id.clone_from(&grant.product_id);
                 record.user_id.clone_from(&grant.user_id);
-                if !grants_api(grant, api) {
-                    return Err(Refusal::InvalidKey);
+                match grants_api(grant, api) {
+                    true => Some(grant.clone()),
+                    false if preflight => None,
+                    false => return Err(Refusal::InvalidKey),
                 }
-                Some(grant.clone())
             }
+            None if preflight => None,
             None => return Err(Refusal::InvalidKey),
         },
-        None if api.open => None,
+        None if api.open || preflight => None,
         None => return Err(Refusal::MissingKey),
     };
     let target = backend_url(api, route.rest, &kept).ok_or(Refusal::NoBackend)?;
@@ -344,7 +375,7 @@ fn admit(
         api_name: api.name.clone(),
         api_path: api.path.clone(),
         operation_name: route.operation_name.to_owned(),
-        operation_method: request.method().as_str().to_uppercase(),
+        operation_method: method.to_uppercase(),
         url_template: route.url_template.to_owned(),
         grant,
         key,

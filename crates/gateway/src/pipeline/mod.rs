@@ -3,11 +3,13 @@
 //! `return-response` (or a failed check) ends the pipeline with its response.
 
 mod blocks;
+mod browser;
 mod cache;
 mod flow;
 mod send;
 mod steps;
 mod trace;
+mod transform;
 mod validate_jwt;
 
 use std::sync::Arc;
@@ -25,6 +27,7 @@ use tollgate_policy::pipeline::{Pipeline, Step, StepKind, Text};
 use crate::Gateway;
 use crate::proxy::{Admitted, Call};
 use crate::records::Counted;
+pub(crate) use browser::browser_call;
 use flow::{Base, Content, Flow, decode_query, header_map, headers_from, now_ticks};
 
 /// The largest message body policies may read whole.
@@ -90,6 +93,8 @@ struct Env<'a> {
     trace: Option<trace::Trace>,
     /// How the backend call is made, as statements changed it (`authentication-certificate`).
     send: send::SendState,
+    /// The CORS headers of the response, once a `cors` statement allowed the call.
+    cors_headers: Option<Vec<(String, String)>>,
 }
 
 /// Runs a call through its pipeline.
@@ -137,6 +142,7 @@ pub(crate) async fn run(
         noted: None,
         trace: None,
         send: send::SendState::default(),
+        cors_headers: None,
     };
     env.flow.update_url();
     if env.admitted.traced {
@@ -176,6 +182,7 @@ pub(crate) async fn run(
         }
     }
     env.count_pending().await;
+    env.add_cors_headers();
     let trace = env
         .trace
         .take()

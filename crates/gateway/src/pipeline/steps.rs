@@ -19,12 +19,12 @@ const DEFAULT_FIRST_PERIOD_START: i64 = 1_388_534_400;
 
 /// Which message a statement changes.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub(super) enum Side {
     Request,
     Response,
 }
 
-fn side(section: SectionKind) -> Side {
+pub(super) fn side(section: SectionKind) -> Side {
     match section {
         SectionKind::Inbound | SectionKind::Backend => Side::Request,
         SectionKind::Outbound | SectionKind::OnError => Side::Response,
@@ -428,6 +428,18 @@ impl Env<'_> {
                 let message = "<proxy> runs only inside send-request in Tollgate";
                 return Err(Failure::new(step, "NotSupported", message));
             }
+            StepKind::Cors(cors) => return self.cors(step, cors),
+            StepKind::Jsonp { callback_parameter } => {
+                return self.jsonp(step, callback_parameter).await;
+            }
+            // Serves /crossdomain.xml (browser.rs); nothing to do on other calls.
+            StepKind::CrossDomain(_) => {}
+            StepKind::FindAndReplace { from, to } => {
+                return self.find_and_replace(step, section, from, to).await;
+            }
+            StepKind::RedirectContentUrls => return self.redirect_content_urls(section).await,
+            StepKind::JsonToXml(options) => return self.json_to_xml(step, section, options).await,
+            StepKind::XmlToJson(options) => return self.xml_to_json(step, section, options).await,
         }
         Ok(Ended::Through)
     }

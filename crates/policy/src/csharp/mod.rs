@@ -15,10 +15,10 @@
 mod ast;
 mod check;
 mod context;
-mod eval;
+pub(crate) mod eval;
 mod ir;
 mod lexer;
-mod library;
+pub(crate) mod library;
 mod parser;
 mod types;
 mod value;

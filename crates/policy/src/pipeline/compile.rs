@@ -33,6 +33,7 @@ pub fn compile(
         }
         out.sections[index(section.kind)] = Some(items);
     }
+    super::browser::check_placement(&out)?;
     Ok(out)
 }
 
@@ -474,6 +475,13 @@ impl Compiler<'_> {
             "validate-jwt" => {
                 StepKind::ValidateJwt(Box::new(super::validate_jwt::compile(e, self.named)?))
             }
+            "cors" => super::browser::cors(e, self.named)?,
+            "jsonp" => super::browser::jsonp(e, self.named)?,
+            "cross-domain" => super::browser::cross_domain(e, self.scope, self.named)?,
+            "find-and-replace" => super::transform::find_and_replace(e, self.named)?,
+            "redirect-content-urls" => super::transform::redirect_content_urls(e)?,
+            "json-to-xml" => super::transform::json_to_xml(e, self.named)?,
+            "xml-to-json" => super::transform::xml_to_json(e, self.named)?,
             _ => return not_yet(e),
         })
     }

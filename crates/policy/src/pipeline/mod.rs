@@ -6,11 +6,13 @@
 //! This module only prepares; running the steps (which needs the network, clocks and counters)
 //! is the gateway's.
 
+mod browser;
 mod cache;
 mod compile;
 mod send;
 mod steps;
 mod text;
+mod transform;
 mod validate_jwt;
 
 use std::sync::Arc;
@@ -18,11 +20,15 @@ use std::sync::Arc;
 use crate::ast::SectionKind;
 use crate::structure::ScopeKind;
 
+pub use browser::{AllowedHeaders, Cors, Methods, Origin, Origins, cross_domain_statement};
 pub use cache::{CacheLookup, Downstream};
 pub use compile::compile;
 pub use send::{DEFAULT_SEND_TIMEOUT, SendRequest};
 pub use steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
 pub use text::{NamedValues, Text};
+pub use transform::{
+    JAVASCRIPT_FRIENDLY, JsonToXml, JsonToXmlOptions, XmlToJson, json_to_xml_text, xml_to_json_text,
+};
 pub use validate_jwt::{
     KeyMaterial, RequiredClaim, Setting, SigningKey, TokenSource, ValidateJwt,
     decode_symmetric_key, parse_bool, parse_clock_skew, parse_status,

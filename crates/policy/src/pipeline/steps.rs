@@ -5,8 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::Step;
+use super::browser::Cors;
 use super::send::SendRequest;
 use super::text::Text;
+use super::transform::{JsonToXml, XmlToJson};
 
 /// `exists-action` of `set-header` and `set-query-parameter`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -303,6 +305,31 @@ pub enum StepKind {
         /// `password`.
         password: Option<Text>,
     },
+    /// `cors`: CORS headers on the responses of allowed cross-origin calls (preflights are
+    /// answered by the gateway from the `cors` statements of the inbound section).
+    Cors(Box<Cors>),
+    /// `jsonp`: a JSON response wrapped in a call to the function the caller names.
+    Jsonp {
+        /// `callback-parameter-name`: the query parameter naming the function.
+        callback_parameter: Text,
+    },
+    /// `cross-domain`: the policy file the gateway serves at `/crossdomain.xml` (from the
+    /// global scope); nothing on other calls.
+    CrossDomain(Arc<str>),
+    /// `find-and-replace`: every occurrence of a string in the body replaced.
+    FindAndReplace {
+        /// `from`.
+        from: Text,
+        /// `to`.
+        to: Text,
+    },
+    /// `redirect-content-urls`: backend URLs in the response body made gateway URLs
+    /// (outbound), or gateway URLs in the request body made backend URLs (inbound).
+    RedirectContentUrls,
+    /// `json-to-xml`.
+    JsonToXml(Box<JsonToXml>),
+    /// `xml-to-json`.
+    XmlToJson(Box<XmlToJson>),
 }
 
 impl StepKind {
@@ -398,8 +425,15 @@ impl StepKind {
             } => key.reads_body() || value.reads_body() || duration.reads_body(),
             StepKind::CacheRemoveValue { key } => key.reads_body(),
             StepKind::ValidateJwt(v) => v.reads_body(),
+            StepKind::Jsonp { .. }
+            | StepKind::FindAndReplace { .. }
+            | StepKind::RedirectContentUrls
+            | StepKind::JsonToXml(_)
+            | StepKind::XmlToJson(_) => true,
             StepKind::ForwardRequest { .. }
             | StepKind::MockResponse { .. }
+            | StepKind::Cors(_)
+            | StepKind::CrossDomain(_)
             | StepKind::Quota { .. }
             | StepKind::RateLimit { .. }
             | StepKind::CheckHeader { .. }

@@ -34,6 +34,7 @@ mod policy_jwt;
 mod policy_scenarios;
 mod policy_send;
 mod policy_shared_limits;
+mod policy_transform;
 mod portal_settings;
 mod products;
 mod quotas;

@@ -8,8 +8,8 @@
 //! elements (`new XElement(…)`) is not supported.
 
 mod convert;
-mod parse;
-mod write;
+pub(crate) mod parse;
+pub(crate) mod write;
 
 use std::collections::HashSet;
 use std::sync::Arc;
