@@ -23,14 +23,14 @@ on_both_engines!(
 );
 
 /// The symmetric key of the HS256 tokens.
-const SECRET: &[u8] = b"a symmetric key of thirty-two bytes or more!";
+pub(crate) const SECRET: &[u8] = b"a symmetric key of thirty-two bytes or more!";
 
 fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
 /// An HS256 token of `claims`, signed with `key`.
-fn hs256(claims: &Value, key: &[u8]) -> String {
+pub(crate) fn hs256(claims: &Value, key: &[u8]) -> String {
     jsonwebtoken::encode(
         &Header::new(Algorithm::HS256),
         claims,
@@ -47,7 +47,7 @@ fn signed(alg: Algorithm, kid: &str, claims: &Value, key: &EncodingKey) -> Strin
 }
 
 /// The claims of a token valid for an hour, with `extra` added.
-fn claims(extra: Value) -> Value {
+pub(crate) fn claims(extra: Value) -> Value {
     let mut c = json!({"sub": "ann", "iss": "https://issuer.example", "aud": ["api://shop", "other"], "exp": now() + 3600});
     for (k, v) in extra.as_object().unwrap() {
         c[k] = v.clone();
