@@ -14,26 +14,29 @@ on_both_engines!(
     open_products_need_no_key
 );
 
+/// Headers as a JSON object; repeated headers are shown as one, their values joined with ", "
+/// (RFC 9110 §5.3).
+pub(crate) fn headers_json(headers: &axum::http::HeaderMap) -> serde_json::Map<String, Value> {
+    headers
+        .keys()
+        .map(|k| {
+            let values: Vec<&str> = headers
+                .get_all(k)
+                .iter()
+                .map(|v| v.to_str().unwrap_or(""))
+                .collect();
+            (k.to_string(), json!(values.join(", ")))
+        })
+        .collect()
+}
+
 /// A backend on an ephemeral port that answers every call with what it received, as JSON.
 pub(crate) async fn backend() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
     let app = axum::Router::new().fallback(|request: Request| async move {
         let (parts, body) = request.into_parts();
-        // Repeated headers are shown as one, their values joined with ", " (RFC 9110 §5.3).
-        let headers: serde_json::Map<String, Value> = parts
-            .headers
-            .keys()
-            .map(|k| {
-                let values: Vec<&str> = parts
-                    .headers
-                    .get_all(k)
-                    .iter()
-                    .map(|v| v.to_str().unwrap_or(""))
-                    .collect();
-                (k.to_string(), json!(values.join(", ")))
-            })
-            .collect();
+        let headers = headers_json(&parts.headers);
         let bytes = to_bytes(body, usize::MAX).await.unwrap();
         let seen = json!({
             "method": parts.method.as_str(), "path": parts.uri.path(),

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 on_both_engines!(responses_are_cached, values_are_cached);
 
 /// A backend that answers every call with how many calls it has had.
-async fn counting_backend() -> String {
+pub(crate) async fn counting_backend() -> String {
     let calls = Arc::new(AtomicU64::new(0));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
@@ -27,7 +27,7 @@ async fn counting_backend() -> String {
 }
 
 /// A call's status, `Cache-Control` and JSON body.
-async fn get(
+pub(crate) async fn get(
     s: &Server,
     method: &str,
     path: &str,

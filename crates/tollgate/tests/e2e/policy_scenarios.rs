@@ -5,6 +5,7 @@
 use crate::common::{Engine, Server, V17};
 use crate::gateway::shop;
 use crate::on_both_engines;
+use crate::policy_cache::{counting_backend, get};
 use crate::policy_engine::put_policy;
 use crate::policy_jwt::{SECRET, claims, hs256};
 use base64::Engine as _;
@@ -61,30 +62,6 @@ async fn the_starter_product_limits_its_subscribers(engine: Engine) {
     .await;
 }
 
-/// A backend that answers every call with how many calls it has had.
-async fn counting_backend() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    let calls = std::sync::Arc::new(AtomicU64::new(0));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    let app = axum::Router::new().fallback(move || {
-        let n = calls.fetch_add(1, Ordering::SeqCst) + 1;
-        async move { axum::Json(json!({ "n": n })) }
-    });
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    format!("http://{address}")
-}
-
-/// The status and body of a GET with these headers.
-async fn get(s: &Server, path: &str, headers: &[(&str, &str)]) -> (u16, String) {
-    let mut request = reqwest::Client::new().get(format!("{}{path}", s.gateway));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request.send().await.unwrap();
-    (response.status().as_u16(), response.text().await.unwrap())
-}
-
 /// JWT validation, then a rate limit per token subject, then response caching per token.
 async fn jwt_rate_limit_and_cache_together(engine: Engine) {
     let s = Server::start(engine).await;
@@ -111,7 +88,7 @@ async fn jwt_rate_limit_and_cache_together(engine: Engine) {
     let bob = format!("Bearer {}", hs256(&claims(json!({"sub": "bob"})), SECRET));
     let k = ("Ocp-Apim-Subscription-Key", key.as_str());
     // No token, a token signed with another key: 401 before anything else.
-    assert_eq!(get(&s, "/shop/items/1", &[k]).await.0, 401);
+    assert_eq!(get(&s, "GET", "/shop/items/1", &[k]).await.0, 401);
     let forged = format!(
         "Bearer {}",
         hs256(
@@ -120,32 +97,36 @@ async fn jwt_rate_limit_and_cache_together(engine: Engine) {
         )
     );
     assert_eq!(
-        get(&s, "/shop/items/1", &[k, ("Authorization", &forged)])
+        get(&s, "GET", "/shop/items/1", &[k, ("Authorization", &forged)])
             .await
             .0,
         401
     );
     // Ann: the first call reaches the backend, the next ones come from the cache, and the rate
     // limit counts every call (cached ones too): the fourth is refused.
-    let first = get(&s, "/shop/items/1", &[k, ("Authorization", &ann)]).await;
-    assert_eq!(first, (200, json!({"n": 1}).to_string()));
-    let second = get(&s, "/shop/items/1", &[k, ("Authorization", &ann)]).await;
-    assert_eq!(second, (200, json!({"n": 1}).to_string()), "from the cache");
+    let first = get(&s, "GET", "/shop/items/1", &[k, ("Authorization", &ann)]).await;
+    assert_eq!((first.0, &first.2), (200, &json!({"n": 1})));
+    let second = get(&s, "GET", "/shop/items/1", &[k, ("Authorization", &ann)]).await;
     assert_eq!(
-        get(&s, "/shop/items/2", &[k, ("Authorization", &ann)])
+        (second.0, &second.2),
+        (200, &json!({"n": 1})),
+        "from the cache"
+    );
+    assert_eq!(
+        get(&s, "GET", "/shop/items/2", &[k, ("Authorization", &ann)])
             .await
             .0,
         200
     );
     assert_eq!(
-        get(&s, "/shop/items/1", &[k, ("Authorization", &ann)])
+        get(&s, "GET", "/shop/items/1", &[k, ("Authorization", &ann)])
             .await
             .0,
         429
     );
     // Bob has his own limit and his own cache entries (the cache varies by Authorization).
-    let bobs = get(&s, "/shop/items/1", &[k, ("Authorization", &bob)]).await;
-    assert_eq!(bobs, (200, json!({"n": 3}).to_string()));
+    let bobs = get(&s, "GET", "/shop/items/1", &[k, ("Authorization", &bob)]).await;
+    assert_eq!((bobs.0, &bobs.2), (200, &json!({"n": 3})));
 }
 
 /// A mock API (operations answered from their samples, no backend) called from a single-page

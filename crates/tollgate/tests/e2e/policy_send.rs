@@ -53,19 +53,7 @@ async fn side_service() -> Side {
         let log = log.clone();
         async move {
             let (parts, body) = request.into_parts();
-            let headers: serde_json::Map<String, Value> = parts
-                .headers
-                .keys()
-                .map(|k| {
-                    let values: Vec<&str> = parts
-                        .headers
-                        .get_all(k)
-                        .iter()
-                        .map(|v| v.to_str().unwrap_or(""))
-                        .collect();
-                    (k.to_string(), json!(values.join(", ")))
-                })
-                .collect();
+            let headers = crate::gateway::headers_json(&parts.headers);
             let bytes = to_bytes(body, usize::MAX).await.unwrap();
             let record = json!({
                 "method": parts.method.as_str(), "path": parts.uri.path(),
