@@ -167,6 +167,7 @@ mod tests {
             subscription_id: subscription.into(),
             product_id: "p".into(),
             user_id: "u".into(),
+            facts: Default::default(),
         }
     }
 

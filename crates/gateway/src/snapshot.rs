@@ -61,6 +61,8 @@ struct Routes {
     apis: Vec<ApiRoute>,
     /// Published products (lower-case ids): only their subscriptions' keys are valid.
     published: HashSet<String>,
+    /// What policies read of the published products, by lower-case id.
+    product_facts: HashMap<String, Arc<ProductFacts>>,
     /// Backend entities by id (lower case), for `set-backend-service backend-id`.
     backend_ids: HashMap<String, Arc<BackendRoute>>,
     /// Backend entities by URL ([`url_key`]).
@@ -80,6 +82,38 @@ pub struct Grant {
     pub product_id: String,
     /// The user's id.
     pub user_id: String,
+    /// What policies read of the subscription (`context.Subscription`).
+    pub facts: Arc<SubscriptionFacts>,
+}
+
+/// A subscription as `context.Subscription` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SubscriptionFacts {
+    /// Display name.
+    pub name: String,
+    /// Created (RFC 3339).
+    pub created_date: String,
+    /// Started (RFC 3339).
+    pub start_date: Option<String>,
+    /// Ended or expires (RFC 3339).
+    pub end_date: Option<String>,
+    /// Primary key.
+    pub primary_key: String,
+    /// Secondary key.
+    pub secondary_key: String,
+}
+
+/// A published product as `context.Product` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductFacts {
+    /// Display name.
+    pub name: String,
+    /// Whether subscribing needs approval.
+    pub approval_required: bool,
+    /// Whether calls need a subscription.
+    pub subscription_required: bool,
+    /// Subscriptions a user may have.
+    pub subscriptions_limit: Option<i64>,
 }
 
 /// An API, ready for routing.
@@ -242,6 +276,16 @@ struct KeyedSubscription {
     state: String,
     primary_key: String,
     secondary_key: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    created_date: String,
+    #[serde(default)]
+    start_date: Option<String>,
+    #[serde(default)]
+    expiration_date: Option<String>,
+    #[serde(default)]
+    end_date: Option<String>,
 }
 
 fn decode<T: serde::de::DeserializeOwned>(record: &Record) -> Result<T, StoreError> {
@@ -263,10 +307,19 @@ fn keyed(record: &Record) -> Result<Option<(Grant, String, String)>, StoreError>
     if subscription.state != "active" {
         return Ok(None);
     }
+    let facts = SubscriptionFacts {
+        name: subscription.name.unwrap_or_default(),
+        created_date: subscription.created_date,
+        start_date: subscription.start_date,
+        end_date: subscription.end_date.or(subscription.expiration_date),
+        primary_key: subscription.primary_key.clone(),
+        secondary_key: subscription.secondary_key.clone(),
+    };
     let grant = Grant {
         subscription_id: record.id.clone(),
         product_id: subscription.product_id.to_lowercase(),
         user_id: subscription.user_id,
+        facts: Arc::new(facts),
     };
     Ok(Some((
         grant,
@@ -387,10 +440,18 @@ impl Routes {
         transports: &Transports,
     ) -> Result<Routes, StoreError> {
         let mut products = HashMap::new();
+        let mut product_facts = HashMap::new();
         for record in store.list(instance, Product::KIND, "").await? {
             let product: Product = decode(&record)?;
             if product.state == "published" {
                 products.insert(record.id.to_lowercase(), product.subscription_required);
+                let facts = ProductFacts {
+                    name: product.name,
+                    approval_required: product.approval_required,
+                    subscription_required: product.subscription_required,
+                    subscriptions_limit: product.subscriptions_limit,
+                };
+                product_facts.insert(record.id.to_lowercase(), Arc::new(facts));
             }
         }
         // API id (lower case) → published products that contain it.
@@ -480,6 +541,7 @@ impl Routes {
         Ok(Routes {
             apis,
             published: products.into_keys().collect(),
+            product_facts,
             backend_ids,
             backend_urls: backends,
             certificates,
@@ -524,6 +586,11 @@ impl Snapshot {
                     .find(|op| op.id.eq_ignore_ascii_case(operation_id))
             })
             .map_or(&[], |op| &op.responses)
+    }
+
+    /// A published product as `context.Product` shows it.
+    pub fn product(&self, id: &str) -> Option<&Arc<ProductFacts>> {
+        self.routes.product_facts.get(&id.to_lowercase())
     }
 
     /// What a subscription key grants, if it is a key of an active subscription to a published

@@ -220,6 +220,13 @@ fn internal_error(flow: &mut Flow) {
     }
 }
 
+/// .NET ticks of an RFC 3339 time (`2026-11-23T05:00:00Z`, fractions of a second ignored).
+fn ticks(rfc3339: &str) -> Option<i64> {
+    let whole = rfc3339.split('.').next()?.trim_end_matches('Z');
+    let seconds = tollgate_policy::pipeline::utc_seconds(&format!("{whole}Z"))?;
+    Some(seconds * csharp::TICKS_PER_SECOND + 621_355_968_000_000_000)
+}
+
 /// Reads a body whole, refusing one larger than policies may read.
 async fn read_whole(body: Body) -> Result<axum::body::Bytes, Response> {
     let limited = http_body_util::Limited::new(body, MAX_BODY);
@@ -303,19 +310,33 @@ fn context(
         url_template: admitted.url_template.clone(),
     };
     if let Some(grant) = &admitted.grant {
+        let facts = &grant.facts;
         ctx.subscription = Some(csharp::Subscription {
             id: grant.subscription_id.clone(),
             key: admitted.key.clone().unwrap_or_default(),
-            partial: true,
-            ..csharp::Subscription::default()
+            name: facts.name.clone(),
+            primary_key: facts.primary_key.clone(),
+            secondary_key: facts.secondary_key.clone(),
+            created_date: ticks(&facts.created_date).unwrap_or_default(),
+            start_date: facts.start_date.as_deref().and_then(ticks),
+            end_date: facts.end_date.as_deref().and_then(ticks),
+            partial: false,
         });
         ctx.user = Some(csharp::User {
             id: grant.user_id.clone(),
             partial: true,
             ..csharp::User::default()
         });
+        let product = admitted.snapshot.product(&grant.product_id);
         ctx.product = Some(csharp::Product {
             id: grant.product_id.clone(),
+            name: product.map(|p| p.name.clone()).unwrap_or_default(),
+            state: "Published".to_owned(),
+            approval_required: product.is_some_and(|p| p.approval_required),
+            subscription_required: product.is_some_and(|p| p.subscription_required),
+            subscription_limit: product
+                .and_then(|p| p.subscriptions_limit)
+                .and_then(|l| i32::try_from(l).ok()),
             partial: true,
             ..csharp::Product::default()
         });

@@ -205,8 +205,7 @@ pub struct User {
 /// `IProduct`.
 #[derive(Debug, Clone, Default)]
 pub struct Product {
-    /// Whether only the identifier (and, for a subscription, the key used) is filled: the
-    /// other members are then errors when read.
+    /// Whether `Groups` and `Apis` are not filled: reading them is then an error.
     pub partial: bool,
     /// Identifier.
     pub id: String,

@@ -421,7 +421,7 @@ impl Compiler<'_> {
                 no_bandwidth(e)?;
                 let first_period_start = match e.attribute("first-period-start") {
                     None => DEFAULT_FIRST_PERIOD_START,
-                    Some(t) => parse_time(t).map_or_else(
+                    Some(t) => utc_seconds(t).map_or_else(
                         || fail(e.line, format!("first-period-start must be a UTC date and time (2014-01-01T00:00:00Z), not '{t}'")),
                         Ok,
                     )?,
@@ -505,7 +505,7 @@ fn no_bandwidth(e: &Element) -> Result<(), PolicyError> {
 }
 
 /// `yyyy-MM-ddTHH:mm:ssZ` as seconds since the Unix epoch.
-fn parse_time(text: &str) -> Option<i64> {
+pub fn utc_seconds(text: &str) -> Option<i64> {
     let t = text.trim().strip_suffix('Z').unwrap_or(text.trim());
     let (date, time) = t.split_once('T')?;
     let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
@@ -635,7 +635,7 @@ pub(super) fn not_yet<T>(e: &Element) -> Result<T, PolicyError> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_time;
+    use super::utc_seconds as parse_time;
 
     #[test]
     fn first_period_starts_parse_as_utc() {

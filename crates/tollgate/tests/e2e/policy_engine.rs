@@ -63,6 +63,7 @@ async fn scopes_compose_and_change_the_call(engine: Engine) {
         r#"<policies><inbound><base /><set-variable name="who" value="@(context.Subscription.Id)" />
            <set-header name="X-Order" exists-action="append"><value>api</value></set-header>
            <set-header name="X-Who"><value>@((string)context.Variables["who"])</value></set-header>
+           <set-header name="X-Names"><value>@(context.Subscription.Name + "/" + context.Product.Name + "/" + context.Product.SubscriptionRequired + "/" + context.Subscription.CreatedDate.Year)</value></set-header>
            <set-query-parameter name="added" exists-action="override"><value>1</value></set-query-parameter>
            <set-header name="X-Drop" exists-action="delete" /></inbound>
            <backend><base /></backend><outbound><base /><set-header name="X-Api" exists-action="skip"><value>yes</value></set-header></outbound></policies>"#,
@@ -82,6 +83,11 @@ async fn scopes_compose_and_change_the_call(engine: Engine) {
     // Product before global (the product's <base /> comes after its statement), then the API.
     assert_eq!(header(&seen, "x-order"), "product gold, global, api");
     assert_eq!(header(&seen, "x-who"), "ann-gold");
+    let year = chrono::Utc::now().format("%Y").to_string();
+    assert_eq!(
+        header(&seen, "x-names"),
+        format!("ann-gold/Gold/True/{year}").as_str()
+    );
     assert!(header(&seen, "x-drop").is_null(), "{seen}");
     assert_eq!(seen["path"], "/base/catalog/42/details");
     assert_eq!(seen["query"], "color=red&added=1");

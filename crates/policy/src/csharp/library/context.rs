@@ -576,25 +576,21 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(opt(m.ctx.product.as_ref(), |x| s(&x.id)))
     });
     r.prop(PR, "Name", str_(), |m, _, _| {
-        Ok(opt(details(m.ctx.product.as_ref(), "Product.Name")?, |x| {
-            s(&x.name)
-        }))
+        Ok(opt(m.ctx.product.as_ref(), |x| s(&x.name)))
     });
     r.prop(PR, "State", str_(), |m, _, _| {
-        Ok(opt(
-            details(m.ctx.product.as_ref(), "Product.State")?,
-            |x| s(&x.state),
-        ))
+        Ok(opt(m.ctx.product.as_ref(), |x| s(&x.state)))
     });
     r.prop(PR, "ApprovalRequired", Type::Bool, |m, _, _| {
         Ok(Value::Bool(
-            details(m.ctx.product.as_ref(), "Product.ApprovalRequired")?
-                .is_some_and(|x| x.approval_required),
+            m.ctx.product.as_ref().is_some_and(|x| x.approval_required),
         ))
     });
     r.prop(PR, "SubscriptionRequired", Type::Bool, |m, _, _| {
         Ok(Value::Bool(
-            details(m.ctx.product.as_ref(), "Product.SubscriptionRequired")?
+            m.ctx
+                .product
+                .as_ref()
                 .is_some_and(|x| x.subscription_required),
         ))
     });
@@ -604,8 +600,7 @@ pub(crate) fn register(r: &mut Registry) {
         Type::Nullable(Box::new(Type::Int)),
         |m, _, _| {
             Ok(opt(
-                details(m.ctx.product.as_ref(), "Product.SubscriptionLimit")?
-                    .and_then(|x| x.subscription_limit),
+                m.ctx.product.as_ref().and_then(|x| x.subscription_limit),
                 Value::Int,
             ))
         },
