@@ -47,6 +47,9 @@ struct Failure {
     source: String,
     reason: &'static str,
     message: String,
+    /// The statement answered the call before failing (a refused token, key, address or limit):
+    /// on-error starts from that answer, and the failure is routine, not worth a warning.
+    answered: bool,
 }
 
 impl Failure {
@@ -55,6 +58,15 @@ impl Failure {
             source: step.name.clone(),
             reason,
             message: message.into(),
+            answered: false,
+        }
+    }
+
+    /// A refusal: the statement answered the call (see [`Failure::answered`]).
+    fn refusal(step: &Step, reason: &'static str, message: impl Into<String>) -> Failure {
+        Failure {
+            answered: true,
+            ..Failure::new(step, reason, message)
         }
     }
 }
@@ -155,12 +167,18 @@ pub(crate) async fn run(
         Err((section, failure)) => Some((section, failure)),
     };
     if let Some((section, failure)) = failed {
-        tracing::warn!(
-            policy = %failure.source,
-            reason = failure.reason,
-            message = %failure.message,
-            "a policy failed; running on-error"
-        );
+        // A statement that answered (a refused token, key, address or limit) is routine; other
+        // failures are worth a warning.
+        if failure.answered {
+            tracing::debug!(policy = %failure.source, reason = failure.reason, "a statement refused the call; running on-error");
+        } else {
+            tracing::warn!(
+                policy = %failure.source,
+                reason = failure.reason,
+                message = %failure.message,
+                "a policy failed; running on-error"
+            );
+        }
         env.flow.ctx.last_error = Some(LastError {
             source: failure.source,
             reason: failure.reason.to_owned(),
@@ -365,6 +383,7 @@ impl Env<'_> {
                     message:
                         "the backend section has no forward-request: nothing answered the call"
                             .to_owned(),
+                    answered: false,
                 };
                 return Err((SectionKind::Backend, failure));
             }
@@ -404,6 +423,7 @@ impl Env<'_> {
                 source: "forward-request".to_owned(),
                 reason: "BackendResponseRead",
                 message: format!("the backend's response body could not be read: {e}"),
+                answered: false,
             }),
         }
     }

@@ -115,6 +115,7 @@ impl Env<'_> {
                     source: step.name.clone(),
                     reason: failure.reason,
                     message: failure.message,
+                    answered: false,
                 });
             }
         };

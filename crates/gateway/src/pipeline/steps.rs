@@ -230,7 +230,19 @@ impl Env<'_> {
                 if !passes {
                     let status = StatusCode::from_u16(*status).unwrap_or(StatusCode::UNAUTHORIZED);
                     self.answer_error(status, message);
-                    return Ok(Ended::Answered);
+                    let (reason, detail) = match present.first() {
+                        None => (
+                            "HeaderNotFound",
+                            format!("Header {name} was not found in the request. Access denied."),
+                        ),
+                        Some(value) => (
+                            "HeaderValueNotAllowed",
+                            format!(
+                                "Header {name} value of {value} is not allowed. Access denied."
+                            ),
+                        ),
+                    };
+                    return Err(Failure::refusal(step, reason, detail));
                 }
             }
             StepKind::IpFilter { allow, ranges } => {
@@ -238,7 +250,9 @@ impl Env<'_> {
                 let listed = ip.is_some_and(|ip| ranges.iter().any(|r| r.contains(ip)));
                 if listed != *allow {
                     self.answer_error(StatusCode::FORBIDDEN, "Forbidden");
-                    return Ok(Ended::Answered);
+                    let ip = ip.map(|ip| ip.to_string()).unwrap_or_default();
+                    let message = format!("Caller IP address {ip} is not allowed. Access denied.");
+                    return Err(Failure::refusal(step, "CallerIpNotAllowed", message));
                 }
             }
             StepKind::RateLimit { limit, apis } => {
@@ -329,8 +343,7 @@ impl Env<'_> {
                         if let Some(renews_in) =
                             self.quota(step, key, &period, l.calls, count).await?
                         {
-                            self.out_of_quota(renews_in);
-                            return Ok(Ended::Answered);
+                            return Err(self.out_of_quota(step, renews_in));
                         }
                     }
                 }
@@ -347,8 +360,7 @@ impl Env<'_> {
                 let count = condition.is_none();
                 if let Some(renews_in) = self.quota(step, &key, &period, limit.calls, count).await?
                 {
-                    self.out_of_quota(renews_in);
-                    return Ok(Ended::Answered);
+                    return Err(self.out_of_quota(step, renews_in));
                 }
                 if !count {
                     self.pending.push(super::Pending {
@@ -482,13 +494,14 @@ impl Env<'_> {
         }
     }
 
-    /// Ends the call with 403, as Azure answers a used-up quota.
-    fn out_of_quota(&mut self, renews_in: i64) {
+    /// Answers 403, as Azure answers a used-up quota; the error for on-error.
+    fn out_of_quota(&mut self, step: &Step, renews_in: i64) -> Failure {
         let message = format!(
             "Out of call volume quota. Quota will be replenished in {}.",
             crate::quotas::span(renews_in)
         );
         self.answer_error(StatusCode::FORBIDDEN, &message);
+        Failure::refusal(step, "QuotaExceeded", message)
     }
 
     /// What a rate-limit verdict does to the call: nothing when allowed; a 429 answer when
@@ -503,7 +516,11 @@ impl Env<'_> {
             Verdict::Allowed => Ok(None),
             Verdict::Exceeded(exceeded) => {
                 self.too_many(exceeded.retry_after);
-                Ok(Some(Ended::Answered))
+                Err(Failure::new(
+                    step,
+                    "RateLimitExceeded",
+                    "Rate limit is exceeded",
+                ))
             }
             Verdict::Unavailable(why) => Err(Failure::new(
                 step,

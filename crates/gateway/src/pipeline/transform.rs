@@ -102,6 +102,7 @@ impl Env<'_> {
                             source: "inbound".to_owned(),
                             reason: "RequestBodyRead",
                             message: format!("the request body could not be read: {e}"),
+                            answered: false,
                         })?
                         .to_bytes(),
                 };

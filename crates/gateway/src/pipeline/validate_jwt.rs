@@ -77,7 +77,7 @@ impl Env<'_> {
                 };
                 let status = StatusCode::from_u16(status).unwrap_or(StatusCode::UNAUTHORIZED);
                 self.answer_error(status, &message);
-                Err(Failure::new(step, rejection.reason, rejection.message))
+                Err(Failure::refusal(step, rejection.reason, rejection.message))
             }
         }
     }

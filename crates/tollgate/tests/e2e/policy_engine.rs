@@ -131,7 +131,8 @@ async fn control_flow_and_checks_answer_early(engine: Engine) {
                </when>
                <otherwise><set-header name="X-Branch"><value>default</value></set-header></otherwise>
              </choose>
-           </inbound><backend><base /></backend><outbound><base /></outbound></policies>"#,
+           </inbound><backend><base /></backend><outbound><base /></outbound>
+           <on-error><set-header name="X-Error"><value>@(context.LastError.Source + ":" + context.LastError.Reason)</value></set-header></on-error></policies>"#,
     )
     .await;
     let k = ("Ocp-Apim-Subscription-Key", key.as_str());
@@ -139,6 +140,19 @@ async fn control_flow_and_checks_answer_early(engine: Engine) {
     assert_eq!(
         (status, &body),
         (401, &json!({"statusCode": 401, "message": "Who are you?"}))
+    );
+    // The refusal is an error on-error sees (Azure's predefined HeaderNotFound), on its answer.
+    let refused = reqwest::Client::new()
+        .get(format!("{}/shop/items/1", s.gateway))
+        .header(k.0, k.1)
+        .header("X-Client", "someone")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 401);
+    assert_eq!(
+        refused.headers()["x-error"],
+        "check-header:HeaderValueNotAllowed"
     );
     let client = ("X-Client", "APP");
     let (status, seen) = call(&s, "GET", "/shop/items/1", &[k, client], None).await;
