@@ -153,35 +153,32 @@ pub(crate) fn decode_query(query: &str) -> Multi {
 
 /// HTTP headers as expressions read them.
 pub(crate) fn headers_from(map: &HeaderMap) -> Headers {
-    let mut multi: Multi = Vec::new();
-    for (name, value) in map {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        match multi.iter_mut().find(|(n, _)| n == name.as_str()) {
-            Some((_, values)) => values.push(value),
-            None => multi.push((name.as_str().to_owned(), vec![value])),
-        }
-    }
-    Headers::from(multi)
+    Headers::from_names(map.keys().map(|name| {
+        let values = map
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
+            .collect();
+        (name.as_str(), values)
+    }))
 }
 
 /// Headers as HTTP sends them (names or values HTTP cannot carry are dropped, with a warning).
 pub(crate) fn header_map(headers: &Headers) -> HeaderMap {
     let mut map = HeaderMap::new();
-    for (name, values) in headers.iter() {
+    headers.each(|name, value| {
         let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {
             tracing::warn!(header = %name, "a policy set a header name HTTP cannot carry");
-            continue;
+            return;
         };
-        for value in values {
-            match HeaderValue::from_str(&value) {
-                Ok(v) => {
-                    map.append(name.clone(), v);
-                }
-                Err(_) => {
-                    tracing::warn!(header = %name, "a policy set a header value HTTP cannot carry")
-                }
+        match HeaderValue::from_str(value) {
+            Ok(v) => {
+                map.append(name, v);
+            }
+            Err(_) => {
+                tracing::warn!(header = %name, "a policy set a header value HTTP cannot carry")
             }
         }
-    }
+    });
     map
 }

@@ -27,6 +27,41 @@ impl Headers {
         }
     }
 
+    /// Headers from names, each once, with their values (an HTTP header map's shape), built
+    /// without intermediate copies.
+    pub fn from_names<'a>(
+        names: impl Iterator<Item = (&'a str, Vec<std::borrow::Cow<'a, str>>)>,
+    ) -> Headers {
+        let entries = names
+            .map(|(name, values)| {
+                let values = values.iter().map(|v| Value::from(&**v)).collect();
+                (Arc::from(name), Value::Array(values))
+            })
+            .collect();
+        Headers(Arc::new(Dict {
+            entries,
+            ignore_case: true,
+        }))
+    }
+
+    /// Calls `f` with every header name and value, in order, without copying them.
+    pub fn each(&self, mut f: impl FnMut(&str, &str)) {
+        for (name, values) in &self.0.entries {
+            match values {
+                Value::Array(vs) => {
+                    for v in vs.iter() {
+                        match v {
+                            Value::Str(text) => f(name, text),
+                            other => f(name, &other.to_policy_string()),
+                        }
+                    }
+                }
+                Value::Str(text) => f(name, text),
+                other => f(name, &other.to_policy_string()),
+            }
+        }
+    }
+
     /// Every header and its values, in order.
     pub fn iter(&self) -> impl Iterator<Item = (&str, Vec<String>)> {
         self.0.entries.iter().map(|(name, values)| {
