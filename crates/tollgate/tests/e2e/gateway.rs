@@ -60,6 +60,18 @@ pub(crate) async fn call(
     headers: &[(&str, &str)],
     body: Option<Vec<u8>>,
 ) -> (u16, Value) {
+    let (status, _, body) = exchange(s, method, path, headers, body).await;
+    (status, body)
+}
+
+/// A gateway call: its status, response headers, and body (JSON, or the text as a string).
+pub(crate) async fn exchange(
+    s: &Server,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<Vec<u8>>,
+) -> (u16, reqwest::header::HeaderMap, Value) {
     let client = reqwest::Client::new();
     let mut request = client.request(method.parse().unwrap(), format!("{}{path}", s.gateway));
     for (name, value) in headers {
@@ -70,9 +82,11 @@ pub(crate) async fn call(
     }
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
+    let response_headers = response.headers().clone();
     let text = response.text().await.unwrap();
     (
         status,
+        response_headers,
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
 }

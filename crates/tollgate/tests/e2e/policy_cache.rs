@@ -33,23 +33,12 @@ pub(crate) async fn get(
     path: &str,
     headers: &[(&str, &str)],
 ) -> (u16, Option<String>, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client.request(method.parse().unwrap(), format!("{}{path}", s.gateway));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request.body(Vec::new()).send().await.unwrap();
-    let status = response.status().as_u16();
+    let (status, response, body) =
+        crate::gateway::exchange(s, method, path, headers, Some(Vec::new())).await;
     let control = response
-        .headers()
         .get("cache-control")
         .map(|v| v.to_str().unwrap().to_owned());
-    let text = response.text().await.unwrap();
-    (
-        status,
-        control,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    (status, control, body)
 }
 
 async fn responses_are_cached(engine: Engine) {

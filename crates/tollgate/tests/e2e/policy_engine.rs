@@ -326,23 +326,12 @@ async fn limited(
     path: &str,
     headers: &[(&str, &str)],
 ) -> (u16, Option<u64>, Value) {
-    let client = reqwest::Client::new();
-    let mut request = client.request(method.parse().unwrap(), format!("{}{path}", s.gateway));
-    for (name, value) in headers {
-        request = request.header(*name, *value);
-    }
-    let response = request.body(Vec::new()).send().await.unwrap();
+    let (status, response, body) =
+        crate::gateway::exchange(s, method, path, headers, Some(Vec::new())).await;
     let retry = response
-        .headers()
         .get("retry-after")
         .map(|v| v.to_str().unwrap().parse().unwrap());
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        retry,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
+    (status, retry, body)
 }
 
 async fn rate_limits_refuse_with_429(engine: Engine) {
