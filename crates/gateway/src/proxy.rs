@@ -248,16 +248,6 @@ pub(crate) struct Admitted {
     pub api_id: String,
     /// The operation's id.
     pub operation_id: String,
-    /// The API's name.
-    pub api_name: String,
-    /// The API's path.
-    pub api_path: String,
-    /// The operation's name.
-    pub operation_name: String,
-    /// The operation's method (upper case).
-    pub operation_method: String,
-    /// The operation's URL template.
-    pub url_template: String,
     /// What the subscription key granted (no key: `None`).
     pub grant: Option<Grant>,
     /// The subscription key used.
@@ -372,11 +362,6 @@ fn admit_as(
         backend: api.backend.clone(),
         api_id: api.id.clone(),
         operation_id: route.operation_id.to_owned(),
-        api_name: api.name.clone(),
-        api_path: api.path.clone(),
-        operation_name: route.operation_name.to_owned(),
-        operation_method: method.to_uppercase(),
-        url_template: route.url_template.to_owned(),
         grant,
         key,
         service_url: api.service_url.clone(),

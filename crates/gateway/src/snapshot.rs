@@ -249,14 +249,23 @@ pub struct Route<'a> {
     pub api: &'a ApiRoute,
     /// The operation's id.
     pub operation_id: &'a str,
-    /// The operation's name.
-    pub operation_name: &'a str,
-    /// The operation's URL template, as written.
-    pub url_template: &'a str,
     /// Template parameter values.
     pub params: Params,
     /// The path below the API's path (with a leading `/`, or empty), as the caller wrote it.
     pub rest: &'a str,
+}
+
+/// What [`Snapshot::describe`] tells of an API and an operation.
+#[derive(Debug, Clone, Copy)]
+pub struct Described<'a> {
+    /// The API's name.
+    pub api_name: &'a str,
+    /// The API's path, as written.
+    pub api_path: &'a str,
+    /// The operation's name.
+    pub operation_name: &'a str,
+    /// The operation's URL template, as written.
+    pub url_template: &'a str,
 }
 
 /// Why a call has no route.
@@ -588,6 +597,20 @@ impl Snapshot {
             .map_or(&[], |op| &op.responses)
     }
 
+    /// The names an API and one of its operations show to policies (`context.Api`,
+    /// `context.Operation`): API name and path, operation name and URL template. Read on the
+    /// policy path only, so that admitting a call copies none of them.
+    pub fn describe(&self, api_id: &str, operation_id: &str) -> Option<Described<'_>> {
+        let api = self.routes.apis.iter().find(|a| a.id == api_id)?;
+        let op = api.operations.iter().find(|o| o.id == operation_id)?;
+        Some(Described {
+            api_name: &api.name,
+            api_path: &api.path,
+            operation_name: &op.name,
+            url_template: &op.url_template,
+        })
+    }
+
     /// A published product as `context.Product` shows it.
     pub fn product(&self, id: &str) -> Option<&Arc<ProductFacts>> {
         self.routes.product_facts.get(&id.to_lowercase())
@@ -635,8 +658,6 @@ impl Snapshot {
                 return Ok(Route {
                     api,
                     operation_id: &op.id,
-                    operation_name: &op.name,
-                    url_template: &op.url_template,
                     params,
                     rest,
                 });

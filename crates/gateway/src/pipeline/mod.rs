@@ -299,10 +299,17 @@ fn context(
     if let Content::Bytes(bytes) = body {
         ctx.request.body = Some(String::from_utf8_lossy(bytes).into());
     }
+    let described = admitted
+        .snapshot
+        .describe(&admitted.api_id, &admitted.operation_id);
+    let (api_name, api_path, operation_name, url_template) = described
+        .map_or_else(Default::default, |d| {
+            (d.api_name, d.api_path, d.operation_name, d.url_template)
+        });
     ctx.api = csharp::Api {
         id: admitted.api_id.clone(),
-        name: admitted.api_name.clone(),
-        path: admitted.api_path.clone(),
+        name: api_name.to_owned(),
+        path: api_path.to_owned(),
         service_url: admitted
             .service_url
             .as_deref()
@@ -323,9 +330,9 @@ fn context(
     };
     ctx.operation = csharp::Operation {
         id: admitted.operation_id.clone(),
-        name: admitted.operation_name.clone(),
-        method: admitted.operation_method.clone(),
-        url_template: admitted.url_template.clone(),
+        name: operation_name.to_owned(),
+        method: parts.method.as_str().to_uppercase(),
+        url_template: url_template.to_owned(),
     };
     if let Some(grant) = &admitted.grant {
         let facts = &grant.facts;

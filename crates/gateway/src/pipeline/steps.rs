@@ -263,13 +263,13 @@ impl Env<'_> {
                 };
                 let base = format!("rl|{}|{subscription}", self.scope_id(step));
                 let mut limits = vec![(base.clone(), *limit)];
-                let api = &self.admitted;
-                for a in apis.iter().filter(|a| names(a, &api.api_id, &api.api_name)) {
+                let (api, ctx) = (&self.admitted, &self.flow.ctx);
+                for a in apis.iter().filter(|a| names(a, &api.api_id, &ctx.api.name)) {
                     limits.push((format!("{base}|api:{}", api.api_id), a.limit));
                     for o in a
                         .operations
                         .iter()
-                        .filter(|o| names(o, &api.operation_id, &api.operation_name))
+                        .filter(|o| names(o, &api.operation_id, &ctx.operation.name))
                     {
                         let key = format!("{base}|op:{}/{}", api.api_id, api.operation_id);
                         limits.push((key, o.limit));
@@ -321,12 +321,13 @@ impl Env<'_> {
                 };
                 let a = &self.admitted;
                 let mut quotas = vec![(subscription.clone(), *limit)];
-                for api in apis.iter().filter(|x| names(x, &a.api_id, &a.api_name)) {
+                let ctx = &self.flow.ctx;
+                for api in apis.iter().filter(|x| names(x, &a.api_id, &ctx.api.name)) {
                     quotas.push((format!("{subscription}:{}", a.api_id), api.limit));
                     for op in api
                         .operations
                         .iter()
-                        .filter(|x| names(x, &a.operation_id, &a.operation_name))
+                        .filter(|x| names(x, &a.operation_id, &ctx.operation.name))
                     {
                         quotas.push((
                             format!("{subscription}:{}:{}", a.api_id, a.operation_id),

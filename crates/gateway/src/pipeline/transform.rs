@@ -178,7 +178,7 @@ impl Env<'_> {
         let backend = [false, true]
             .map(|explicit| url_text(&base.scheme, &base.host, base.port, &base.path, explicit));
         let original = &self.flow.ctx.request.original_url;
-        let api_path = self.admitted.api_path.trim_matches('/');
+        let api_path = self.flow.ctx.api.path.trim_matches('/');
         let path = match api_path {
             "" => String::new(),
             p => format!("/{p}"),
