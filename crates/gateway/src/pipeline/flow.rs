@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tollgate_policy::csharp::{self, Context, Headers, Multi, Url};
 
 /// .NET ticks (100 ns since 0001-01-01) at the Unix epoch.
-const UNIX_EPOCH_TICKS: i64 = 621_355_968_000_000_000;
+pub(super) const UNIX_EPOCH_TICKS: i64 = 621_355_968_000_000_000;
 
 /// Now, in .NET ticks.
 pub(crate) fn now_ticks() -> i64 {

@@ -238,11 +238,12 @@ fn internal_error(flow: &mut Flow) {
     }
 }
 
-/// .NET ticks of an RFC 3339 time (`2026-11-23T05:00:00Z`, fractions of a second ignored).
+/// .NET ticks of an RFC 3339 time (`2026-11-23T05:00:00Z`; fractions of a second ignored).
 fn ticks(rfc3339: &str) -> Option<i64> {
-    let whole = rfc3339.split('.').next()?.trim_end_matches('Z');
-    let seconds = tollgate_policy::pipeline::utc_seconds(&format!("{whole}Z"))?;
-    Some(seconds * csharp::TICKS_PER_SECOND + 621_355_968_000_000_000)
+    let seconds = chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .ok()?
+        .timestamp();
+    Some(seconds * csharp::TICKS_PER_SECOND + flow::UNIX_EPOCH_TICKS)
 }
 
 /// Reads a body whole, refusing one larger than policies may read.

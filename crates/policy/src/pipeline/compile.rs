@@ -505,7 +505,7 @@ fn no_bandwidth(e: &Element) -> Result<(), PolicyError> {
 }
 
 /// `yyyy-MM-ddTHH:mm:ssZ` as seconds since the Unix epoch.
-pub fn utc_seconds(text: &str) -> Option<i64> {
+fn utc_seconds(text: &str) -> Option<i64> {
     let t = text.trim().strip_suffix('Z').unwrap_or(text.trim());
     let (date, time) = t.split_once('T')?;
     let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
@@ -519,13 +519,9 @@ pub fn utc_seconds(text: &str) -> Option<i64> {
     if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || mi > 59 || s > 59 {
         return None;
     }
-    // Days from civil (Howard Hinnant's algorithm).
-    let (y, m) = if m <= 2 { (y - 1, m + 9) } else { (y, m - 3) };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * m + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
+    // Days from 0001-01-01 to the Unix epoch.
+    const EPOCH_DAYS: i64 = 719_162;
+    let days = crate::csharp::library::timefmt::days_from_civil(y, m, day) - EPOCH_DAYS;
     Some(days * 86_400 + h * 3600 + mi * 60 + s)
 }
 
