@@ -29,6 +29,16 @@ struct Window {
 }
 
 impl Window {
+    /// An empty window starting `now`.
+    fn new(now: Instant, period: Duration) -> Window {
+        Window {
+            start: now,
+            period,
+            current: 0,
+            previous: 0,
+        }
+    }
+
     /// Moves the window forward to `now`.
     fn roll(&mut self, now: Instant) {
         let elapsed = now.saturating_duration_since(self.start);
@@ -72,20 +82,13 @@ impl Limiter {
         let now = Instant::now();
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
         windows.sweep(now);
-        let window = windows.by_key.entry(key.to_owned()).or_insert(Window {
-            start: now,
-            period,
-            current: 0,
-            previous: 0,
-        });
+        let window = windows
+            .by_key
+            .entry(key.to_owned())
+            .or_insert_with(|| Window::new(now, period));
         if window.period != period {
             // The policy's period changed: start over.
-            *window = Window {
-                start: now,
-                period,
-                current: 0,
-                previous: 0,
-            };
+            *window = Window::new(now, period);
         }
         window.roll(now);
         if window.estimate(now) + 1.0 > calls as f64 + f64::EPSILON {
@@ -101,12 +104,10 @@ impl Limiter {
     pub fn count(&self, key: &str, period: Duration, count: u64) {
         let now = Instant::now();
         let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        let window = windows.by_key.entry(key.to_owned()).or_insert(Window {
-            start: now,
-            period,
-            current: 0,
-            previous: 0,
-        });
+        let window = windows
+            .by_key
+            .entry(key.to_owned())
+            .or_insert_with(|| Window::new(now, period));
         window.roll(now);
         window.current = window.current.saturating_add(count);
     }

@@ -22,7 +22,7 @@ use http_body_util::BodyExt;
 use serde_json::json;
 use tollgate_policy::SectionKind;
 use tollgate_policy::csharp::{self, Context, LastError, Url};
-use tollgate_policy::pipeline::{Pipeline, Step, StepKind, Text};
+use tollgate_policy::pipeline::{Pipeline, Step, StepKind};
 
 use crate::Gateway;
 use crate::proxy::{Admitted, Call};
@@ -439,7 +439,7 @@ impl Env<'_> {
     /// Makes the counts `rate-limit-by-key` left for the end of the call: its condition and
     /// count see the final response. A condition that fails to evaluate counts nothing.
     async fn count_pending(&mut self) {
-        use tollgate_policy::csharp::{Limits, Value};
+        use tollgate_policy::csharp::Value;
         for pending in std::mem::take(&mut self.pending) {
             let (condition, count) = match &pending.step.kind {
                 StepKind::RateLimitByKey {
@@ -448,30 +448,23 @@ impl Env<'_> {
                 StepKind::QuotaByKey { condition, .. } => (condition, &None),
                 _ => continue,
             };
-            self.flow.tick();
-            let eval = |text: &Option<tollgate_policy::pipeline::Text>, flow: &Flow| match text {
-                None => None,
-                Some(Text::Lit(s)) => Some(Ok(Value::Str(s.clone()))),
-                Some(Text::Code { program, .. }) => {
-                    Some(program.evaluate(&flow.ctx, &Limits::default()))
-                }
-            };
-            let counts = match eval(condition, &self.flow) {
+            let step = &pending.step;
+            let counts = match condition.as_ref().map(|c| self.value(step, c)) {
                 None | Some(Ok(Value::Bool(true))) => true,
                 Some(Ok(_)) => false,
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e, "increment-condition failed: not counted");
+                Some(Err(failure)) => {
+                    tracing::warn!(error = %failure.message, "increment-condition failed: not counted");
                     false
                 }
             };
             if !counts {
                 continue;
             }
-            let n = match eval(count, &self.flow) {
+            let n = match count.as_ref().map(|c| self.value(step, c)) {
                 None => 1,
                 Some(Ok(v)) => v.to_policy_string().trim().parse::<u64>().unwrap_or(1),
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e, "increment-count failed");
+                Some(Err(failure)) => {
+                    tracing::warn!(error = %failure.message, "increment-count failed");
                     continue;
                 }
             };
