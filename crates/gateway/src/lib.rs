@@ -12,6 +12,7 @@
 pub mod cache;
 mod connector;
 mod echo;
+mod eventhub;
 mod keys;
 pub mod limits;
 mod listener;
@@ -87,7 +88,9 @@ struct Inner {
     trace_any_subscription: std::sync::atomic::AtomicBool,
     /// Signing keys fetched from OpenID configurations (`validate-jwt`).
     openid: openid::OpenIdKeys,
-    /// The task that writes them, until [`Gateway::finish_records`] takes it.
+    /// The queues of `log-to-eventhub` events.
+    event_hubs: eventhub::EventHubs,
+    /// The task that writes them, until [`Gateway::finish`] takes it.
     writer: std::sync::Mutex<Option<records::Writer>>,
 }
 
@@ -125,6 +128,7 @@ impl Gateway {
                 traces: traces::Traces::default(),
                 trace_any_subscription: std::sync::atomic::AtomicBool::new(false),
                 openid: openid::OpenIdKeys::default(),
+                event_hubs: eventhub::EventHubs::default(),
                 writer: std::sync::Mutex::new(Some(writer)),
                 store,
                 instance: instance.to_owned(),
@@ -198,6 +202,14 @@ impl Gateway {
     }
 
     /// Signing keys fetched from OpenID configurations.
+    /// Queues a `log-to-eventhub` event for `sink`.
+    fn log_event(&self, sink: &Arc<eventhub::Sink>, event: eventhub::Event) {
+        let link = self.transports().default_link();
+        self.inner
+            .event_hubs
+            .queue(sink, event, self.upstreams(), link);
+    }
+
     fn openid(&self) -> &openid::OpenIdKeys {
         &self.inner.openid
     }
@@ -330,9 +342,11 @@ impl Gateway {
         self.inner.recorder.dropped()
     }
 
-    /// Writes the request records still buffered and stops the writer; call after the gateway's
-    /// listener has stopped. Records of calls that end later are dropped.
-    pub async fn finish_records(&self) {
+    /// Writes the request records still buffered and sends the `log-to-eventhub` events still
+    /// queued (waiting a few seconds at most); call after the gateway's listener has stopped.
+    /// Records and events of calls that end later are dropped.
+    pub async fn finish(&self) {
+        self.inner.event_hubs.finish().await;
         let writer = self
             .inner
             .writer

@@ -6,14 +6,18 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use tollgate_contract::entity::Entity;
+use tollgate_contract::entity::logger::{CONNECTION_STRING, HUB_NAME, Logger};
 use tollgate_contract::entity::policy::{DEFAULT_GLOBAL_POLICY, KIND as POLICY_KIND, StoredPolicy};
 use tollgate_contract::entity::property::Property;
 use tollgate_policy::pipeline::{NamedValues, Pipeline, ScopePolicy, compile};
 use tollgate_policy::{PolicyDocument, PolicyFormat, ScopeKind};
 use tollgate_store::{Store, StoreError};
 
-/// The kinds whose change means compiling the policies again.
-pub(crate) const POLICY_KINDS: [&str; 2] = [POLICY_KIND, Property::KIND];
+use crate::eventhub::Sink;
+
+/// The kinds whose change means compiling the policies again (loggers' connection strings are
+/// named values).
+pub(crate) const POLICY_KINDS: [&str; 3] = [POLICY_KIND, Property::KIND, Logger::KIND];
 
 /// A scope's compiled document, or why it cannot run (named in the calls' error answers).
 type Compiled = Result<Arc<ScopePolicy>, Arc<str>>;
@@ -38,6 +42,8 @@ pub struct Policies {
     composed: RwLock<ByApi>,
     /// The pipeline of every call when only the global scope has a policy.
     global_only: Option<Composed>,
+    /// Where each logger's events go, by lower-case logger id; or why they cannot go anywhere.
+    loggers: HashMap<String, Result<Arc<Sink>, Arc<str>>>,
 }
 
 /// Where a stored policy is attached, from its id (lower case).
@@ -95,6 +101,21 @@ impl Policies {
                 }
             }
         }
+        for record in store.list(instance, Logger::KIND, "").await? {
+            let logger: Logger = serde_json::from_str(&record.body)
+                .map_err(|e| StoreError::Database(format!("{} does not decode: {e}", record.id)))?;
+            let id = record
+                .id
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_lowercase();
+            let sink = sink_of(&logger, &named).map(Arc::new).map_err(|why| {
+                tracing::warn!(logger = %record.id, %why, "log-to-eventhub cannot send to this logger");
+                Arc::from(why)
+            });
+            policies.loggers.insert(id, sink);
+        }
         if policies.global.is_none() {
             // No global policy stored: the one every instance starts with (it forwards).
             let global = compile_document(DEFAULT_GLOBAL_POLICY, ScopeKind::Global, &named);
@@ -107,6 +128,12 @@ impl Policies {
             policies.global_only = Some(policies.compose("", "", ""));
         }
         Ok(policies)
+    }
+
+    /// Where the events of logger `id` go (`Err`: why they cannot be sent); `None` for an
+    /// unknown logger.
+    pub(crate) fn logger(&self, id: &str) -> Option<&Result<Arc<Sink>, Arc<str>>> {
+        self.loggers.get(id)
     }
 
     /// The pipeline of a call: global, the subscription's product (`None` for calls without a
@@ -154,6 +181,13 @@ impl Policies {
         }
         Ok(Arc::new(Pipeline::compose(&compiled)))
     }
+}
+
+/// A logger's sink: its hub name and connection string (a named value reference resolved).
+fn sink_of(logger: &Logger, named: &NamedValues) -> Result<Sink, String> {
+    let credential = |name| logger.credentials.get(name).map_or("", String::as_str);
+    let connection = named.substitute(credential(CONNECTION_STRING))?;
+    Sink::new(credential(HUB_NAME), &connection, logger.is_buffered)
 }
 
 #[cfg(test)]

@@ -201,7 +201,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     }
     pruning.abort();
     if let Some(gateway) = &recording {
-        gateway.finish_records().await;
+        gateway.finish().await;
         let dropped = gateway.dropped_records();
         if dropped > 0 {
             tracing::warn!(dropped, "request records were dropped while serving");

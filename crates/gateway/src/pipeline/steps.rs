@@ -12,6 +12,7 @@ use tollgate_policy::pipeline::{ExistsAction, Step, StepKind, Text};
 
 use super::flow::{Content, Flow, decode_query, header_map, headers_from};
 use super::{Ended, Env, Failure};
+use crate::eventhub::{Event, MAX_MESSAGE};
 use crate::proxy::ToBackend;
 
 /// Azure's default start of quota periods (2014-01-01T00:00:00Z), for `quota`.
@@ -424,6 +425,37 @@ impl Env<'_> {
                 }
             }
             StepKind::SendRequest(send) => return self.send_request(step, send, section).await,
+            StepKind::LogToEventHub {
+                logger,
+                partition_id,
+                partition_key,
+                message,
+            } => {
+                let optional = |env: &mut Self, text: &Option<Text>| {
+                    text.as_ref().map(|t| env.text(step, t)).transpose()
+                };
+                // Azure truncates messages above 200 KB.
+                let mut message = self.text(step, message)?;
+                message.truncate(message.floor_char_boundary(MAX_MESSAGE));
+                let event = Event {
+                    message,
+                    partition_id: optional(self, partition_id)?,
+                    partition_key: optional(self, partition_key)?,
+                };
+                let snapshot = self.admitted.snapshot.clone();
+                match snapshot.policies().logger(logger) {
+                    Some(Ok(sink)) => self.gateway.log_event(sink, event),
+                    Some(Err(why)) => {
+                        if let Some(trace) = self.trace.as_mut() {
+                            trace.message(&step.name, &format!("not sent: {why}"));
+                        }
+                    }
+                    None => {
+                        let message = format!("Logger with id '{logger}' could not be found.");
+                        return Err(Failure::new(step, "LoggerNotFound", message));
+                    }
+                }
+            }
             StepKind::MockResponse {
                 status,
                 content_type,

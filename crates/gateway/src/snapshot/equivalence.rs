@@ -482,6 +482,6 @@ async fn the_gateway_builds_whole_when_the_history_is_gone() {
         before.grant("key-gone-1").is_some(),
         "the old snapshot is unchanged"
     );
-    gateway.finish_records().await;
+    gateway.finish().await;
     store.close().await;
 }

@@ -24,6 +24,7 @@ use tollgate_contract::entity::policy::{
 use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::property::Property;
 use tollgate_contract::{ApiError, ApiVersion, ErrorCode, Etag, IfMatch, ident};
+use tollgate_policy::pipeline::{self, NamedValues};
 use tollgate_policy::{PolicyDocument, PolicyFormat, ScopeKind};
 use tollgate_store::{Key, Tx};
 
@@ -166,22 +167,26 @@ pub async fn get_policy(
     })
 }
 
-/// Every `{{name}}` of the document must name a property.
+/// Every `{{name}}` of the document must name a property; returns the properties the document
+/// references, with their values.
 async fn check_named_values(
     tx: &mut dyn Tx,
     document: &PolicyDocument,
     target: &str,
-) -> Result<(), Failure> {
+) -> Result<NamedValues, Failure> {
     let wanted = document.named_values();
+    let mut named = NamedValues::default();
     if wanted.is_empty() {
-        return Ok(());
+        return Ok(named);
     }
     let mut names = Vec::new();
     for record in tx.list(Property::KIND, "").await? {
-        names.push(decode_record::<Property>(&record)?.name.to_lowercase());
+        let property = decode_record::<Property>(&record)?;
+        named.insert(&property.name, &property.value);
+        names.push(property.name.to_lowercase());
     }
     match wanted.iter().find(|w| !names.contains(&w.to_lowercase())) {
-        None => Ok(()),
+        None => Ok(named),
         Some(missing) => {
             let message = format!(
                 "the policy references {{{{{missing}}}}}, but no property is named '{missing}'"
@@ -189,6 +194,23 @@ async fn check_named_values(
             Err(ApiError::invalid_field(target, "UnknownNamedValue", message).into())
         }
     }
+}
+
+/// The document must run on Tollgate's gateway: every statement and attribute supported, and
+/// every expression valid once named values are substituted.
+fn check_runnable(
+    document: &PolicyDocument,
+    scope: ScopeKind,
+    named: &NamedValues,
+    target: &str,
+) -> Result<(), Failure> {
+    let compiled = document
+        .policy(scope)
+        .and_then(|policy| pipeline::compile(&policy, scope, named));
+    compiled.map(|_| ()).map_err(|err| {
+        let message = format!("the policy cannot run on Tollgate's gateway: {err}");
+        ApiError::invalid_field(target, "UnsupportedPolicy", message).into()
+    })
 }
 
 /// `PUT` of a policy.
@@ -225,7 +247,13 @@ pub async fn put_policy(
                 format!("the policy document is not valid: {err}"),
             )
         })?;
-    check_named_values(tx.as_mut(), &submitted.document, submitted.target).await?;
+    let named = check_named_values(tx.as_mut(), &submitted.document, submitted.target).await?;
+    check_runnable(
+        &submitted.document,
+        scope_kind(&scope),
+        &named,
+        submitted.target,
+    )?;
     let key = scope.wire_id();
     let current = tx.get(Key::top(policy::KIND, &key)).await?;
     match (&current, &condition) {

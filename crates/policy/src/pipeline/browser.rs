@@ -356,11 +356,9 @@ pub(super) fn cross_domain(
             "<cross-domain> is allowed at the global scope only (the gateway serves /crossdomain.xml from the global policy)",
         );
     }
+    // An empty statement (as in Azure's own example) grants nothing: an empty policy file.
     if e.elements().next().is_none() {
-        return fail(
-            e.line,
-            "<cross-domain> needs the policy file's content (<cross-domain-policy>…</cross-domain-policy>)",
-        );
+        return Ok(StepKind::CrossDomain(Arc::from("<cross-domain-policy />")));
     }
     let mut out = String::new();
     for node in &e.children {
@@ -618,5 +616,15 @@ mod tests {
         )
         .unwrap_err();
         assert!(nested.message.contains("directly in <inbound>"), "{nested}");
+        // Empty, as in Azure's own example: a policy file that grants nothing.
+        let empty = compiled(
+            "<policies><inbound><cross-domain /></inbound></policies>",
+            ScopeKind::Global,
+        )
+        .unwrap();
+        let StepKind::CrossDomain(file) = first(&empty) else {
+            panic!()
+        };
+        assert_eq!(&**file, "<cross-domain-policy />");
     }
 }

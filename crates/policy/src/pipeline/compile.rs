@@ -469,6 +469,7 @@ impl Compiler<'_> {
                 }
             }
             "send-request" | "send-one-way-request" => self.send_request(e)?,
+            "log-to-eventhub" => self.log_to_eventhub(e)?,
             "mock-response" => mock_response(e)?,
             "authentication-basic" => self.authentication_basic(e)?,
             "authentication-certificate" => self.authentication_certificate(e)?,

@@ -1,12 +1,12 @@
-//! Calling out and answering: `send-request`, `send-one-way-request`, `mock-response`,
-//! `authentication-basic`, `authentication-certificate` (and `proxy` inside `send-request`),
-//! read and checked.
+//! Calling out and answering: `send-request`, `send-one-way-request`, `log-to-eventhub`,
+//! `mock-response`, `authentication-basic`, `authentication-certificate` (and `proxy` inside
+//! `send-request`), read and checked.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::Step;
-use super::compile::{Compiler, boolean, fail, known_attributes, not_yet, number};
+use super::compile::{Compiler, boolean, fail, known_attributes, not_yet, number, required};
 use super::steps::StepKind;
 use super::text::Text;
 use crate::error::PolicyError;
@@ -64,6 +64,29 @@ fn is_expression(value: &str) -> bool {
 }
 
 impl Compiler<'_> {
+    /// `log-to-eventhub`: the logger (checked to exist when the policy is stored), a partition
+    /// id or key, and the message.
+    pub(super) fn log_to_eventhub(&self, e: &Element) -> Result<StepKind, PolicyError> {
+        known_attributes(e, &["logger-id", "partition-id", "partition-key"])?;
+        let optional = |name: &str| e.attribute(name).map(|v| self.text(e, v)).transpose();
+        let logger = required(e, "logger-id")?.trim().to_lowercase();
+        if logger.is_empty() {
+            return fail(e.line, "<log-to-eventhub>'s logger-id must not be empty");
+        }
+        if e.attribute("partition-id").is_some() && e.attribute("partition-key").is_some() {
+            return fail(
+                e.line,
+                "<log-to-eventhub> takes partition-id or partition-key, not both",
+            );
+        }
+        Ok(StepKind::LogToEventHub {
+            logger,
+            partition_id: optional("partition-id")?,
+            partition_key: optional("partition-key")?,
+            message: self.text(e, &e.text())?,
+        })
+    }
+
     /// `send-request` and `send-one-way-request`.
     pub(super) fn send_request(&self, e: &Element) -> Result<StepKind, PolicyError> {
         let one_way = e.name == "send-one-way-request";
@@ -265,6 +288,47 @@ mod tests {
 
     fn error(statements: &str) -> String {
         inbound(statements).unwrap_err().message
+    }
+
+    #[test]
+    fn log_to_eventhub_names_a_logger_and_one_partition_setting() {
+        let steps = inbound(
+            r#"<log-to-eventhub logger-id=" Audit " partition-key="@(context.RequestId)">@(context.Request.Body.As&lt;string&gt;())</log-to-eventhub>"#,
+        )
+        .unwrap();
+        let StepKind::LogToEventHub {
+            logger,
+            partition_id,
+            partition_key,
+            message,
+        } = &steps[0].kind
+        else {
+            panic!("{:?}", steps[0].kind)
+        };
+        assert_eq!(logger, "audit");
+        assert!(partition_id.is_none() && partition_key.is_some());
+        assert!(message.reads_body() && steps[0].kind.reads_body());
+        for (xml, says) in [
+            (
+                "<log-to-eventhub>x</log-to-eventhub>",
+                "needs the attribute 'logger-id'",
+            ),
+            (
+                r#"<log-to-eventhub logger-id=" ">x</log-to-eventhub>"#,
+                "must not be empty",
+            ),
+            (
+                r#"<log-to-eventhub logger-id="a" partition-id="1" partition-key="k">x</log-to-eventhub>"#,
+                "not both",
+            ),
+            (
+                r#"<log-to-eventhub logger-id="a" other="1">x</log-to-eventhub>"#,
+                "'other'",
+            ),
+        ] {
+            let message = error(xml);
+            assert!(message.contains(says), "{xml}: {message}");
+        }
     }
 
     #[test]

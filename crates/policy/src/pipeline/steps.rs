@@ -274,6 +274,17 @@ pub enum StepKind {
     },
     /// `send-request` and `send-one-way-request`.
     SendRequest(Box<SendRequest>),
+    /// `log-to-eventhub`: a message queued for a logger's event hub (sent off the call's path).
+    LogToEventHub {
+        /// `logger-id`, lower case.
+        logger: String,
+        /// `partition-id`: the partition the message goes to.
+        partition_id: Option<Text>,
+        /// `partition-key`: the key Event Hubs hashes to choose the partition.
+        partition_key: Option<Text>,
+        /// The message.
+        message: Text,
+    },
     /// `mock-response`: ends the pipeline with a response made from the operation's samples.
     MockResponse {
         /// `status-code` (default 200).
@@ -355,6 +366,16 @@ impl StepKind {
                     || backend_id.as_ref().is_some_and(Text::reads_body)
             }
             StepKind::SendRequest(send) => send.reads_body(),
+            StepKind::LogToEventHub {
+                partition_id,
+                partition_key,
+                message,
+                ..
+            } => {
+                message.reads_body()
+                    || partition_id.as_ref().is_some_and(Text::reads_body)
+                    || partition_key.as_ref().is_some_and(Text::reads_body)
+            }
             StepKind::AuthenticationBasic { username, password } => {
                 username.reads_body() || password.reads_body()
             }

@@ -20,6 +20,25 @@ on_both_engines!(
 
 /// Stores a policy document (XML, expressions escaped) at a scope (`/apis/shop`,
 /// `/products/gold`, `` for global).
+/// Stores a policy Tollgate cannot run: asserts the 400 `UnsupportedPolicy` naming
+/// `policyContent`, and returns the error's text.
+pub(crate) async fn refused_policy(s: &Server, scope: &str, xml: &str) -> String {
+    let path = format!("{scope}/policies/policy?{V17}");
+    let body = json!({ "policyContent": xml }).to_string();
+    let r = s
+        .send("PUT", &path, Some(&body), &[("If-Match", "*")])
+        .await;
+    assert_eq!(r.status, 400, "{path}: {}", r.text);
+    assert_eq!(
+        r.json()["error"]["details"][0]["code"],
+        "UnsupportedPolicy",
+        "{}",
+        r.text
+    );
+    assert_eq!(r.error_targets(), vec!["policyContent".to_owned()]);
+    r.text
+}
+
 pub(crate) async fn put_policy(s: &Server, scope: &str, xml: &str) {
     let path = format!("{scope}/policies/policy?{V17}");
     let body = json!({ "policyContent": xml }).to_string();
@@ -238,21 +257,47 @@ async fn errors_run_on_error(engine: Engine) {
         "{text}"
     );
 
-    // A statement Tollgate cannot run yet: the call says so, nothing is silently skipped.
-    put_policy(
+    // A statement Tollgate cannot run yet is refused when the policy is stored.
+    let refused = refused_policy(
         &s,
         "/apis/shop",
         r#"<policies><inbound><base /><xsl-transform><xsl:stylesheet version="1.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform" /></xsl-transform></inbound>
            <backend><base /></backend><outbound><base /></outbound></policies>"#,
     )
     .await;
+    assert!(
+        refused.contains("<xsl-transform> is not supported"),
+        "{refused}"
+    );
+
+    // A named value changed into an invalid expression after the policy was stored: the calls
+    // say which policy cannot run, nothing is silently skipped.
+    let property = |value: &str| json!({"name": "Tag", "value": value});
+    let r = s
+        .put(&format!("/properties/tag?{V17}"), &property("fine"))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.text);
+    put_policy(
+        &s,
+        "/apis/shop",
+        r#"<policies><inbound><base /><set-header name="X-Tag"><value>{{Tag}}</value></set-header></inbound>
+           <backend><base /></backend><outbound><base /></outbound></policies>"#,
+    )
+    .await;
+    assert_eq!(call(&s, "GET", "/shop/items/1", &[k], None).await.0, 200);
+    let r = s
+        .patch(
+            &format!("/properties/tag?{V17}"),
+            &json!({"value": "@(1 +)"}),
+            "*",
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
     let (status, body) = call(&s, "GET", "/shop/items/1", &[k], None).await;
     assert_eq!(status, 500);
+    let message = body["message"].as_str().unwrap();
     assert!(
-        body["message"]
-            .as_str()
-            .unwrap()
-            .contains("<xsl-transform> is not supported"),
+        message.starts_with("A policy of this call cannot run") && message.contains("not valid"),
         "{body}"
     );
 }
