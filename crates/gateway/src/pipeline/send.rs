@@ -26,6 +26,8 @@ pub(super) struct SendState {
     /// The client certificate of `authentication-certificate`: its thumbprint (upper case) and
     /// sealed key material.
     certificate: Option<(String, SealedCertificate)>,
+    /// The HTTP proxy of the `proxy` statement: its URL, user name and password.
+    proxy: Option<(String, Option<String>, Option<String>)>,
 }
 
 /// A request that `send-request` makes.
@@ -355,7 +357,7 @@ impl Env<'_> {
         self.flow.base = base;
         self.flow.update_url();
         self.admitted.backend = backend;
-        self.apply_certificate();
+        self.apply_transport();
         Ok(())
     }
 
@@ -390,7 +392,7 @@ impl Env<'_> {
     ) -> Result<(), Failure> {
         let found = self.find_certificate(step, thumbprint, certificate_id)?;
         self.send.certificate = Some(found);
-        self.apply_certificate();
+        self.apply_transport();
         Ok(())
     }
 
@@ -420,17 +422,40 @@ impl Env<'_> {
             .ok_or_else(|| Failure::new(step, "CertificateNotFound", message))
     }
 
-    /// Makes the backend call present the certificate of `authentication-certificate` (if any),
-    /// keeping the backend entity's credentials, TLS switches and proxy.
-    fn apply_certificate(&mut self) {
-        let Some((thumbprint, sealed)) = &self.send.certificate else {
+    /// `proxy`: the backend call goes through this HTTP proxy.
+    pub(super) fn proxy(
+        &mut self,
+        step: &Step,
+        url: &Text,
+        username: Option<&Text>,
+        password: Option<&Text>,
+    ) -> Result<(), Failure> {
+        let url = self.text(step, url)?;
+        let username = username.map(|t| self.text(step, t)).transpose()?;
+        let password = password.map(|t| self.text(step, t)).transpose()?;
+        self.send.proxy = Some((url, username, password));
+        self.apply_transport();
+        Ok(())
+    }
+
+    /// Makes the backend call present the certificate of `authentication-certificate` and go
+    /// through the proxy of `proxy` (if any), keeping the backend entity's credentials and TLS
+    /// switches (and its proxy, unless `proxy` named one).
+    fn apply_transport(&mut self) {
+        let SendState { certificate, proxy } = &self.send;
+        if certificate.is_none() && proxy.is_none() {
             return;
-        };
+        }
         let current = self.admitted.backend.as_deref();
-        let transport = current
-            .map_or_else(TransportKey::plain, |b| b.transport.clone())
-            .with_certificate(thumbprint);
-        let link = self.gateway.transports().link_for(&transport, Some(sealed));
+        let mut transport = current.map_or_else(TransportKey::plain, |b| b.transport.clone());
+        if let Some((thumbprint, _)) = certificate {
+            transport = transport.with_certificate(thumbprint);
+        }
+        if let Some((url, user, password)) = proxy.clone() {
+            transport = transport.with_proxy(url, user, password);
+        }
+        let sealed = certificate.as_ref().map(|(_, sealed)| sealed);
+        let link = self.gateway.transports().link_for(&transport, sealed);
         let route = BackendRoute {
             headers: current.map(|b| b.headers.clone()).unwrap_or_default(),
             query: current.map(|b| b.query.clone()).unwrap_or_default(),

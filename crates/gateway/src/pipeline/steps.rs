@@ -180,9 +180,13 @@ impl Env<'_> {
                 base_url,
                 backend_id,
             } => self.set_backend_service(step, base_url.as_ref(), backend_id.as_ref())?,
-            StepKind::ForwardRequest { timeout, .. } => {
-                self.forward(timeout.unwrap_or(crate::RESPONSE_TIMEOUT))
-                    .await;
+            StepKind::ForwardRequest {
+                timeout,
+                follow_redirects,
+                ..
+            } => {
+                let timeout = timeout.unwrap_or(crate::RESPONSE_TIMEOUT);
+                self.forward(timeout, *follow_redirects).await;
             }
             StepKind::Choose {
                 branches,
@@ -469,10 +473,11 @@ impl Env<'_> {
             } => {
                 self.authentication_certificate(step, thumbprint.as_ref(), certificate_id.as_ref())?
             }
-            StepKind::Proxy { .. } => {
-                let message = "<proxy> runs only inside send-request in Tollgate";
-                return Err(Failure::new(step, "NotSupported", message));
-            }
+            StepKind::Proxy {
+                url,
+                username,
+                password,
+            } => self.proxy(step, url, username.as_ref(), password.as_ref())?,
             StepKind::Cors(cors) => return self.cors(step, cors),
             StepKind::Jsonp { callback_parameter } => {
                 return self.jsonp(step, callback_parameter).await;
@@ -641,7 +646,9 @@ impl Env<'_> {
     }
 
     /// `forward-request`: the call to the backend; its response becomes the call's.
-    async fn forward(&mut self, timeout: std::time::Duration) {
+    /// Sends the request to the backend; with `follow_redirects`, a redirect answer (301, 302,
+    /// 303, 307, 308 with a `Location`) is followed, up to [`MAX_REDIRECTS`] times.
+    async fn forward(&mut self, timeout: std::time::Duration, follow_redirects: bool) {
         let mut target = self.flow.target();
         if let Some(backend) = self
             .admitted
@@ -653,49 +660,79 @@ impl Env<'_> {
             target.push_str(&backend.query);
         }
         let request = &self.flow.ctx.request;
-        let mut builder = axum::http::Request::builder()
-            .method(request.method.as_str())
-            .uri(target.as_str());
-        if let Some(headers) = builder.headers_mut() {
-            *headers = header_map(&request.headers);
-        }
+        let mut method = request.method.clone();
+        let mut headers = header_map(&request.headers);
         // A body read whole stays (a retry sends it again); a streaming one can go once.
-        let body = match &self.flow.request_body {
+        let mut body = match &self.flow.request_body {
             Content::Bytes(bytes) => Content::Bytes(bytes.clone()),
             Content::Stream(_) => {
                 std::mem::replace(&mut self.flow.request_body, Content::Bytes(Bytes::new()))
             }
         };
-        let changed = matches!(body, Content::Bytes(_));
-        let Ok(outbound) = builder.body(body.into_body()) else {
-            self.answer_error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "The backend URL or method set by the policies is not valid.",
-            );
-            return;
+        let mut redirects = 0;
+        let response = loop {
+            let length = match &body {
+                Content::Bytes(bytes) => Some(bytes.len()),
+                Content::Stream(_) => None,
+            };
+            let again = match &body {
+                Content::Bytes(bytes) => Content::Bytes(bytes.clone()),
+                Content::Stream(_) => Content::Bytes(Bytes::new()),
+            };
+            let sent = axum::http::Request::builder()
+                .method(method.as_str())
+                .uri(target.as_str())
+                .body(std::mem::replace(&mut body, again).into_body());
+            let Ok(outbound) = sent else {
+                self.answer_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "The backend URL or method set by the policies is not valid.",
+                );
+                return;
+            };
+            let (mut parts, outgoing) = outbound.into_parts();
+            parts.headers = headers.clone();
+            if let Some(length) = length {
+                // The body was read (or set) whole: its length is known again.
+                use axum::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
+                let had_body = parts.headers.remove(TRANSFER_ENCODING).is_some()
+                    | parts.headers.remove(CONTENT_LENGTH).is_some();
+                if length > 0 || had_body {
+                    parts.headers.insert(CONTENT_LENGTH, length.into());
+                }
+            }
+            ToBackend {
+                key_header: &self.admitted.key_header,
+                client_ip: self.admitted.client_ip,
+                scheme: self.admitted.scheme,
+                backend: self.admitted.backend.as_deref(),
+            }
+            .prepare(&mut parts.headers);
+            let response = crate::proxy::send(
+                self.gateway,
+                self.admitted.backend.as_deref(),
+                parts,
+                outgoing,
+                self.call,
+                timeout,
+            )
+            .await;
+            let next = redirect(&response, &target).filter(|_| follow_redirects);
+            let Some((location, as_get)) = next.filter(|_| redirects < MAX_REDIRECTS) else {
+                break response;
+            };
+            redirects += 1;
+            if !same_origin(&location, &target) {
+                // Credentials meant for the backend do not follow a call elsewhere.
+                headers.remove(axum::http::header::AUTHORIZATION);
+            }
+            if as_get && method != "HEAD" {
+                method = "GET".to_owned();
+                body = Content::Bytes(Bytes::new());
+                headers.remove(axum::http::header::CONTENT_TYPE);
+            }
+            target = location;
         };
-        let (mut parts, body) = outbound.into_parts();
-        if changed {
-            // The body was read (or set) whole: its length is known again.
-            parts.headers.remove(axum::http::header::TRANSFER_ENCODING);
-            parts.headers.remove(axum::http::header::CONTENT_LENGTH);
-        }
-        ToBackend {
-            key_header: &self.admitted.key_header,
-            client_ip: self.admitted.client_ip,
-            scheme: self.admitted.scheme,
-            backend: self.admitted.backend.as_deref(),
-        }
-        .prepare(&mut parts.headers);
-        let response = crate::proxy::send(
-            self.gateway,
-            self.admitted.backend.as_deref(),
-            parts,
-            body,
-            self.call,
-            timeout,
-        )
-        .await;
         let (parts, body) = response.into_parts();
         self.flow.ctx.response = Some(tollgate_policy::csharp::Response {
             status_code: i32::from(parts.status.as_u16()),
@@ -705,6 +742,56 @@ impl Env<'_> {
         });
         self.flow.response_body = Some(Content::Stream(body));
     }
+}
+
+/// How many redirects `follow-redirects` follows for one call.
+const MAX_REDIRECTS: usize = 10;
+
+/// Where a redirect answer sends the call (its `Location`, resolved against `target`), and
+/// whether the call goes on as a `GET` without body (303, and 301/302 after a `POST`, as HTTP
+/// clients do); `None` for other answers.
+fn redirect(response: &axum::response::Response, target: &str) -> Option<(String, bool)> {
+    let status = response.status().as_u16();
+    if !matches!(status, 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = response.headers().get(axum::http::header::LOCATION)?;
+    let location = resolve(target, location.to_str().ok()?.trim())?;
+    Some((location, status == 303 || matches!(status, 301 | 302)))
+}
+
+/// `reference` resolved against the absolute URL `base` (absolute, scheme-relative,
+/// absolute-path and relative-path references); `None` when it cannot be.
+fn resolve(base: &str, reference: &str) -> Option<String> {
+    let lower = reference.to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        return Some(reference.to_owned());
+    }
+    let (scheme, rest) = base.split_once("://")?;
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    if let Some(other) = reference.strip_prefix("//") {
+        return Some(format!("{scheme}://{other}"));
+    }
+    if reference.starts_with('/') {
+        return Some(format!("{scheme}://{authority}{reference}"));
+    }
+    let path = path.split(['?', '#']).next().unwrap_or_default();
+    if reference.starts_with('?') {
+        return Some(format!("{scheme}://{authority}{path}{reference}"));
+    }
+    let directory = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+    let directory = if directory.is_empty() { "/" } else { directory };
+    Some(format!("{scheme}://{authority}{directory}{reference}"))
+}
+
+/// Whether two absolute URLs have the same scheme, host and port (as written).
+fn same_origin(a: &str, b: &str) -> bool {
+    let origin = |url: &str| -> String {
+        let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        format!("{scheme}://{authority}").to_ascii_lowercase()
+    };
+    origin(a) == origin(b)
 }
 
 /// Whether an `<api>`/`<operation>` limit names this API or operation (by id, or by name).
@@ -732,5 +819,32 @@ pub(super) fn apply_header(
         ExistsAction::Skip if exists => {}
         ExistsAction::Append => headers.append(name, values),
         ExistsAction::Override | ExistsAction::Skip => headers.set(name, values),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{resolve, same_origin};
+
+    #[test]
+    fn redirect_locations_resolve_against_the_backend_url() {
+        let base = "http://h:8080/api/items/7?x=1";
+        for (reference, expected) in [
+            ("https://other/p", "https://other/p"),
+            ("//cdn/p", "http://cdn/p"),
+            ("/moved", "http://h:8080/moved"),
+            ("8", "http://h:8080/api/items/8"),
+            ("?y=2", "http://h:8080/api/items/7?y=2"),
+        ] {
+            assert_eq!(
+                resolve(base, reference).as_deref(),
+                Some(expected),
+                "{reference}"
+            );
+        }
+        assert_eq!(resolve("http://h", "x").as_deref(), Some("http://h/x"));
+        assert!(same_origin("http://H:8080/a", "http://h:8080/b?c"));
+        assert!(!same_origin("http://h:8080/a", "https://h:8080/a"));
+        assert!(!same_origin("http://h/a", "http://h:81/a"));
     }
 }

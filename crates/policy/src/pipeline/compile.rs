@@ -275,10 +275,11 @@ impl Compiler<'_> {
                 }
             }
             "forward-request" => {
-                known_attributes(e, &["timeout", "follow-redirects"])?;
+                known_attributes(e, &["timeout", "follow-redirects", "buffer-request-body"])?;
                 StepKind::ForwardRequest {
                     timeout: number(e, "timeout")?.map(Duration::from_secs),
                     follow_redirects: boolean(e, "follow-redirects", false)?,
+                    buffer_request_body: boolean(e, "buffer-request-body", false)?,
                 }
             }
             "return-response" => {
@@ -470,6 +471,7 @@ impl Compiler<'_> {
             }
             "send-request" | "send-one-way-request" => self.send_request(e)?,
             "log-to-eventhub" => self.log_to_eventhub(e)?,
+            "proxy" => self.proxy(e)?,
             "mock-response" => mock_response(e)?,
             "authentication-basic" => self.authentication_basic(e)?,
             "authentication-certificate" => self.authentication_certificate(e)?,

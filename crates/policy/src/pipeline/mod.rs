@@ -115,7 +115,7 @@ impl Pipeline {
         inbound.is_empty()
             && outbound.is_empty()
             && on_error.is_empty()
-            && matches!(&backend[..], [step] if matches!(step.kind, StepKind::ForwardRequest { timeout: None, follow_redirects: false }))
+            && matches!(&backend[..], [step] if matches!(step.kind, StepKind::ForwardRequest { timeout: None, follow_redirects: false, buffer_request_body: false }))
     }
 }
 

@@ -197,8 +197,9 @@ impl Compiler<'_> {
         })
     }
 
-    /// `proxy`: `url` (an `http://` URL), `username`, `password`.
-    fn proxy(&self, e: &Element) -> Result<StepKind, PolicyError> {
+    /// `proxy` (a statement, or a child of `send-request`): `url` (an `http://` URL),
+    /// `username`, `password`.
+    pub(super) fn proxy(&self, e: &Element) -> Result<StepKind, PolicyError> {
         known_attributes(e, &["url", "username", "password"])?;
         let url = self.attribute_text(e, "url")?;
         if let Some(u) = url.literal()

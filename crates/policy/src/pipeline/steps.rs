@@ -124,6 +124,8 @@ pub enum StepKind {
         timeout: Option<Duration>,
         /// `follow-redirects`.
         follow_redirects: bool,
+        /// `buffer-request-body`: the request body is read whole before it is sent.
+        buffer_request_body: bool,
     },
     /// `choose`: the first branch whose condition holds, else `otherwise`.
     Choose {
@@ -451,8 +453,13 @@ impl StepKind {
             | StepKind::RedirectContentUrls
             | StepKind::JsonToXml(_)
             | StepKind::XmlToJson(_) => true,
-            StepKind::ForwardRequest { .. }
-            | StepKind::MockResponse { .. }
+            // Following a 307 or 308 sends the request body again.
+            StepKind::ForwardRequest {
+                follow_redirects,
+                buffer_request_body,
+                ..
+            } => *follow_redirects || *buffer_request_body,
+            StepKind::MockResponse { .. }
             | StepKind::Cors(_)
             | StepKind::CrossDomain(_)
             | StepKind::Quota { .. }

@@ -6,13 +6,17 @@ use crate::backend_tls::{make_certificates, tls_backend};
 use crate::common::{Engine, Server, V17};
 use crate::gateway::{backend, call, shop};
 use crate::on_both_engines;
+use crate::policy_engine::put_policy;
 use base64::Engine as _;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-on_both_engines!(calls_go_through_the_backend_proxy);
+on_both_engines!(
+    calls_go_through_the_backend_proxy,
+    the_proxy_statement_sends_calls_through_a_proxy
+);
 
 /// A running test proxy.
 pub(crate) struct TestProxy {
@@ -209,4 +213,34 @@ async fn calls_go_through_the_backend_proxy(engine: Engine) {
         !s.log().contains("s3cret"),
         "a proxy password reached the log"
     );
+}
+
+/// The `proxy` policy statement: the calls of the operation whose policy has it go through the
+/// proxy, with its credentials; the others go straight to the backend.
+async fn the_proxy_statement_sends_calls_through_a_proxy(engine: Engine) {
+    let s = Server::start(engine).await;
+    let plain = backend().await;
+    let key = shop(&s, &plain).await;
+    let header = [("Ocp-Apim-Subscription-Key", key.as_str())];
+    let proxy = forwarding_proxy("ann", "s3cret").await;
+    put_policy(
+        &s,
+        "/apis/shop/operations/get-item",
+        &format!(
+            r#"<policies><inbound><base /><proxy url="{}" username="ann" password="@(&quot;s3&quot; + &quot;cret&quot;)" /></inbound>
+               <backend><base /></backend><outbound><base /></outbound></policies>"#,
+            proxy.url
+        ),
+    )
+    .await;
+    let (status, seen) = call(&s, "GET", "/shop/items/7", &header, None).await;
+    assert_eq!((status, &seen["path"]), (200, &json!("/items/7")), "{seen}");
+    let port = plain.rsplit(':').next().unwrap();
+    assert_eq!(
+        proxy.relayed(),
+        [format!("GET http://127.0.0.1:{port}/items/7 HTTP/1.1")]
+    );
+    let (status, seen) = call(&s, "POST", "/shop/items", &header, Some(b"x".to_vec())).await;
+    assert_eq!(status, 200, "{seen}");
+    assert_eq!(proxy.relayed().len(), 1, "another operation goes straight");
 }

@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 on_both_engines!(
     send_requests_read_responses,
+    forward_request_follows_redirects,
     send_request_failures_follow_ignore_error,
     one_way_requests_arrive_later,
     backends_by_id_and_basic_credentials,
@@ -43,7 +44,9 @@ impl Side {
 }
 
 /// A backend on an ephemeral port that answers every request `200` with what it received, as
-/// JSON, and an `x-side: yes` header; paths starting `/slow` answer after 3 seconds.
+/// JSON, and an `x-side: yes` header; paths starting `/slow` answer after 3 seconds;
+/// `/redirect-{status}` answers that status with `Location: landed` (relative), and `/loop`
+/// redirects to itself.
 async fn side_service() -> Side {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
@@ -64,6 +67,18 @@ async fn side_service() -> Side {
                 tokio::time::sleep(Duration::from_secs(3)).await;
             }
             log.lock().unwrap().push(record.clone());
+            let path = parts.uri.path();
+            let redirect = match path.strip_prefix("/redirect-") {
+                Some(code) => Some((code.parse::<u16>().unwrap(), "landed")),
+                None => (path == "/loop").then_some((302, "/loop")),
+            };
+            if let Some((status, location)) = redirect {
+                return axum::response::Response::builder()
+                    .status(status)
+                    .header("location", location)
+                    .body(Body::empty())
+                    .unwrap();
+            }
             axum::response::Response::builder()
                 .header("content-type", "application/json")
                 .header("x-side", "yes")
@@ -83,7 +98,11 @@ async fn raw_call(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, reqwest::header::HeaderMap, String) {
-    let client = reqwest::Client::new();
+    // Redirects reach the test as the gateway answered them.
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
     let mut request = client.request(method.parse().unwrap(), format!("{}{path}", s.gateway));
     for (name, value) in headers {
         request = request.header(*name, *value);
@@ -512,4 +531,97 @@ async fn policies_present_client_certificates(engine: Engine) {
         text.starts_with("BackendConnectionFailure:") && text.contains("TLS"),
         "{text}"
     );
+}
+
+async fn forward_request_follows_redirects(engine: Engine) {
+    let s = Server::start(engine).await;
+    let side = side_service().await;
+    let key = shop(&s, &side.url).await;
+    let k = ("Ocp-Apim-Subscription-Key", key.as_str());
+    put_policy(
+        &s,
+        "/apis/shop/operations/add",
+        r#"<policies><inbound><base /><rewrite-uri template="@(context.Request.Headers.GetValueOrDefault(&quot;X-Path&quot;, &quot;/items&quot;))" /></inbound>
+           <backend><forward-request follow-redirects="true" /></backend><outbound><base /></outbound></policies>"#,
+    )
+    .await;
+    // 307 and 308 repeat the method and body; 301, 302 and 303 go on as GET without body.
+    for (code, method, body) in [
+        (307, "POST", "order"),
+        (308, "POST", "order"),
+        (301, "GET", ""),
+        (302, "GET", ""),
+        (303, "GET", ""),
+    ] {
+        let path = format!("/redirect-{code}");
+        let headers = [k, ("X-Path", path.as_str())];
+        let (status, _, text) = raw_call(&s, "POST", "/shop/items", &headers, "order").await;
+        assert_eq!(status, 200, "{code}: {text}");
+        let landed: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            (&landed["path"], &landed["method"], &landed["body"]),
+            (&json!("/landed"), &json!(method), &json!(body)),
+            "{code}"
+        );
+    }
+    // A loop ends after ten redirects, with the last redirect as the answer.
+    let (status, headers, _) =
+        raw_call(&s, "POST", "/shop/items", &[k, ("X-Path", "/loop")], "").await;
+    assert_eq!(
+        (status, &headers["location"]),
+        (302, &"/loop".parse().unwrap())
+    );
+    assert_eq!(side.at("/loop").len(), 11);
+    // Without follow-redirects the caller gets the redirect.
+    put_policy(
+        &s,
+        "/apis/shop/operations/add",
+        r#"<policies><inbound><base /><rewrite-uri template="/redirect-302" /></inbound>
+           <backend><forward-request /></backend><outbound><base /></outbound></policies>"#,
+    )
+    .await;
+    let (status, headers, _) = raw_call(&s, "POST", "/shop/items", &[k], "order").await;
+    assert_eq!(
+        (status, &headers["location"]),
+        (302, &"landed".parse().unwrap())
+    );
+
+    // A chunked upload reaches the backend chunked, unless buffer-request-body reads it whole
+    // first (then its length is known).
+    let chunked_upload = || async {
+        let chunks = ["or", "der"].map(|c| Ok::<_, std::io::Error>(axum::body::Bytes::from(c)));
+        let response = reqwest::Client::new()
+            .post(format!("{}/shop/items", s.gateway))
+            .header(k.0, k.1)
+            .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+                chunks,
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let seen: Value = response.json().await.unwrap();
+        (seen["body"].clone(), seen["headers"].clone())
+    };
+    for (buffer, length, chunked) in [
+        ("false", json!(null), json!("chunked")),
+        ("true", json!("5"), json!(null)),
+    ] {
+        put_policy(
+            &s,
+            "/apis/shop/operations/add",
+            &format!(
+                r#"<policies><inbound><base /></inbound><backend><forward-request buffer-request-body="{buffer}" /></backend>
+                   <outbound><base /></outbound></policies>"#
+            ),
+        )
+        .await;
+        let (body, headers) = chunked_upload().await;
+        assert_eq!(body, "order");
+        assert_eq!(
+            (&headers["content-length"], &headers["transfer-encoding"]),
+            (&length, &chunked),
+            "buffer-request-body={buffer}"
+        );
+    }
 }
