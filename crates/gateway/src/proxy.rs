@@ -49,6 +49,8 @@ pub(crate) struct Call {
     pub(crate) request_bytes: Arc<AtomicU64>,
     /// The path called, for the access log.
     path: String,
+    /// Bandwidth quota counters (key, period) charged with the call's kilobytes when it ends.
+    pub(crate) bandwidth: Vec<(String, crate::quotas::Period)>,
 }
 
 impl Call {
@@ -100,6 +102,7 @@ impl Call {
             },
             request_bytes: Arc::new(AtomicU64::new(0)),
             path: request.uri().path().to_owned(),
+            bandwidth: Vec::new(),
         }
     }
 
@@ -110,6 +113,7 @@ impl Call {
             mut record,
             request_bytes,
             path,
+            bandwidth,
         } = self;
         let (mut parts, body) = response.into_parts();
         if let Ok(value) = HeaderValue::from_str(&record.request_id) {
@@ -125,6 +129,14 @@ impl Call {
                 record.request_size = i64::try_from(read).unwrap_or(i64::MAX);
             }
             record.api_time = started.elapsed().as_secs_f64() * 1000.0;
+            if !bandwidth.is_empty() {
+                // Bodies both ways, as counted for the call (headers left out).
+                let read = request_bytes.load(Ordering::Relaxed);
+                let kilobytes = (read + sent) as f64 / 1024.0;
+                for (key, period) in &bandwidth {
+                    gateway.quotas().count(key, period, 0, kilobytes);
+                }
+            }
             gateway.observe(&record, &path);
             gateway.record(record);
         };

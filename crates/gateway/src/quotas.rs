@@ -21,9 +21,21 @@ pub struct Period {
     pub end: i64,
 }
 
+/// The end of a quota that never renews: 9999-12-31T23:59:59Z.
+const NEVER: i64 = 253_402_300_799;
+
 impl Period {
-    /// The period of a `length`-long renewal cycle that began at `first` holding `now`.
-    pub fn at(first: i64, length: Duration, now: i64) -> Period {
+    /// The period of a `length`-long renewal cycle that began at `first` holding `now`; without
+    /// a length, the one period of a quota that never renews (`0_Lifetime`, from `first` to the
+    /// year 9999).
+    pub fn at(first: i64, length: Option<Duration>, now: i64) -> Period {
+        let Some(length) = length else {
+            return Period {
+                key: "0_Lifetime".to_owned(),
+                start: first,
+                end: NEVER,
+            };
+        };
         let length = i64::try_from(length.as_secs()).unwrap_or(i64::MAX).max(1);
         let index = (now - first).div_euclid(length);
         let start = first + index * length;
@@ -74,15 +86,27 @@ fn rfc3339(secs: i64) -> String {
 pub struct Exhausted {
     /// Seconds until the next period.
     pub renews_in: i64,
+    /// Whether the kilobytes ran out (else the calls).
+    pub bandwidth: bool,
 }
 
 #[derive(Debug)]
 struct Counter {
     period: Period,
-    /// The store's total when last read.
-    total: i64,
-    /// Calls counted here and not yet added to the store.
-    pending: i64,
+    /// The store's totals when last read: calls and kilobytes.
+    total: (i64, f64),
+    /// Calls and kilobytes counted here and not yet added to the store.
+    pending: (i64, f64),
+}
+
+impl Counter {
+    fn new(period: &Period, total: (i64, f64)) -> Counter {
+        Counter {
+            period: period.clone(),
+            total,
+            pending: (0, 0.0),
+        }
+    }
 }
 
 /// This node's view of the quota counters.
@@ -110,23 +134,24 @@ impl Quotas {
         }
     }
 
-    fn counter(&self, key: &str, period: &Period, calls: i64) -> QuotaCounter {
+    fn counter(&self, key: &str, period: &Period, (calls, kilobytes): (i64, f64)) -> QuotaCounter {
         QuotaCounter {
             counter_key: key.to_owned(),
             period_key: period.key.clone(),
             period_start: rfc3339(period.start),
             period_end: rfc3339(period.end),
             calls_count: calls,
-            kb_transferred: 0.0,
+            kb_transferred: kilobytes,
         }
     }
 
-    /// Whether one more call fits `key`'s quota of `calls` in `period`; counts it when `count`.
+    /// Whether one more call fits `key`'s quota in `period` (`calls` and `kilobytes` allowed;
+    /// a call is admitted while any kilobytes are left); counts the call when `count`.
     pub async fn admit(
         &self,
         key: &str,
         period: &Period,
-        calls: u64,
+        (calls, kilobytes): (Option<u64>, Option<u64>),
         count: bool,
     ) -> Result<Result<(), Exhausted>, StoreError> {
         let id = (key.to_owned(), period.key.clone());
@@ -136,41 +161,49 @@ impl Quotas {
             let stored = self
                 .store
                 .runtime()
-                .add_quota_usage(&self.instance, &self.counter(key, period, 0))
+                .add_quota_usage(&self.instance, &self.counter(key, period, (0, 0.0)))
                 .await?;
-            self.lock().entry(id.clone()).or_insert(Counter {
-                period: period.clone(),
-                total: stored.calls_count,
-                pending: 0,
-            });
+            let total = (stored.calls_count, stored.kb_transferred);
+            self.lock()
+                .entry(id.clone())
+                .or_insert_with(|| Counter::new(period, total));
         }
         let mut counters = self.lock();
         let Some(counter) = counters.get_mut(&id) else {
             return Ok(Ok(()));
         };
-        let used = counter.total.saturating_add(counter.pending);
-        if used.saturating_add(1) > i64::try_from(calls).unwrap_or(i64::MAX) {
-            return Ok(Err(Exhausted {
+        let exhausted = |bandwidth| {
+            Ok(Err(Exhausted {
                 renews_in: (period.end - now_secs()).max(0),
-            }));
+                bandwidth,
+            }))
+        };
+        let used_calls = counter.total.0.saturating_add(counter.pending.0);
+        if calls
+            .is_some_and(|c| used_calls.saturating_add(1) > i64::try_from(c).unwrap_or(i64::MAX))
+        {
+            return exhausted(false);
+        }
+        let used_kilobytes = counter.total.1 + counter.pending.1;
+        if kilobytes.is_some_and(|k| used_kilobytes >= k as f64) {
+            return exhausted(true);
         }
         if count {
-            counter.pending += 1;
+            counter.pending.0 += 1;
         }
         Ok(Ok(()))
     }
 
-    /// Counts calls after the fact (`quota-by-key`'s `increment-condition`).
-    pub fn count(&self, key: &str, period: &Period, n: i64) {
+    /// Counts calls and kilobytes after the fact (`quota-by-key`'s `increment-condition`, the
+    /// kilobytes of a call that ended).
+    pub fn count(&self, key: &str, period: &Period, calls: i64, kilobytes: f64) {
         let id = (key.to_owned(), period.key.clone());
-        self.lock()
+        let mut counters = self.lock();
+        let counter = counters
             .entry(id)
-            .or_insert(Counter {
-                period: period.clone(),
-                total: 0,
-                pending: 0,
-            })
-            .pending += n;
+            .or_insert_with(|| Counter::new(period, (0, 0.0)));
+        counter.pending.0 += calls;
+        counter.pending.1 += kilobytes;
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Counter>> {
@@ -181,9 +214,9 @@ impl Quotas {
     /// counters whose period has ended.
     pub async fn flush(&self) {
         let now = now_secs();
-        let work: Vec<((String, String), Period, i64)> = {
+        let work: Vec<((String, String), Period, (i64, f64))> = {
             let mut counters = self.lock();
-            counters.retain(|_, c| c.period.end > now || c.pending != 0);
+            counters.retain(|_, c| c.period.end > now || c.pending != (0, 0.0));
             counters
                 .iter()
                 .map(|(id, c)| (id.clone(), c.period.clone(), c.pending))
@@ -198,8 +231,9 @@ impl Quotas {
             match added {
                 Ok(stored) => {
                     if let Some(c) = self.lock().get_mut(&(key, period_key)) {
-                        c.total = stored.calls_count;
-                        c.pending -= pending;
+                        c.total = (stored.calls_count, stored.kb_transferred);
+                        c.pending.0 -= pending.0;
+                        c.pending.1 -= pending.1;
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "quota counters could not be saved; retrying"),
@@ -240,10 +274,19 @@ mod tests {
     #[test]
     fn periods_count_from_the_first_start() {
         let hour = Duration::from_secs(3600);
-        let p = Period::at(0, hour, 3 * 3600 + 5);
+        let p = Period::at(0, Some(hour), 3 * 3600 + 5);
         assert_eq!((p.key.as_str(), p.start, p.end), ("3_PT1H", 10_800, 14_400));
-        assert_eq!(Period::at(0, Duration::from_secs(604_800), 1).key, "0_P7D");
-        assert_eq!(Period::at(0, Duration::from_secs(90), 1).key, "0_PT1M30S");
+        assert_eq!(
+            Period::at(0, Some(Duration::from_secs(604_800)), 1).key,
+            "0_P7D"
+        );
+        assert_eq!(
+            Period::at(0, Some(Duration::from_secs(90)), 1).key,
+            "0_PT1M30S"
+        );
+        let lifetime = Period::at(5, None, 1_000_000);
+        assert_eq!((lifetime.key.as_str(), lifetime.start), ("0_Lifetime", 5));
+        assert_eq!(rfc3339(lifetime.end), "9999-12-31T23:59:59Z");
     }
 
     #[test]

@@ -445,7 +445,9 @@ impl Env<'_> {
                 StepKind::RateLimitByKey {
                     condition, count, ..
                 } => (condition, count),
-                StepKind::QuotaByKey { condition, .. } => (condition, &None),
+                StepKind::QuotaByKey {
+                    condition, count, ..
+                } => (condition, count),
                 _ => continue,
             };
             let step = &pending.step;
@@ -474,7 +476,12 @@ impl Env<'_> {
                 }
                 Counter::Quota { key, period } => {
                     let n = i64::try_from(n).unwrap_or(i64::MAX);
-                    self.gateway.quotas().count(key, period, n);
+                    self.gateway.quotas().count(key, period, n, 0.0);
+                    if let StepKind::QuotaByKey { limit, .. } = &step.kind
+                        && limit.kilobytes.is_some()
+                    {
+                        self.call.bandwidth.push((key.clone(), period.clone()));
+                    }
                 }
             }
         }

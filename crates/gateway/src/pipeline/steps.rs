@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::http::{Method, StatusCode};
 use tollgate_policy::SectionKind;
 use tollgate_policy::csharp::{Headers, Limits, Value};
-use tollgate_policy::pipeline::{ExistsAction, Step, StepKind, Text};
+use tollgate_policy::pipeline::{ExistsAction, QuotaLimit, Step, StepKind, Text};
 
 use super::flow::{Content, Flow, decode_query, header_map, headers_from};
 use super::{Ended, Env, Failure};
@@ -346,11 +346,7 @@ impl Env<'_> {
                     for (key, l) in &quotas {
                         let period =
                             crate::quotas::Period::at(DEFAULT_FIRST_PERIOD_START, l.period, now);
-                        if let Some(renews_in) =
-                            self.quota(step, key, &period, l.calls, count).await?
-                        {
-                            return Err(self.out_of_quota(step, renews_in));
-                        }
+                        self.quota(step, key, &period, l, count).await?;
                     }
                 }
             }
@@ -358,16 +354,14 @@ impl Env<'_> {
                 limit,
                 key,
                 condition,
+                count,
                 first_period_start,
             } => {
                 let key = self.text(step, key)?;
                 let now = crate::quotas::now_secs();
                 let period = crate::quotas::Period::at(*first_period_start, limit.period, now);
-                let count = condition.is_none();
-                if let Some(renews_in) = self.quota(step, &key, &period, limit.calls, count).await?
-                {
-                    return Err(self.out_of_quota(step, renews_in));
-                }
+                let count = condition.is_none() && count.is_none();
+                self.quota(step, &key, &period, limit, count).await?;
                 if !count {
                     self.pending.push(super::Pending {
                         step: step.clone(),
@@ -513,17 +507,30 @@ impl Env<'_> {
 
     /// Checks (and when `count`, counts) one call against a quota counter: `Some(seconds until
     /// it renews)` when it is used up.
+    /// Admits the call under `key`'s quota in `period`, counting it when `count` (and, with a
+    /// bandwidth quota, charging its kilobytes when it ends); a used-up quota answers 403.
     async fn quota(
         &mut self,
         step: &Step,
         key: &str,
         period: &crate::quotas::Period,
-        calls: u64,
+        limit: &QuotaLimit,
         count: bool,
-    ) -> Result<Option<i64>, Failure> {
-        match self.gateway.quotas().admit(key, period, calls, count).await {
-            Ok(Ok(())) => Ok(None),
-            Ok(Err(exhausted)) => Ok(Some(exhausted.renews_in)),
+    ) -> Result<(), Failure> {
+        let allowed = (limit.calls, limit.kilobytes);
+        match self
+            .gateway
+            .quotas()
+            .admit(key, period, allowed, count)
+            .await
+        {
+            Ok(Ok(())) => {
+                if count && limit.kilobytes.is_some() {
+                    self.call.bandwidth.push((key.to_owned(), period.clone()));
+                }
+                Ok(())
+            }
+            Ok(Err(exhausted)) => Err(self.out_of_quota(step, exhausted)),
             Err(e) => Err(Failure::new(
                 step,
                 "QuotaStoreUnavailable",
@@ -532,13 +539,22 @@ impl Env<'_> {
         }
     }
 
-    /// Answers 403, as Azure answers a used-up quota; the error for on-error.
-    fn out_of_quota(&mut self, step: &Step, renews_in: i64) -> Failure {
+    /// Answers 403 with `Retry-After`, as Azure answers a used-up quota; the error for on-error.
+    fn out_of_quota(&mut self, step: &Step, exhausted: crate::quotas::Exhausted) -> Failure {
+        let what = if exhausted.bandwidth {
+            "bandwidth"
+        } else {
+            "call volume"
+        };
         let message = format!(
-            "Out of call volume quota. Quota will be replenished in {}.",
-            crate::quotas::span(renews_in)
+            "Out of {what} quota. Quota will be replenished in {}.",
+            crate::quotas::span(exhausted.renews_in)
         );
         self.answer_error(StatusCode::FORBIDDEN, &message);
+        if let Some(response) = self.flow.ctx.response.as_mut() {
+            let seconds = exhausted.renews_in.to_string();
+            response.headers.set("Retry-After", vec![seconds]);
+        }
         Failure::refusal(step, "QuotaExceeded", message)
     }
 
@@ -795,7 +811,7 @@ fn same_origin(a: &str, b: &str) -> bool {
 }
 
 /// Whether an `<api>`/`<operation>` limit names this API or operation (by id, or by name).
-fn names(limit: &tollgate_policy::pipeline::ScopedLimit, id: &str, name: &str) -> bool {
+fn names<L>(limit: &tollgate_policy::pipeline::ScopedLimit<L>, id: &str, name: &str) -> bool {
     limit
         .id
         .as_deref()

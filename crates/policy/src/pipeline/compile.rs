@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::send::mock_response;
-use super::steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
+use super::steps::{ExistsAction, IpRange, Limit, QuotaLimit, ScopedLimit, StepKind};
 use super::text::{NamedValues, Text};
 use super::{Item, ScopePolicy, Step, index};
 use crate::ast::{Policy, Statement, Value};
@@ -378,33 +378,18 @@ impl Compiler<'_> {
                 }
                 StepKind::IpFilter { allow, ranges }
             }
-            "rate-limit" | "quota" => {
-                known_attributes(e, &["calls", "renewal-period", "bandwidth"])?;
-                no_bandwidth(e)?;
-                let mut apis = Vec::new();
-                for api in e.elements() {
-                    if api.name != "api" {
-                        return fail(api.line, "<rate-limit> holds only <api> elements");
-                    }
-                    let mut operations = Vec::new();
-                    for op in api.elements() {
-                        if op.name != "operation" {
-                            return fail(op.line, "<api> holds only <operation> elements");
-                        }
-                        operations.push(scoped_limit(op, Vec::new())?);
-                    }
-                    apis.push(scoped_limit(api, operations)?);
+            "rate-limit" => {
+                known_attributes(e, &["calls", "renewal-period"])?;
+                StepKind::RateLimit {
+                    limit: limit(e)?,
+                    apis: scoped_limits(e, &["calls", "renewal-period"], limit)?,
                 }
-                if e.name == "quota" {
-                    StepKind::Quota {
-                        limit: limit(e)?,
-                        apis,
-                    }
-                } else {
-                    StepKind::RateLimit {
-                        limit: limit(e)?,
-                        apis,
-                    }
+            }
+            "quota" => {
+                known_attributes(e, &["calls", "bandwidth", "renewal-period"])?;
+                StepKind::Quota {
+                    limit: quota_limit(e)?,
+                    apis: scoped_limits(e, &["calls", "bandwidth", "renewal-period"], quota_limit)?,
                 }
             }
             "quota-by-key" => {
@@ -416,10 +401,10 @@ impl Compiler<'_> {
                         "bandwidth",
                         "counter-key",
                         "increment-condition",
+                        "increment-count",
                         "first-period-start",
                     ],
                 )?;
-                no_bandwidth(e)?;
                 let first_period_start = match e.attribute("first-period-start") {
                     None => DEFAULT_FIRST_PERIOD_START,
                     Some(t) => utc_seconds(t).map_or_else(
@@ -427,13 +412,12 @@ impl Compiler<'_> {
                         Ok,
                     )?,
                 };
+                let optional = |name: &str| e.attribute(name).map(|v| self.text(e, v)).transpose();
                 StepKind::QuotaByKey {
-                    limit: limit(e)?,
+                    limit: quota_limit(e)?,
                     key: self.attribute_text(e, "counter-key")?,
-                    condition: e
-                        .attribute("increment-condition")
-                        .map(|v| self.text(e, v))
-                        .transpose()?,
+                    condition: optional("increment-condition")?,
+                    count: optional("increment-count")?,
                     first_period_start,
                 }
             }
@@ -493,20 +477,6 @@ impl Compiler<'_> {
 /// Azure's default `first-period-start`: 2014-01-01T00:00:00Z, in seconds since the epoch.
 const DEFAULT_FIRST_PERIOD_START: i64 = 1_388_534_400;
 
-/// Bandwidth quotas are not counted yet: refused rather than ignored.
-fn no_bandwidth(e: &Element) -> Result<(), PolicyError> {
-    match e.attribute("bandwidth") {
-        Some(_) => fail(
-            e.line,
-            format!(
-                "<{}>'s bandwidth quota is not supported by Tollgate yet (calls are)",
-                e.name
-            ),
-        ),
-        None => Ok(()),
-    }
-}
-
 /// `yyyy-MM-ddTHH:mm:ssZ` as seconds since the Unix epoch.
 fn utc_seconds(text: &str) -> Option<i64> {
     let t = text.trim().strip_suffix('Z').unwrap_or(text.trim());
@@ -543,19 +513,70 @@ fn limit(e: &Element) -> Result<Limit, PolicyError> {
     })
 }
 
-/// An `<api>` or `<operation>` limit: `name` or `id`, `calls`, `renewal-period`.
-fn scoped_limit(e: &Element, operations: Vec<ScopedLimit>) -> Result<ScopedLimit, PolicyError> {
-    known_attributes(e, &["name", "id", "calls", "renewal-period"])?;
-    let (name, id) = (e.attribute("name"), e.attribute("id"));
-    if name.is_none() && id.is_none() {
-        return fail(e.line, format!("<{}> needs 'name' or 'id'", e.name));
+/// A quota: `calls` and/or `bandwidth` (kilobytes), whole numbers above 0, and
+/// `renewal-period` in seconds (0: a quota that never renews).
+fn quota_limit(e: &Element) -> Result<QuotaLimit, PolicyError> {
+    let positive = |name: &str| match number(e, name)? {
+        Some(0) => fail(e.line, format!("'{name}' of <{}> must be above 0", e.name)),
+        other => Ok(other),
+    };
+    let (calls, kilobytes) = (positive("calls")?, positive("bandwidth")?);
+    if calls.is_none() && kilobytes.is_none() {
+        return fail(
+            e.line,
+            format!("<{}> needs 'calls', 'bandwidth' or both", e.name),
+        );
     }
-    Ok(ScopedLimit {
-        name: name.map(str::to_owned),
-        id: id.map(str::to_owned),
-        limit: limit(e)?,
-        operations,
+    let Some(seconds) = number(e, "renewal-period")? else {
+        return fail(
+            e.line,
+            format!("<{}> needs 'renewal-period' (seconds)", e.name),
+        );
+    };
+    Ok(QuotaLimit {
+        calls,
+        kilobytes,
+        period: (seconds > 0).then(|| Duration::from_secs(seconds)),
     })
+}
+
+/// The `<api>` limits of a `rate-limit` or `quota`, each with its `<operation>` limits: `name`
+/// or `id`, and the attributes `known` read by `read`.
+fn scoped_limits<L>(
+    e: &Element,
+    known: &[&str],
+    read: fn(&Element) -> Result<L, PolicyError>,
+) -> Result<Vec<ScopedLimit<L>>, PolicyError> {
+    let scoped = |e: &Element, operations| {
+        let mut names = vec!["name", "id"];
+        names.extend_from_slice(known);
+        known_attributes(e, &names)?;
+        let (name, id) = (e.attribute("name"), e.attribute("id"));
+        if name.is_none() && id.is_none() {
+            return fail(e.line, format!("<{}> needs 'name' or 'id'", e.name));
+        }
+        Ok(ScopedLimit {
+            name: name.map(str::to_owned),
+            id: id.map(str::to_owned),
+            limit: read(e)?,
+            operations,
+        })
+    };
+    let mut apis = Vec::new();
+    for api in e.elements() {
+        if api.name != "api" {
+            return fail(api.line, format!("<{}> holds only <api> elements", e.name));
+        }
+        let mut operations = Vec::new();
+        for op in api.elements() {
+            if op.name != "operation" {
+                return fail(op.line, "<api> holds only <operation> elements");
+            }
+            operations.push(scoped(op, Vec::new())?);
+        }
+        apis.push(scoped(api, operations)?);
+    }
+    Ok(apis)
 }
 
 impl Compiler<'_> {

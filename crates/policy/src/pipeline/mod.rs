@@ -24,7 +24,7 @@ pub use browser::{AllowedHeaders, Cors, Methods, Origin, Origins, cross_domain_s
 pub use cache::{CacheLookup, Downstream};
 pub use compile::compile;
 pub use send::{DEFAULT_SEND_TIMEOUT, SendRequest};
-pub use steps::{ExistsAction, IpRange, Limit, ScopedLimit, StepKind};
+pub use steps::{ExistsAction, IpRange, Limit, QuotaLimit, ScopedLimit, StepKind};
 pub use text::{NamedValues, Text};
 pub use transform::{
     JAVASCRIPT_FRIENDLY, JsonToXml, JsonToXmlOptions, XmlToJson, json_to_xml_text, xml_to_json_text,

@@ -52,17 +52,28 @@ pub struct Limit {
     pub period: Duration,
 }
 
+/// A quota: calls and/or kilobytes (at least one) per renewal period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QuotaLimit {
+    /// Calls allowed.
+    pub calls: Option<u64>,
+    /// Kilobytes allowed (requests and responses, headers left out).
+    pub kilobytes: Option<u64>,
+    /// The renewal period; `None` for a quota that never renews (`renewal-period="0"`).
+    pub period: Option<Duration>,
+}
+
 /// A limit for one API or operation (`<api name="…" id="…">`, `<operation …>`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ScopedLimit {
+pub struct ScopedLimit<L = Limit> {
     /// `name` (compared with the API's or operation's name), if given.
     pub name: Option<String>,
     /// `id`, if given.
     pub id: Option<String>,
     /// The limit.
-    pub limit: Limit,
+    pub limit: L,
     /// Nested `<operation>` limits (of an `<api>`).
-    pub operations: Vec<ScopedLimit>,
+    pub operations: Vec<ScopedLimit<L>>,
 }
 
 /// A statement's behaviour and parameters.
@@ -184,18 +195,20 @@ pub enum StepKind {
     /// some APIs and operations (counted in the store, shared by every gateway node).
     Quota {
         /// The quota for the whole scope.
-        limit: Limit,
+        limit: QuotaLimit,
         /// `<api>` quotas (each with its `<operation>` quotas).
-        apis: Vec<ScopedLimit>,
+        apis: Vec<ScopedLimit<QuotaLimit>>,
     },
     /// `quota-by-key`: calls per evaluated key in renewal periods.
     QuotaByKey {
         /// The quota.
-        limit: Limit,
+        limit: QuotaLimit,
         /// `counter-key`.
         key: Text,
         /// `increment-condition` (evaluated when the call ends; counts when true).
         condition: Option<Text>,
+        /// `increment-count` (default 1).
+        count: Option<Text>,
         /// `first-period-start`: when the first period began (seconds since the Unix epoch).
         first_period_start: i64,
     },
@@ -430,8 +443,15 @@ impl StepKind {
                     || condition.as_ref().is_some_and(Text::reads_body)
                     || count.as_ref().is_some_and(Text::reads_body)
             }
-            StepKind::QuotaByKey { key, condition, .. } => {
-                key.reads_body() || condition.as_ref().is_some_and(Text::reads_body)
+            StepKind::QuotaByKey {
+                key,
+                condition,
+                count,
+                ..
+            } => {
+                key.reads_body()
+                    || condition.as_ref().is_some_and(Text::reads_body)
+                    || count.as_ref().is_some_and(Text::reads_body)
             }
             // Storing a response reads its body whole.
             StepKind::CacheStore { .. } => true,

@@ -15,6 +15,7 @@ on_both_engines!(
     bodies_are_read_and_replaced,
     rate_limits_refuse_with_429,
     quotas_are_counted_in_the_store,
+    bandwidth_quotas_count_kilobytes,
     administrators_trace_their_calls
 );
 
@@ -476,8 +477,9 @@ async fn quotas_are_counted_in_the_store(engine: Engine) {
     for _ in 0..3 {
         assert_eq!(limited(&s, "GET", "/shop/items/1", &[k]).await.0, 200);
     }
-    let (status, _, body) = limited(&s, "GET", "/shop/items/1", &[k]).await;
+    let (status, retry_after, body) = limited(&s, "GET", "/shop/items/1", &[k]).await;
     assert_eq!(status, 403, "{body}");
+    assert!(retry_after.is_some_and(|r| r <= 3600), "{retry_after:?}");
     let message = body["message"].as_str().unwrap();
     let renews = message
         .strip_prefix("Out of call volume quota. Quota will be replenished in ")
@@ -544,6 +546,71 @@ async fn quotas_are_counted_in_the_store(engine: Engine) {
     eventually("the by-key counter is saved", || async {
         let r = s.get(&format!("/quotas/special-ann?{V17}")).await;
         r.status == 200 && r.json()["value"][0]["Value"]["callsCount"] == 1
+    })
+    .await;
+}
+
+async fn bandwidth_quotas_count_kilobytes(engine: Engine) {
+    let s = Server::start(engine).await;
+    let key = shop(&s, &backend().await).await;
+    let k = ("Ocp-Apim-Subscription-Key", key.as_str());
+    // Two kilobytes for the subscription's lifetime (renewal-period 0).
+    put_policy(
+        &s,
+        "/products/gold",
+        r#"<policies><inbound><quota bandwidth="2" renewal-period="0" /><base /></inbound><outbound><base /></outbound></policies>"#,
+    )
+    .await;
+    let upload = || Some(vec![b'x'; 1200]);
+    let (status, _) = call(&s, "POST", "/shop/items", &[k], upload()).await;
+    assert_eq!(
+        status, 200,
+        "1.2 KB up and the backend's answer: under 2 KB"
+    );
+    let (status, _) = call(&s, "POST", "/shop/items", &[k], upload()).await;
+    assert_eq!(status, 200, "admitted while some kilobytes are left");
+    eventually("the kilobytes run out", || async {
+        limited(&s, "GET", "/shop/items/1", &[k]).await.0 == 403
+    })
+    .await;
+    let (status, retry_after, body) = limited(&s, "GET", "/shop/items/1", &[k]).await;
+    assert_eq!(status, 403);
+    let message = body["message"].as_str().unwrap();
+    assert!(
+        message.starts_with("Out of bandwidth quota. Quota will be replenished in "),
+        "{message}"
+    );
+    assert!(
+        retry_after.is_some_and(|r| r > 365 * 86_400),
+        "never renews: {retry_after:?}"
+    );
+    let path = format!("/quotas/ann-gold?{V17}");
+    eventually("the kilobytes are saved", || async {
+        let r = s.get(&path).await;
+        r.status == 200
+            && r.json()["value"][0]["Value"]["kbTransferred"]
+                .as_f64()
+                .is_some_and(|kb| kb > 2.4)
+    })
+    .await;
+    let counter = s.get(&path).await.json()["value"][0].clone();
+    assert_eq!(counter["periodKey"], "0_Lifetime", "{counter}");
+    assert_eq!(
+        counter["Value"]["callsCount"], 2,
+        "the admitted calls are counted too"
+    );
+    // A reset of the kilobytes lets calls through again.
+    let r = s
+        .send(
+            "PATCH",
+            &path,
+            Some(&json!({"kbTransferred": 0}).to_string()),
+            &[],
+        )
+        .await;
+    assert_eq!(r.status, 204, "{}", r.text);
+    eventually("the reset reaches the gateway", || async {
+        limited(&s, "GET", "/shop/items/1", &[k]).await.0 == 200
     })
     .await;
 }
