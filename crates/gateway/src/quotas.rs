@@ -90,17 +90,20 @@ pub struct Exhausted {
     pub bandwidth: bool,
 }
 
+/// Calls and kilobytes.
+type Usage = (i64, f64);
+
 #[derive(Debug)]
 struct Counter {
     period: Period,
     /// The store's totals when last read: calls and kilobytes.
-    total: (i64, f64),
+    total: Usage,
     /// Calls and kilobytes counted here and not yet added to the store.
-    pending: (i64, f64),
+    pending: Usage,
 }
 
 impl Counter {
-    fn new(period: &Period, total: (i64, f64)) -> Counter {
+    fn new(period: &Period, total: Usage) -> Counter {
         Counter {
             period: period.clone(),
             total,
@@ -134,7 +137,7 @@ impl Quotas {
         }
     }
 
-    fn counter(&self, key: &str, period: &Period, (calls, kilobytes): (i64, f64)) -> QuotaCounter {
+    fn counter(&self, key: &str, period: &Period, (calls, kilobytes): Usage) -> QuotaCounter {
         QuotaCounter {
             counter_key: key.to_owned(),
             period_key: period.key.clone(),
@@ -214,7 +217,7 @@ impl Quotas {
     /// counters whose period has ended.
     pub async fn flush(&self) {
         let now = now_secs();
-        let work: Vec<((String, String), Period, (i64, f64))> = {
+        let work: Vec<((String, String), Period, Usage)> = {
             let mut counters = self.lock();
             counters.retain(|_, c| c.period.end > now || c.pending != (0, 0.0));
             counters
