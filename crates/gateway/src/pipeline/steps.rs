@@ -15,9 +15,6 @@ use super::{Ended, Env, Failure};
 use crate::eventhub::{Event, MAX_MESSAGE};
 use crate::proxy::ToBackend;
 
-/// Azure's default start of quota periods (2014-01-01T00:00:00Z), for `quota`.
-const DEFAULT_FIRST_PERIOD_START: i64 = 1_388_534_400;
-
 /// Which message a statement changes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Side {
@@ -341,11 +338,18 @@ impl Env<'_> {
                     }
                 }
                 let now = crate::quotas::now_secs();
+                // Periods start when the subscription started, as Azure counts them.
+                let origin = self
+                    .admitted
+                    .grant
+                    .as_ref()
+                    .map_or(tollgate_policy::pipeline::DEFAULT_FIRST_PERIOD_START, |g| {
+                        g.facts.period_origin
+                    });
                 // First check every quota, then count the call against each.
                 for count in [false, true] {
                     for (key, l) in &quotas {
-                        let period =
-                            crate::quotas::Period::at(DEFAULT_FIRST_PERIOD_START, l.period, now);
+                        let period = crate::quotas::Period::at(origin, l.period, now);
                         self.quota(step, key, &period, l, count).await?;
                     }
                 }

@@ -475,7 +475,7 @@ impl Compiler<'_> {
 }
 
 /// Azure's default `first-period-start`: 2014-01-01T00:00:00Z, in seconds since the epoch.
-const DEFAULT_FIRST_PERIOD_START: i64 = 1_388_534_400;
+pub const DEFAULT_FIRST_PERIOD_START: i64 = 1_388_534_400;
 
 /// `yyyy-MM-ddTHH:mm:ssZ` as seconds since the Unix epoch.
 fn utc_seconds(text: &str) -> Option<i64> {

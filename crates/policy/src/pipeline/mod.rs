@@ -22,7 +22,7 @@ use crate::structure::ScopeKind;
 
 pub use browser::{AllowedHeaders, Cors, Methods, Origin, Origins, cross_domain_statement};
 pub use cache::{CacheLookup, Downstream};
-pub use compile::compile;
+pub use compile::{DEFAULT_FIRST_PERIOD_START, compile};
 pub use send::{DEFAULT_SEND_TIMEOUT, SendRequest};
 pub use steps::{ExistsAction, IpRange, Limit, QuotaLimit, ScopedLimit, StepKind};
 pub use text::{NamedValues, Text};

@@ -498,10 +498,23 @@ async fn quotas_are_counted_in_the_store(engine: Engine) {
     })
     .await;
     let counter = s.get(&path).await.json()["value"][0].clone();
-    assert!(
-        counter["periodKey"].as_str().unwrap().ends_with("_PT1H"),
-        "{counter}"
+    // Periods are counted from the subscription's start date, as Azure counts them.
+    let subscription = s
+        .get(&format!("/subscriptions/ann-gold?{V17}"))
+        .await
+        .json();
+    let time = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    let (started, period) = (
+        time(&subscription["startDate"]),
+        time(&counter["periodStartTime"]),
     );
+    let seconds = (period - started).num_seconds();
+    assert!(
+        seconds >= 0 && seconds % 3600 == 0,
+        "{counter} {subscription}"
+    );
+    let key = format!("{}_PT1H", seconds / 3600);
+    assert_eq!(counter["periodKey"], key.as_str());
 
     // A reset through /quotas lets calls through again, within a second or so.
     let r = s
