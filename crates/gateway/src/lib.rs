@@ -30,6 +30,7 @@ pub mod tls;
 pub mod traces;
 pub mod transport;
 mod upstream;
+mod users;
 
 pub use proxy::{REGION, REQUEST_ID_HEADER};
 pub use records::{BATCH, BATCH_WINDOW, BUFFER};

@@ -2,39 +2,49 @@
 //! built. A new configuration revision means a new snapshot, made from the previous one and the
 //! store's change feed ([`Snapshot::update`]), or read whole ([`Snapshot::build`]).
 //!
-//! A snapshot has two parts. The routes (APIs with their operations, products and backends) are
+//! A snapshot has four parts. The routes (APIs with their operations, products and backends) are
 //! small: they are read again when a write touched any of their kinds, and shared with the
-//! previous snapshot otherwise. The subscription keys are many (two per subscription): they live
+//! previous snapshot otherwise; so are the compiled policies ([`crate::policies`]) and the users
+//! as policies see them ([`crate::users`]). The subscription keys are many (two per subscription): they live
 //! in sharded maps ([`crate::keys`]) that successive snapshots share, and a change to a
 //! subscription copies only the shards of its keys. A key is held for every active subscription,
 //! whatever its product's state; whether the product is published is checked when the key is
 //! used, so publishing or unpublishing a product does not touch keys.
 
 use crate::keys::Keys;
+use crate::pipeline::service_url;
 use crate::policies::{POLICY_KINDS, Policies};
 use crate::template::{Params, Score, Template};
 use crate::transport::{Link, SealedCertificate, TransportKey, Transports, Unusable};
+use crate::users::{USER_KINDS, Users, groups};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::api::Api;
 use tollgate_contract::entity::backend::Backend;
 use tollgate_contract::entity::certificate::Certificate;
+use tollgate_contract::entity::group::Group;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::subscription::Subscription;
 use tollgate_contract::url_template::UrlTemplate;
+use tollgate_policy::csharp;
 use tollgate_store::{Changes, Record, Store, StoreError, fold};
 
 /// The store kind of product → API links.
 const PRODUCT_API: &str = "productApi";
 
+/// The store kind of product → group links.
+const PRODUCT_GROUP: &str = "productGroup";
+
 /// The kinds the routes are made of: a change to any of them reads the routes again.
-const ROUTING_KINDS: [&str; 6] = [
+const ROUTING_KINDS: [&str; 8] = [
     Api::KIND,
     Operation::KIND,
     Product::KIND,
     PRODUCT_API,
+    PRODUCT_GROUP,
+    Group::KIND,
     Backend::KIND,
     Certificate::KIND,
 ];
@@ -52,6 +62,9 @@ pub struct Snapshot {
     /// Compiled policies; shared by the snapshots between two changes of policies or named
     /// values.
     policies: Arc<Policies>,
+    /// Users as policies see them; shared by the snapshots between two changes of users,
+    /// groups or memberships.
+    users: Arc<Users>,
 }
 
 /// What routing needs: small, read whole when any of [`ROUTING_KINDS`] changes.
@@ -61,8 +74,9 @@ struct Routes {
     apis: Vec<ApiRoute>,
     /// Published products (lower-case ids): only their subscriptions' keys are valid.
     published: HashSet<String>,
-    /// What policies read of the published products, by lower-case id.
-    product_facts: HashMap<String, Arc<ProductFacts>>,
+    /// The published products as `context.Product` shows them (with their groups and APIs), by
+    /// lower-case id.
+    products: HashMap<String, Arc<csharp::Product>>,
     /// Backend entities by id (lower case), for `set-backend-service backend-id`.
     backend_ids: HashMap<String, Arc<BackendRoute>>,
     /// Backend entities by URL ([`url_key`]).
@@ -106,19 +120,6 @@ pub struct SubscriptionFacts {
     pub period_origin: i64,
 }
 
-/// A published product as `context.Product` shows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProductFacts {
-    /// Display name.
-    pub name: String,
-    /// Whether subscribing needs approval.
-    pub approval_required: bool,
-    /// Whether calls need a subscription.
-    pub subscription_required: bool,
-    /// Subscriptions a user may have.
-    pub subscriptions_limit: Option<i64>,
-}
-
 /// An API, ready for routing.
 #[derive(Debug)]
 pub struct ApiRoute {
@@ -147,6 +148,28 @@ pub struct ApiRoute {
     /// The backend entity whose `url` is the API's `serviceUrl`, if any.
     pub backend: Option<Arc<BackendRoute>>,
     operations: Vec<OperationRoute>,
+}
+
+impl ApiRoute {
+    /// The API as `IApi` shows it among a product's APIs.
+    fn shown(&self) -> csharp::Api {
+        let protocols = [("http", self.http), ("https", self.https)];
+        csharp::Api {
+            id: self.id.clone(),
+            name: self.name.clone(),
+            path: self.path.clone(),
+            service_url: service_url(self.service_url.as_deref()),
+            protocols: protocols
+                .iter()
+                .filter(|(_, on)| *on)
+                .map(|(p, _)| (*p).to_owned())
+                .collect(),
+            key_header: self.key_header.clone(),
+            key_query: self.key_query.clone(),
+            is_current_revision: true,
+            ..csharp::Api::default()
+        }
+    }
 }
 
 /// What a backend entity adds to the calls it receives, and how they reach it.
@@ -300,7 +323,7 @@ struct KeyedSubscription {
     end_date: Option<String>,
 }
 
-fn decode<T: serde::de::DeserializeOwned>(record: &Record) -> Result<T, StoreError> {
+pub(crate) fn decode<T: serde::de::DeserializeOwned>(record: &Record) -> Result<T, StoreError> {
     serde_json::from_str(&record.body)
         .map_err(|e| StoreError::Database(format!("{} does not decode: {e}", record.id)))
 }
@@ -361,6 +384,7 @@ impl Snapshot {
         let revision = store.revision(instance).await?;
         let routes = Routes::build(store, instance, transports).await?;
         let policies = Policies::build(store, instance).await?;
+        let users = Users::build(store, instance).await?;
         let mut keys = Keys::default();
         for record in store.list(instance, Subscription::KIND, "").await? {
             if let Some((grant, primary, secondary)) = keyed(&record)? {
@@ -372,11 +396,12 @@ impl Snapshot {
             routes: Arc::new(routes),
             keys,
             policies: Arc::new(policies),
+            users: Arc::new(users),
         })
     }
 
-    /// This snapshot with what the store changed since its revision: the routes read again if a
-    /// routing kind changed (shared otherwise), and the changed subscriptions' keys replaced, in
+    /// This snapshot with what the store changed since its revision: the routes, policies and
+    /// users read again if one of their kinds changed (shared otherwise), and the changed subscriptions' keys replaced, in
     /// copies of the shards they touch. `None` when the store no longer has the history since this
     /// snapshot's revision: build a new one then.
     pub(crate) async fn update(
@@ -406,6 +431,11 @@ impl Snapshot {
         } else {
             self.policies.clone()
         };
+        let users = if changed(&USER_KINDS) {
+            Arc::new(Users::build(store, instance).await?)
+        } else {
+            self.users.clone()
+        };
         let mut keys = self.keys.clone();
         apply_subscriptions(&mut keys, &changes)?;
         Ok(Some(Snapshot {
@@ -413,6 +443,7 @@ impl Snapshot {
             routes,
             keys,
             policies,
+            users,
         }))
     }
 
@@ -460,31 +491,46 @@ impl Routes {
         instance: &str,
         transports: &Transports,
     ) -> Result<Routes, StoreError> {
+        let groups: HashMap<String, csharp::Group> =
+            groups(store, instance).await?.into_iter().collect();
+        // Published products (lower-case ids) as policies see them, without their APIs yet, and
+        // the (lower-case) ids of their APIs.
         let mut products = HashMap::new();
-        let mut product_facts = HashMap::new();
-        for record in store.list(instance, Product::KIND, "").await? {
-            let product: Product = decode(&record)?;
-            if product.state == "published" {
-                products.insert(record.id.to_lowercase(), product.subscription_required);
-                let facts = ProductFacts {
-                    name: product.name,
-                    approval_required: product.approval_required,
-                    subscription_required: product.subscription_required,
-                    subscriptions_limit: product.subscriptions_limit,
-                };
-                product_facts.insert(record.id.to_lowercase(), Arc::new(facts));
-            }
-        }
         // API id (lower case) → published products that contain it.
         let mut api_products: HashMap<String, Vec<(String, bool)>> = HashMap::new();
-        for (product_id, subscription_required) in &products {
-            let parent = format!("products/{product_id}");
-            for link in store.list(instance, PRODUCT_API, &parent).await? {
-                api_products
-                    .entry(link.id.to_lowercase())
-                    .or_default()
-                    .push((product_id.clone(), *subscription_required));
+        for record in store.list(instance, Product::KIND, "").await? {
+            let product: Product = decode(&record)?;
+            if product.state != "published" {
+                continue;
             }
+            let product_id = record.id.to_lowercase();
+            let parent = format!("products/{product_id}");
+            let mut api_ids = Vec::new();
+            for link in store.list(instance, PRODUCT_API, &parent).await? {
+                let api_id = link.id.to_lowercase();
+                api_products
+                    .entry(api_id.clone())
+                    .or_default()
+                    .push((product_id.clone(), product.subscription_required));
+                api_ids.push(api_id);
+            }
+            let linked_groups = store.list(instance, PRODUCT_GROUP, &parent).await?;
+            let shown = csharp::Product {
+                id: record.id,
+                name: product.name,
+                state: "Published".to_owned(),
+                approval_required: product.approval_required,
+                subscription_required: product.subscription_required,
+                subscription_limit: product
+                    .subscriptions_limit
+                    .and_then(|l| i32::try_from(l).ok()),
+                groups: linked_groups
+                    .iter()
+                    .filter_map(|link| groups.get(&fold(&link.id)).cloned())
+                    .collect(),
+                apis: Vec::new(),
+            };
+            products.insert(product_id, (shown, api_ids));
         }
         let mut certificates = HashMap::new();
         let mut certificate_ids = HashMap::new();
@@ -557,12 +603,26 @@ impl Routes {
             });
         }
         apis.sort_by_key(|api| std::cmp::Reverse(api.segments.len()));
+        let shown_apis: HashMap<String, csharp::Api> = apis
+            .iter()
+            .map(|api| (api.id.to_lowercase(), api.shown()))
+            .collect();
+        let products = products
+            .into_iter()
+            .map(|(id, (mut product, api_ids))| {
+                product.apis = api_ids
+                    .iter()
+                    .filter_map(|api_id| shown_apis.get(api_id).cloned())
+                    .collect();
+                (id, Arc::new(product))
+            })
+            .collect::<HashMap<_, _>>();
         // Only now that every read succeeded: a failed build keeps the cache as it was.
         transports.keep_only(&used);
         Ok(Routes {
             apis,
-            published: products.into_keys().collect(),
-            product_facts,
+            published: products.keys().cloned().collect(),
+            products,
             backend_ids,
             backend_urls: backends,
             certificates,
@@ -624,8 +684,13 @@ impl Snapshot {
     }
 
     /// A published product as `context.Product` shows it.
-    pub fn product(&self, id: &str) -> Option<&Arc<ProductFacts>> {
-        self.routes.product_facts.get(&id.to_lowercase())
+    pub fn product(&self, id: &str) -> Option<&Arc<csharp::Product>> {
+        self.routes.products.get(&id.to_lowercase())
+    }
+
+    /// A user as `context.User` shows them.
+    pub fn user(&self, id: &str) -> Option<&Arc<csharp::User>> {
+        self.users.get(id)
     }
 
     /// What a subscription key grants, if it is a key of an active subscription to a published

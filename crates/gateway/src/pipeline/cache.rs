@@ -88,6 +88,17 @@ impl Env<'_> {
             let user = self.flow.ctx.user.as_ref().map(|u| u.id.as_str());
             key.push_str(&format!("|u:{}", user.unwrap_or_default()));
         }
+        if lookup.vary_by_developer_groups {
+            let mut groups: Vec<String> = self
+                .flow
+                .ctx
+                .user
+                .iter()
+                .flat_map(|u| u.groups.iter().map(|g| g.id.to_lowercase()))
+                .collect();
+            groups.sort();
+            key.push_str(&format!("|g:{}", groups.join(",")));
+        }
         let noted = Noted {
             key,
             downstream: lookup.downstream,

@@ -239,11 +239,24 @@ fn internal_error(flow: &mut Flow) {
 }
 
 /// .NET ticks of an RFC 3339 time (`2026-11-23T05:00:00Z`; fractions of a second ignored).
-fn ticks(rfc3339: &str) -> Option<i64> {
+pub(crate) fn ticks(rfc3339: &str) -> Option<i64> {
     let seconds = chrono::DateTime::parse_from_rfc3339(rfc3339)
         .ok()?
         .timestamp();
     Some(seconds * csharp::TICKS_PER_SECOND + flow::UNIX_EPOCH_TICKS)
+}
+
+/// An API's `serviceUrl` as `IUrl` (empty when absent or not an http(s) URL).
+pub(crate) fn service_url(url: Option<&str>) -> Url {
+    url.and_then(Base::parse)
+        .map(|b| Url {
+            scheme: b.scheme,
+            host: b.host,
+            port: b.port,
+            path: b.path,
+            query: Vec::new(),
+        })
+        .unwrap_or_default()
 }
 
 /// Reads a body whole, refusing one larger than policies may read.
@@ -311,18 +324,7 @@ fn context(
         id: admitted.api_id.clone(),
         name: api_name.to_owned(),
         path: api_path.to_owned(),
-        service_url: admitted
-            .service_url
-            .as_deref()
-            .and_then(Base::parse)
-            .map(|b| Url {
-                scheme: b.scheme,
-                host: b.host,
-                port: b.port,
-                path: b.path,
-                query: Vec::new(),
-            })
-            .unwrap_or_default(),
+        service_url: service_url(admitted.service_url.as_deref()),
         protocols: vec![admitted.scheme.to_owned()],
         key_header: admitted.key_header.clone(),
         key_query: admitted.key_query.clone(),
@@ -346,26 +348,22 @@ fn context(
             created_date: ticks(&facts.created_date).unwrap_or_default(),
             start_date: facts.start_date.as_deref().and_then(ticks),
             end_date: facts.end_date.as_deref().and_then(ticks),
-            partial: false,
         });
-        ctx.user = Some(csharp::User {
-            id: grant.user_id.clone(),
-            partial: true,
-            ..csharp::User::default()
-        });
-        let product = admitted.snapshot.product(&grant.product_id);
-        ctx.product = Some(csharp::Product {
-            id: grant.product_id.clone(),
-            name: product.map(|p| p.name.clone()).unwrap_or_default(),
-            state: "Published".to_owned(),
-            approval_required: product.is_some_and(|p| p.approval_required),
-            subscription_required: product.is_some_and(|p| p.subscription_required),
-            subscription_limit: product
-                .and_then(|p| p.subscriptions_limit)
-                .and_then(|l| i32::try_from(l).ok()),
-            partial: true,
-            ..csharp::Product::default()
-        });
+        // The user and product as the snapshot holds them (a reference count each). Should the
+        // store lack the subscription's user, the user shows only their id.
+        ctx.user = Some(
+            admitted
+                .snapshot
+                .user(&grant.user_id)
+                .cloned()
+                .unwrap_or_else(|| {
+                    Arc::new(csharp::User {
+                        id: grant.user_id.clone(),
+                        ..csharp::User::default()
+                    })
+                }),
+        );
+        ctx.product = admitted.snapshot.product(&grant.product_id).cloned();
     }
     ctx.deployment.region = crate::proxy::REGION.to_owned();
     ctx.deployment.service_name = "tollgate".to_owned();

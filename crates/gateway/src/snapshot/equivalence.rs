@@ -1,13 +1,14 @@
 //! Incremental updates against full builds, on real SQLite and PostgreSQL stores: a long
 //! pseudo-random run of writes (subscriptions created, regenerated, suspended, deleted, keys moved
 //! between subscriptions, products published and unpublished, deleted with their subscriptions,
-//! API links, backends, and kinds the gateway ignores), with the gateway sometimes a few revisions
-//! behind. After every update the snapshot must be exactly what a full build gives.
+//! API and group links, backends, users, groups and memberships, and kinds the gateway ignores),
+//! with the gateway sometimes a few revisions behind. After every update the snapshot must be exactly what a full build gives.
 
 use super::*;
 use std::collections::{BTreeMap, BTreeSet};
 use tollgate_auth::seal::{Sealer, ServerSecret};
 use tollgate_contract::ApiVersion;
+use tollgate_contract::entity::user::User;
 use tollgate_store::{Key, Tx, Watched};
 
 const INSTANCE: &str = "default";
@@ -21,6 +22,9 @@ struct Digest {
     granted: BTreeSet<String>,
     published: BTreeSet<String>,
     apis: Vec<String>,
+    /// Products and users as policies see them.
+    products: BTreeMap<String, String>,
+    users: BTreeMap<String, String>,
 }
 
 fn digest(snapshot: &Snapshot) -> Digest {
@@ -73,6 +77,13 @@ fn digest(snapshot: &Snapshot) -> Digest {
         granted,
         published: snapshot.routes.published.iter().cloned().collect(),
         apis,
+        products: snapshot
+            .routes
+            .products
+            .iter()
+            .map(|(id, product)| (id.clone(), format!("{product:?}")))
+            .collect(),
+        users: snapshot.users.entries(),
     }
 }
 
@@ -140,6 +151,16 @@ fn product(state: &str, required: bool) -> String {
 }
 
 const PRODUCTS: [&str; 4] = ["gold", "silver", "free", "draft"];
+const USERS: [&str; 3] = ["ann", "Bob", "1"];
+const GROUPS: [&str; 2] = ["developers", "Gold-Club"];
+
+fn person(email: &str) -> String {
+    stored::<User>(serde_json::json!({"firstName": "F", "lastName": "L", "email": email}))
+}
+
+fn team(name: &str) -> String {
+    stored::<Group>(serde_json::json!({"name": name}))
+}
 const STATES: [&str; 3] = ["active", "active", "suspended"];
 
 /// One write transaction's changes, chosen by `rng`, with the keys it issues numbered from
@@ -150,7 +171,7 @@ async fn random_write(tx: &mut dyn Tx, rng: &mut Lcg, serial: &mut u64) {
         format!("key-{serial:06}")
     };
     let sub = format!("Sub{}", rng.next(40));
-    match rng.next(12) {
+    match rng.next(14) {
         // A subscription created or replaced (new keys, state, product).
         0..=2 => {
             let product = PRODUCTS[rng.next(4) as usize];
@@ -272,6 +293,45 @@ async fn random_write(tx: &mut dyn Tx, rng: &mut Lcg, serial: &mut u64) {
             )
             .await;
         }
+        // A user changed or deleted, or a group renamed.
+        11 => {
+            let user = USERS[rng.next(3) as usize];
+            match rng.next(3) {
+                0 => {
+                    let email = format!("{user}{}@example.com", rng.next(100));
+                    put(tx, User::KIND, "", user, &person(&email)).await;
+                }
+                1 => {
+                    tx.delete(Key::top(User::KIND, user)).await.unwrap();
+                }
+                _ => {
+                    let group = GROUPS[rng.next(2) as usize];
+                    let name = format!("Group {}", rng.next(100));
+                    put(tx, Group::KIND, "", group, &team(&name)).await;
+                }
+            }
+        }
+        // A group membership, or a product's group link, added or removed.
+        12 => {
+            let group = GROUPS[rng.next(2) as usize];
+            let (kind, parent, id) = if rng.next(2) == 0 {
+                let user = USERS[rng.next(3) as usize];
+                ("groupUser", format!("groups/{group}"), user)
+            } else {
+                let product = PRODUCTS[rng.next(4) as usize];
+                (PRODUCT_GROUP, format!("products/{product}"), group)
+            };
+            let key = Key {
+                kind,
+                parent: &parent,
+                id,
+            };
+            if rng.next(2) == 0 {
+                tx.put(key, "{}").await.unwrap();
+            } else {
+                tx.delete(key).await.unwrap();
+            }
+        }
         // A named value (policies only read it) and a kind the gateway does not use.
         _ => {
             put(
@@ -282,7 +342,7 @@ async fn random_write(tx: &mut dyn Tx, rng: &mut Lcg, serial: &mut u64) {
                 &format!(r#"{{"name":"p","value":"{}"}}"#, rng.next(1000)),
             )
             .await;
-            put(tx, "user", "", "ann", "{}").await;
+            put(tx, "userEmail", "", "ann@example.com", "ann").await;
         }
     }
 }
@@ -301,6 +361,27 @@ async fn run(store: Arc<Watched>) {
             "templateParameters": [{"name": "id", "type": "string", "required": true}]}),
     );
     put(tx.as_mut(), Operation::KIND, "apis/shop", "get", &operation).await;
+    for user in USERS {
+        put(
+            tx.as_mut(),
+            User::KIND,
+            "",
+            user,
+            &person(&format!("{user}@example.com")),
+        )
+        .await;
+    }
+    for group in GROUPS {
+        put(tx.as_mut(), Group::KIND, "", group, &team(group)).await;
+        put(
+            tx.as_mut(),
+            "groupUser",
+            &format!("groups/{group}"),
+            "ann",
+            "{}",
+        )
+        .await;
+    }
     for id in PRODUCTS {
         let state = if id == "draft" {
             "notPublished"

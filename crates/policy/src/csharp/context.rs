@@ -174,9 +174,6 @@ pub struct Response {
 /// `ISubscription`.
 #[derive(Debug, Clone, Default)]
 pub struct Subscription {
-    /// Whether only the identifier (and, for a subscription, the key used) is filled: the
-    /// other members are then errors when read.
-    pub partial: bool,
     /// Identifier.
     pub id: String,
     /// Display name.
@@ -216,9 +213,6 @@ pub struct Identity {
 /// `IUser`.
 #[derive(Debug, Clone, Default)]
 pub struct User {
-    /// Whether only the identifier (and, for a subscription, the key used) is filled: the
-    /// other members are then errors when read.
-    pub partial: bool,
     /// Identifier.
     pub id: String,
     /// E-mail.
@@ -240,8 +234,6 @@ pub struct User {
 /// `IProduct`.
 #[derive(Debug, Clone, Default)]
 pub struct Product {
-    /// Whether `Groups` and `Apis` are not filled: reading them is then an error.
-    pub partial: bool,
     /// Identifier.
     pub id: String,
     /// Name.
@@ -256,6 +248,8 @@ pub struct Product {
     pub subscription_limit: Option<i32>,
     /// Groups.
     pub groups: Vec<Group>,
+    /// APIs.
+    pub apis: Vec<Api>,
 }
 
 /// `IApi`.
@@ -336,10 +330,10 @@ pub struct Context {
     pub response: Option<Response>,
     /// The subscription, if the call used a key.
     pub subscription: Option<Subscription>,
-    /// The user of the subscription.
-    pub user: Option<User>,
-    /// The product of the subscription.
-    pub product: Option<Product>,
+    /// The user of the subscription (shared: the gateway's snapshot holds one per user).
+    pub user: Option<Arc<User>>,
+    /// The product of the subscription (shared: one per product in the snapshot).
+    pub product: Option<Arc<Product>>,
     /// The API.
     pub api: Api,
     /// The operation.

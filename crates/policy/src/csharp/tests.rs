@@ -1,6 +1,7 @@
 //! The table of expressions and their expected values or errors.
 
 use super::*;
+use std::sync::Arc;
 
 /// A context with a request, subscription, user and variables, at a fixed time.
 fn ctx() -> Context {
@@ -33,7 +34,7 @@ fn ctx() -> Context {
         key: "k".into(),
         ..Default::default()
     });
-    c.user = Some(User {
+    c.user = Some(Arc::new(User {
         id: "u1".into(),
         email: "a@b.c".into(),
         groups: vec![Group {
@@ -41,7 +42,7 @@ fn ctx() -> Context {
             name: "Developers".into(),
         }],
         ..Default::default()
-    });
+    }));
     c.operation.name = "GetOrder".into();
     c.deployment.service_name = "contoso".into();
     c.variables.insert("maxAge".into(), Value::from("120"));
@@ -3658,36 +3659,107 @@ fn hostile_xml_bodies_end_in_errors() {
 }
 
 #[test]
-fn members_the_gateway_has_not_loaded_are_errors() {
+fn users_and_products_show_every_member() {
     let mut c = ctx();
-    if let Some(user) = c.user.as_mut() {
-        user.partial = true;
-    }
-    if let Some(subscription) = c.subscription.as_mut() {
-        subscription.partial = true;
-    }
+    let group = |id: &str, name: &str| Group {
+        id: id.into(),
+        name: name.into(),
+    };
+    c.user = Some(Arc::new(User {
+        id: "ann".into(),
+        email: "ann@contoso.com".into(),
+        first_name: "Ann".into(),
+        last_name: "Lee".into(),
+        note: "VIP".into(),
+        // 2024-01-02T03:04:05Z
+        registration_date: 638_397_614_450_000_000,
+        groups: vec![
+            group("developers", "Developers"),
+            group("gold", "Gold club"),
+        ],
+        identities: vec![Identity {
+            provider: "Basic".into(),
+            id: "ann@contoso.com".into(),
+        }],
+    }));
+    let api = |id: &str, name: &str, host: &str| Api {
+        id: id.into(),
+        name: name.into(),
+        path: id.into(),
+        service_url: Url {
+            scheme: "https".into(),
+            host: host.into(),
+            port: 443,
+            path: "/v1".into(),
+            query: Vec::new(),
+        },
+        protocols: vec!["https".into()],
+        key_header: format!("X-{id}-Key"),
+        key_query: "key".into(),
+        ..Api::default()
+    };
+    c.api = api("shop", "Shop", "shop.example.com");
+    c.product = Some(Arc::new(Product {
+        id: "gold".into(),
+        name: "Gold".into(),
+        groups: vec![group("guests", "Guests"), group("gold", "Gold club")],
+        apis: vec![
+            api("shop", "Shop", "shop.example.com"),
+            api("echo", "Echo", "echo.example.com"),
+        ],
+        ..Product::default()
+    }));
     let limits = Limits::default();
-    let id =
-        parse_expression("context.User.Id + context.Subscription.Id + context.Subscription.Key")
-            .unwrap();
-    assert_eq!(
-        id.evaluate(&c, &limits).unwrap().to_policy_string(),
-        "u1sub1k"
-    );
-    for member in [
-        "context.User.Email",
-        "context.User.Groups.Count()",
-        "context.Subscription.Name",
+    for (expression, expected) in [
+        (
+            "context.User.FirstName + \" \" + context.User.LastName + \" <\" + context.User.Email + \">\"",
+            "Ann Lee <ann@contoso.com>",
+        ),
+        ("context.User.Note", "VIP"),
+        (
+            "context.User.RegistrationDate.ToString(\"o\")",
+            "2024-01-02T03:04:05.0000000Z",
+        ),
+        (
+            "string.Join(\",\", context.User.Groups.Select(g => g.Id + \"=\" + g.Name))",
+            "developers=Developers,gold=Gold club",
+        ),
+        (
+            "string.Join(\",\", context.User.Identities.Select(i => i.Provider + \":\" + i.Id))",
+            "Basic:ann@contoso.com",
+        ),
+        (
+            "string.Join(\",\", context.Product.Groups.Select(g => g.Name))",
+            "Guests,Gold club",
+        ),
+        (
+            "string.Join(\",\", context.Product.Apis.Select(a => a.Id + \" \" + a.Name + \" \" + a.ServiceUrl.Host + \" \" + a.SubscriptionKeyParameterNames.Header))",
+            "shop Shop shop.example.com X-shop-Key,echo Echo echo.example.com X-echo-Key",
+        ),
+        (
+            "context.Product.Apis.Last().ServiceUrl.ToString()",
+            "https://echo.example.com/v1",
+        ),
+        (
+            "context.Product.Apis.Any(a => a.Name == context.Api.Name)",
+            "True",
+        ),
+        ("context.Api.ServiceUrl.Host", "shop.example.com"),
     ] {
-        let e = parse_expression(member)
+        let value = parse_expression(expression)
+            .unwrap()
+            .evaluate(&c, &limits)
+            .unwrap_or_else(|e| panic!("{expression}: {e}"));
+        assert_eq!(value.to_policy_string(), expected, "{expression}");
+    }
+    // A call without a key has neither user nor product: their members are null references.
+    c.user = None;
+    c.product = None;
+    for expression in ["context.User.Email", "context.Product.Apis.Count()"] {
+        let e = parse_expression(expression)
             .unwrap()
             .evaluate(&c, &limits)
             .unwrap_err();
-        assert_eq!(e.kind, ErrorKind::NotSupported, "{member}: {e}");
-        assert!(
-            e.message
-                .contains("not available in Tollgate's gateway yet"),
-            "{e}"
-        );
+        assert_eq!(e.kind, ErrorKind::NullReference, "{expression}: {e}");
     }
 }

@@ -94,8 +94,8 @@ pub enum CtxRef {
     RequestUrl,
     /// `context.Request.OriginalUrl`.
     OriginalUrl,
-    /// `context.Api.ServiceUrl`.
-    ServiceUrl,
+    /// `ServiceUrl` of an API.
+    ServiceUrl(ApiRef),
     /// `context.Request.Body`.
     RequestBody,
     /// `context.Response.Body`.
@@ -106,8 +106,8 @@ pub enum CtxRef {
     User,
     /// `context.Product`.
     Product,
-    /// `context.Api`.
-    Api,
+    /// `context.Api`, or one of `context.Product.Apis`.
+    Api(ApiRef),
     /// `context.Operation`.
     Operation,
     /// `context.Deployment`.
@@ -120,8 +120,17 @@ pub enum CtxRef {
     ProductGroup(usize),
     /// `context.User.Identities[i]`.
     Identity(usize),
-    /// `context.Api.SubscriptionKeyParameterNames`.
-    KeyNames,
+    /// `SubscriptionKeyParameterNames` of an API.
+    KeyNames(ApiRef),
+}
+
+/// Which API an `IApi` value (or one of its parts) is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiRef {
+    /// The call's (`context.Api`).
+    Call,
+    /// The product's `i`-th (`context.Product.Apis`).
+    Product(usize),
 }
 
 impl From<&str> for Value {

@@ -23,6 +23,8 @@ pub enum Downstream {
 pub struct CacheLookup {
     /// `vary-by-developer`: one cache entry per user.
     pub vary_by_developer: bool,
+    /// `vary-by-developer-groups`: one cache entry per set of the user's groups.
+    pub vary_by_developer_groups: bool,
     /// `downstream-caching-type`.
     pub downstream: Downstream,
     /// `must-revalidate` (with downstream caching).
@@ -68,12 +70,6 @@ impl Compiler<'_> {
                 internal_only(e)?;
                 required(e, "vary-by-developer")?;
                 required(e, "vary-by-developer-groups")?;
-                if boolean(e, "vary-by-developer-groups", false)? {
-                    return fail(
-                        e.line,
-                        "vary-by-developer-groups=\"true\" is not supported by Tollgate yet (the gateway does not load users' groups)",
-                    );
-                }
                 let downstream = match e.attribute("downstream-caching-type").map(str::trim) {
                     None | Some("none") => Downstream::None,
                     Some("private") => Downstream::Private,
@@ -106,6 +102,7 @@ impl Compiler<'_> {
                 }
                 StepKind::CacheLookup(CacheLookup {
                     vary_by_developer: boolean(e, "vary-by-developer", false)?,
+                    vary_by_developer_groups: boolean(e, "vary-by-developer-groups", false)?,
                     downstream,
                     must_revalidate: boolean(e, "must-revalidate", true)?,
                     allow_private: optional("allow-private-response-caching")?,

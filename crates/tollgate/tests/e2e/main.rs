@@ -36,6 +36,7 @@ mod policy_scenarios;
 mod policy_send;
 mod policy_shared_limits;
 mod policy_transform;
+mod policy_users;
 mod portal_settings;
 mod products;
 mod quotas;

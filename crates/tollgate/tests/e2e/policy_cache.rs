@@ -1,7 +1,7 @@
 //! The caching policies (issue 8): responses cached by `cache-lookup`/`cache-store`, values by
 //! `cache-*-value`, in the gateway's built-in cache, against a real backend that counts calls.
 
-use crate::common::{Engine, Server};
+use crate::common::{Engine, Server, V17};
 use crate::gateway::shop;
 use crate::on_both_engines;
 use crate::policy_engine::{eventually, put_policy};
@@ -11,7 +11,11 @@ use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-on_both_engines!(responses_are_cached, values_are_cached);
+on_both_engines!(
+    responses_are_cached,
+    values_are_cached,
+    responses_vary_by_developer_groups
+);
 
 /// A backend that answers every call with how many calls it has had.
 pub(crate) async fn counting_backend() -> String {
@@ -175,4 +179,63 @@ async fn values_are_cached(engine: Engine) {
         json!("none"),
         "removed"
     );
+}
+
+/// A user (a member of Developers, as every new user) with an active subscription to `gold`;
+/// returns its key.
+async fn subscriber(s: &Server, id: &str) -> String {
+    let user = json!({"email": format!("{id}@contoso.com"), "firstName": id, "lastName": "X"});
+    assert_eq!(
+        s.put(&format!("/users/{id}?{V17}"), &user).await.status,
+        201
+    );
+    let subscription =
+        json!({"userId": format!("/users/{id}"), "productId": "/products/gold", "state": "active"});
+    let created = s
+        .put(&format!("/subscriptions/{id}-gold?{V17}"), &subscription)
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    created.json()["primaryKey"].as_str().unwrap().to_owned()
+}
+
+/// What the counting backend answered a `GET /shop/items/1` with `key` (or the cache did).
+async fn counted(s: &Server, key: &str) -> Value {
+    let k = ("Ocp-Apim-Subscription-Key", key);
+    get(s, "GET", "/shop/items/1", &[k]).await.2
+}
+
+async fn responses_vary_by_developer_groups(engine: Engine) {
+    let s = Server::start(engine).await;
+    let ann = shop(&s, &counting_backend().await).await;
+    let (bob, carl) = (subscriber(&s, "bob").await, subscriber(&s, "carl").await);
+    let club = json!({"name": "Club"});
+    assert_eq!(
+        s.put(&format!("/groups/club?{V17}"), &club).await.status,
+        201
+    );
+    let member = format!("/groups/club/users/carl?{V17}");
+    assert_eq!(s.put(&member, &json!({})).await.status, 201);
+    put_policy(
+        &s,
+        "/apis/shop",
+        r#"<policies><inbound><base />
+             <cache-lookup vary-by-developer="false" vary-by-developer-groups="true" />
+           </inbound><backend><base /></backend><outbound><base /><cache-store duration="60" /></outbound></policies>"#,
+    )
+    .await;
+    assert_eq!(counted(&s, &ann).await, json!({"n": 1}));
+    assert_eq!(
+        counted(&s, &bob).await,
+        json!({"n": 1}),
+        "the same groups share the entry"
+    );
+    assert_eq!(
+        counted(&s, &carl).await,
+        json!({"n": 2}),
+        "other groups have their own"
+    );
+    assert_eq!(counted(&s, &carl).await, json!({"n": 2}));
+    // Groups are read at the call: a member leaving the club shares the Developers' entry.
+    assert_eq!(s.delete(&member, "*").await.status, 204);
+    assert_eq!(counted(&s, &carl).await, json!({"n": 1}));
 }

@@ -6,10 +6,10 @@ use super::budget::lookup;
 use super::convert::cast;
 use super::crypto::Obj;
 use super::{Member, P, R, Registry, str_arg, t};
-use crate::csharp::context::{Context, Multi, Response, Url};
+use crate::csharp::context::{Api, Context, Multi, Response, Url};
 use crate::csharp::eval::Machine;
 use crate::csharp::types::{Ctx, Type};
-use crate::csharp::value::{CtxRef, Dict, ErrorKind, EvalError, Value, fail};
+use crate::csharp::value::{ApiRef, CtxRef, Dict, ErrorKind, EvalError, Value, fail};
 
 type Res = Result<Value, EvalError>;
 
@@ -46,44 +46,6 @@ fn response<'v>(ctx: &'v Context, receiver: &'v Value) -> Option<&'v Response> {
     }
 }
 
-/// A context object whose details the gateway may not have loaded (`partial`): reading one of
-/// them then is an error naming the member, never an empty answer.
-fn details<'c, T: Partial>(
-    object: Option<&'c T>,
-    member: &str,
-) -> Result<Option<&'c T>, EvalError> {
-    match object {
-        Some(o) if o.partial() => fail(
-            ErrorKind::NotSupported,
-            format!("context.{member} is not available in Tollgate's gateway yet"),
-        ),
-        other => Ok(other),
-    }
-}
-
-/// Context objects the gateway may fill only partly.
-trait Partial {
-    fn partial(&self) -> bool;
-}
-
-impl Partial for crate::csharp::context::User {
-    fn partial(&self) -> bool {
-        self.partial
-    }
-}
-
-impl Partial for crate::csharp::context::Subscription {
-    fn partial(&self) -> bool {
-        self.partial
-    }
-}
-
-impl Partial for crate::csharp::context::Product {
-    fn partial(&self) -> bool {
-        self.partial
-    }
-}
-
 fn which(a: &[Value]) -> Result<CtxRef, EvalError> {
     match a.first() {
         Some(Value::Ctx(r)) => Ok(*r),
@@ -109,12 +71,33 @@ fn made(m: &mut Machine<'_>, s: String) -> Res {
     m.string(s)
 }
 
-fn url_of(ctx: &Context, r: CtxRef) -> &Url {
-    match r {
-        CtxRef::OriginalUrl => &ctx.request.original_url,
-        CtxRef::ServiceUrl => &ctx.api.service_url,
-        _ => &ctx.request.url,
+/// The API an `IApi` value, its `ServiceUrl` or its `SubscriptionKeyParameterNames` belongs to.
+fn api_of<'c>(ctx: &'c Context, a: &[Value]) -> Result<&'c Api, EvalError> {
+    let at = match which(a)? {
+        CtxRef::Api(at) | CtxRef::ServiceUrl(at) | CtxRef::KeyNames(at) => at,
+        _ => ApiRef::Call,
+    };
+    let api = match at {
+        ApiRef::Call => Some(&ctx.api),
+        ApiRef::Product(i) => ctx.product.as_ref().and_then(|p| p.apis.get(i)),
+    };
+    api.map_or_else(super::null_ref, Ok)
+}
+
+/// A part of the API `a[0]` is (`ServiceUrl`, `SubscriptionKeyParameterNames`).
+fn api_part(a: &[Value], part: fn(ApiRef) -> CtxRef) -> Res {
+    match which(a)? {
+        CtxRef::Api(at) => Ok(Value::Ctx(part(at))),
+        _ => super::null_ref(),
     }
+}
+
+fn url_of<'c>(ctx: &'c Context, a: &[Value]) -> Result<&'c Url, EvalError> {
+    Ok(match which(a)? {
+        CtxRef::OriginalUrl => &ctx.request.original_url,
+        CtxRef::ServiceUrl(_) => &api_of(ctx, a)?.service_url,
+        _ => &ctx.request.url,
+    })
 }
 
 fn url_string(u: &Url) -> String {
@@ -275,7 +258,7 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(opt(m.ctx.product.as_ref(), |_| Value::Ctx(CtxRef::Product)))
     });
     r.prop(C, "Api", ctx(Ctx::Api), |_, _, _| {
-        Ok(Value::Ctx(CtxRef::Api))
+        Ok(Value::Ctx(CtxRef::Api(ApiRef::Call)))
     });
     r.prop(C, "Operation", ctx(Ctx::Operation), |_, _, _| {
         Ok(Value::Ctx(CtxRef::Operation))
@@ -426,32 +409,28 @@ pub(crate) fn register(r: &mut Registry) {
 
     const U: &str = "ctx:Url";
     r.prop(U, "Scheme", str_(), |m, a, _| {
-        Ok(s(&url_of(m.ctx, which(a)?).scheme))
+        Ok(s(&url_of(m.ctx, a)?.scheme))
     });
-    r.prop(U, "Host", str_(), |m, a, _| {
-        Ok(s(&url_of(m.ctx, which(a)?).host))
-    });
+    r.prop(U, "Host", str_(), |m, a, _| Ok(s(&url_of(m.ctx, a)?.host)));
     r.prop(U, "Port", Type::Int, |m, a, _| {
-        Ok(Value::Int(url_of(m.ctx, which(a)?).port))
+        Ok(Value::Int(url_of(m.ctx, a)?.port))
     });
-    r.prop(U, "Path", str_(), |m, a, _| {
-        Ok(s(&url_of(m.ctx, which(a)?).path))
-    });
+    r.prop(U, "Path", str_(), |m, a, _| Ok(s(&url_of(m.ctx, a)?.path)));
     r.prop(
         U,
         "Query",
         Type::Dict(Box::new(Type::Array(Box::new(str_())))),
         |m, a, _| {
             let ctx = m.ctx;
-            multi(m, &url_of(ctx, which(a)?).query)
+            multi(m, &url_of(ctx, a)?.query)
         },
     );
     r.prop(U, "QueryString", str_(), |m, a, _| {
-        let s = query_string(url_of(m.ctx, which(a)?));
+        let s = query_string(url_of(m.ctx, a)?);
         made(m, s)
     });
     r.method(U, "ToString", vec![], str_(), |m, a, _| {
-        let s = url_string(url_of(m.ctx, which(a)?));
+        let s = url_string(url_of(m.ctx, a)?);
         made(m, s)
     });
 
@@ -460,42 +439,31 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(opt(m.ctx.subscription.as_ref(), |x| s(&x.id)))
     });
     r.prop(SU, "Name", str_(), |m, _, _| {
-        Ok(opt(
-            details(m.ctx.subscription.as_ref(), "Subscription.Name")?,
-            |x| s(&x.name),
-        ))
+        Ok(opt(m.ctx.subscription.as_ref(), |x| s(&x.name)))
     });
     r.prop(SU, "Key", str_(), |m, _, _| {
         Ok(opt(m.ctx.subscription.as_ref(), |x| s(&x.key)))
     });
     r.prop(SU, "PrimaryKey", str_(), |m, _, _| {
-        Ok(opt(
-            details(m.ctx.subscription.as_ref(), "Subscription.PrimaryKey")?,
-            |x| s(&x.primary_key),
-        ))
+        Ok(opt(m.ctx.subscription.as_ref(), |x| s(&x.primary_key)))
     });
     r.prop(SU, "SecondaryKey", str_(), |m, _, _| {
-        Ok(opt(
-            details(m.ctx.subscription.as_ref(), "Subscription.SecondaryKey")?,
-            |x| s(&x.secondary_key),
-        ))
+        Ok(opt(m.ctx.subscription.as_ref(), |x| s(&x.secondary_key)))
     });
     r.prop(SU, "CreatedDate", Type::DateTime, |m, _, _| {
         Ok(Value::DateTime(
-            details(m.ctx.subscription.as_ref(), "Subscription.CreatedDate")?
-                .map_or(0, |x| x.created_date),
+            m.ctx.subscription.as_ref().map_or(0, |x| x.created_date),
         ))
     });
     let ndt = || Type::Nullable(Box::new(Type::DateTime));
     r.prop(SU, "StartDate", ndt(), |m, _, _| {
         Ok(ticks_opt(
-            details(m.ctx.subscription.as_ref(), "Subscription.StartDate")?
-                .and_then(|x| x.start_date),
+            m.ctx.subscription.as_ref().and_then(|x| x.start_date),
         ))
     });
     r.prop(SU, "EndDate", ndt(), |m, _, _| {
         Ok(ticks_opt(
-            details(m.ctx.subscription.as_ref(), "Subscription.EndDate")?.and_then(|x| x.end_date),
+            m.ctx.subscription.as_ref().and_then(|x| x.end_date),
         ))
     });
 
@@ -504,35 +472,28 @@ pub(crate) fn register(r: &mut Registry) {
         Ok(opt(m.ctx.user.as_ref(), |x| s(&x.id)))
     });
     r.prop(US, "Email", str_(), |m, _, _| {
-        Ok(opt(details(m.ctx.user.as_ref(), "User.Email")?, |x| {
-            s(&x.email)
-        }))
+        Ok(opt(m.ctx.user.as_ref(), |x| s(&x.email)))
     });
     r.prop(US, "FirstName", str_(), |m, _, _| {
-        Ok(opt(details(m.ctx.user.as_ref(), "User.FirstName")?, |x| {
-            s(&x.first_name)
-        }))
+        Ok(opt(m.ctx.user.as_ref(), |x| s(&x.first_name)))
     });
     r.prop(US, "LastName", str_(), |m, _, _| {
-        Ok(opt(details(m.ctx.user.as_ref(), "User.LastName")?, |x| {
-            s(&x.last_name)
-        }))
+        Ok(opt(m.ctx.user.as_ref(), |x| s(&x.last_name)))
     });
     r.prop(US, "Note", str_(), |m, _, _| {
-        Ok(opt(details(m.ctx.user.as_ref(), "User.Note")?, |x| {
-            s(&x.note)
-        }))
+        Ok(opt(m.ctx.user.as_ref(), |x| s(&x.note)))
     });
     r.prop(US, "RegistrationDate", Type::DateTime, |m, _, _| {
-        let user = details(m.ctx.user.as_ref(), "User.RegistrationDate")?;
-        Ok(Value::DateTime(user.map_or(0, |x| x.registration_date)))
+        Ok(Value::DateTime(
+            m.ctx.user.as_ref().map_or(0, |x| x.registration_date),
+        ))
     });
     r.prop(
         US,
         "Groups",
         Type::Seq(Box::new(ctx(Ctx::Group))),
         |m, _, _| {
-            let n = details(m.ctx.user.as_ref(), "User.Groups")?.map_or(0, |u| u.groups.len());
+            let n = m.ctx.user.as_ref().map_or(0, |u| u.groups.len());
             m.array((0..n).map(|i| Value::Ctx(CtxRef::UserGroup(i))).collect())
         },
     );
@@ -541,8 +502,7 @@ pub(crate) fn register(r: &mut Registry) {
         "Identities",
         Type::Seq(Box::new(ctx(Ctx::Identity))),
         |m, _, _| {
-            let user = details(m.ctx.user.as_ref(), "User.Identities")?;
-            let n = user.map_or(0, |u| u.identities.len());
+            let n = m.ctx.user.as_ref().map_or(0, |u| u.identities.len());
             m.array((0..n).map(|i| Value::Ctx(CtxRef::Identity(i))).collect())
         },
     );
@@ -610,8 +570,7 @@ pub(crate) fn register(r: &mut Registry) {
         "Groups",
         Type::Seq(Box::new(ctx(Ctx::Group))),
         |m, _, _| {
-            let n =
-                details(m.ctx.product.as_ref(), "Product.Groups")?.map_or(0, |u| u.groups.len());
+            let n = m.ctx.product.as_ref().map_or(0, |p| p.groups.len());
             m.array(
                 (0..n)
                     .map(|i| Value::Ctx(CtxRef::ProductGroup(i)))
@@ -620,37 +579,45 @@ pub(crate) fn register(r: &mut Registry) {
         },
     );
     r.prop(PR, "Apis", Type::Seq(Box::new(ctx(Ctx::Api))), |m, _, _| {
-        details(m.ctx.product.as_ref(), "Product.Apis")?;
-        m.array(vec![Value::Ctx(CtxRef::Api)])
+        let n = m.ctx.product.as_ref().map_or(0, |p| p.apis.len());
+        m.array(
+            (0..n)
+                .map(|i| Value::Ctx(CtxRef::Api(ApiRef::Product(i))))
+                .collect(),
+        )
     });
 
     const AP: &str = "ctx:Api";
-    r.prop(AP, "Id", str_(), |m, _, _| Ok(s(&m.ctx.api.id)));
-    r.prop(AP, "Name", str_(), |m, _, _| Ok(s(&m.ctx.api.name)));
-    r.prop(AP, "Path", str_(), |m, _, _| Ok(s(&m.ctx.api.path)));
-    r.prop(AP, "ServiceUrl", ctx(Ctx::Url), |_, _, _| {
-        Ok(Value::Ctx(CtxRef::ServiceUrl))
+    r.prop(AP, "Id", str_(), |m, a, _| Ok(s(&api_of(m.ctx, a)?.id)));
+    r.prop(AP, "Name", str_(), |m, a, _| Ok(s(&api_of(m.ctx, a)?.name)));
+    r.prop(AP, "Path", str_(), |m, a, _| Ok(s(&api_of(m.ctx, a)?.path)));
+    r.prop(AP, "ServiceUrl", ctx(Ctx::Url), |_, a, _| {
+        api_part(a, CtxRef::ServiceUrl)
     });
-    r.prop(AP, "Protocols", Type::Seq(Box::new(str_())), |m, _, _| {
-        let items = m.ctx.api.protocols.iter().map(|p| s(p)).collect();
+    r.prop(AP, "Protocols", Type::Seq(Box::new(str_())), |m, a, _| {
+        let items = api_of(m.ctx, a)?.protocols.iter().map(|p| s(p)).collect();
         m.array(items)
     });
     r.prop(
         AP,
         "SubscriptionKeyParameterNames",
         ctx(Ctx::KeyNames),
-        |_, _, _| Ok(Value::Ctx(CtxRef::KeyNames)),
+        |_, a, _| api_part(a, CtxRef::KeyNames),
     );
-    r.prop(AP, "Revision", str_(), |m, _, _| Ok(s(&m.ctx.api.revision)));
-    r.prop(AP, "IsCurrentRevision", Type::Bool, |m, _, _| {
-        Ok(Value::Bool(m.ctx.api.is_current_revision))
+    r.prop(AP, "Revision", str_(), |m, a, _| {
+        Ok(s(&api_of(m.ctx, a)?.revision))
     });
-    r.prop(AP, "Version", str_(), |m, _, _| Ok(s(&m.ctx.api.version)));
-    r.prop("ctx:KeyNames", "Header", str_(), |m, _, _| {
-        Ok(s(&m.ctx.api.key_header))
+    r.prop(AP, "IsCurrentRevision", Type::Bool, |m, a, _| {
+        Ok(Value::Bool(api_of(m.ctx, a)?.is_current_revision))
     });
-    r.prop("ctx:KeyNames", "Query", str_(), |m, _, _| {
-        Ok(s(&m.ctx.api.key_query))
+    r.prop(AP, "Version", str_(), |m, a, _| {
+        Ok(s(&api_of(m.ctx, a)?.version))
+    });
+    r.prop("ctx:KeyNames", "Header", str_(), |m, a, _| {
+        Ok(s(&api_of(m.ctx, a)?.key_header))
+    });
+    r.prop("ctx:KeyNames", "Query", str_(), |m, a, _| {
+        Ok(s(&api_of(m.ctx, a)?.key_query))
     });
 
     const OP: &str = "ctx:Operation";
