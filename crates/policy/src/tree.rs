@@ -84,17 +84,19 @@ impl Element {
 
     /// Calls `f` with every attribute value, text and CDATA content of this
     /// element and its descendants, in document order.
-    /// The text of a Liquid `set-body` is a template, whose `{{ … }}` are not named values.
+    /// The content of a Liquid `set-body` is a template, whose `{{ … }}` are not named values.
     pub(crate) fn visit_values<'a>(&'a self, f: &mut impl FnMut(&'a str)) {
         for attribute in &self.attributes {
             f(&attribute.value);
         }
-        let template = self.is_liquid_body();
+        if self.is_liquid_body() {
+            return;
+        }
         for node in &self.children {
             match node {
                 Node::Element(e) => e.visit_values(f),
-                Node::Text(t) | Node::CData(t) if !template => f(t),
-                Node::Text(_) | Node::CData(_) | Node::Comment(_) => {}
+                Node::Text(t) | Node::CData(t) => f(t),
+                Node::Comment(_) => {}
             }
         }
     }

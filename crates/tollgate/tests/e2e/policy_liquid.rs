@@ -20,12 +20,12 @@ async fn liquid_templates_reshape_bodies(engine: Engine) {
     let k = ("Ocp-Apim-Subscription-Key", key.as_str());
     let json = ("Content-Type", "application/json");
 
-    // Azure's "Convert JSON to SOAP" example, inbound: the backend receives the envelope.
+    // Azure's "Convert JSON to SOAP" example, inbound: the backend receives the envelope (the
+    // JSON body is bound as JSON: Content-Type changes after the template).
     put_policy(
         &s,
         "/apis/shop",
         r#"<policies><inbound><base />
-            <set-header name="Content-Type" exists-action="override"><value>text/xml</value></set-header>
             <set-body template="liquid">
                 <soap:Envelope xmlns="http://tempuri.org/" xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
                     <soap:Body>
@@ -34,7 +34,9 @@ async fn liquid_templates_reshape_bodies(engine: Engine) {
                         </GetOpenOrders>
                     </soap:Body>
                 </soap:Envelope>
-            </set-body></inbound></policies>"#,
+            </set-body>
+            <set-header name="Content-Type" exists-action="override"><value>text/xml</value></set-header>
+            </inbound></policies>"#,
     )
     .await;
     let input = r#"{"getOpenOrders": {"cust": "Contoso & Co"}}"#;
@@ -77,7 +79,7 @@ async fn liquid_templates_reshape_bodies(engine: Engine) {
         r#"<policies><inbound><base /></inbound><outbound><base /><set-body template="liquid">{
   "orders": [{%- for o in body.orders %}{"id": "{{ o.id | Upcase }}", "n": {{ forloop.index }}, "total": {{ o.price | Times: o.qty }}}{% unless forloop.last %}, {% endunless %}{% endfor -%}],
   "count": {{ body.orders.size }},
-  "cheap": "{% for o in body.orders %}{% if o.price < 5 %}{{ o.id }}{% endif %}{% endfor %}",
+  "cheap": "{% for o in body.orders %}{% if o.price &lt; 5 %}{{ o.id }}{% endif %}{% endfor %}",
   "method": "{{ context.Request.Method }}",
   "agent": "{{ context.Request.Headers['X-Agent'] }}",
   "status": {{ context.Response.StatusCode }},
