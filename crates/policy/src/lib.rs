@@ -28,6 +28,7 @@ mod error;
 mod escape;
 mod expr;
 mod expressions;
+pub mod liquid;
 mod parse;
 pub mod pipeline;
 mod raw;

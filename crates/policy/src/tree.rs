@@ -84,9 +84,13 @@ impl Element {
 
     /// Calls `f` with every attribute value, text and CDATA content of this
     /// element and its descendants, in document order.
+    /// The content of a Liquid `set-body` is a template, whose `{{ … }}` are not named values.
     pub(crate) fn visit_values<'a>(&'a self, f: &mut impl FnMut(&'a str)) {
         for attribute in &self.attributes {
             f(&attribute.value);
+        }
+        if self.is_liquid_body() {
+            return;
         }
         for node in &self.children {
             match node {
@@ -95,6 +99,14 @@ impl Element {
                 Node::Comment(_) => {}
             }
         }
+    }
+
+    /// Whether this is `<set-body template="liquid">`.
+    pub fn is_liquid_body(&self) -> bool {
+        self.name == "set-body"
+            && self
+                .attribute("template")
+                .is_some_and(|t| t.trim().eq_ignore_ascii_case("liquid"))
     }
 }
 

@@ -87,6 +87,17 @@ impl Env<'_> {
         self.value(step, text).map(|v| v.to_policy_string())
     }
 
+    /// Sets the body of the section's message (and what `context` reads of it).
+    fn set_body(&mut self, section: SectionKind, body: Bytes) {
+        match side(section) {
+            Side::Request => {
+                self.flow.ctx.request.body = Some(String::from_utf8_lossy(&body).into());
+                self.flow.request_body = Content::Bytes(body);
+            }
+            Side::Response => set_response_body(&mut self.flow, body),
+        }
+    }
+
     fn texts(&mut self, step: &Step, texts: &[Text]) -> Result<Vec<String>, Failure> {
         texts.iter().map(|t| self.text(step, t)).collect()
     }
@@ -130,13 +141,15 @@ impl Env<'_> {
             }
             StepKind::SetBody(text) => {
                 let body = Bytes::from(self.text(step, text)?);
-                match side(section) {
-                    Side::Request => {
-                        self.flow.ctx.request.body = Some(String::from_utf8_lossy(&body).into());
-                        self.flow.request_body = Content::Bytes(body);
-                    }
-                    Side::Response => set_response_body(&mut self.flow, body),
-                }
+                self.set_body(section, body);
+            }
+            StepKind::SetBodyLiquid(liquid) => {
+                self.flow.tick();
+                let response = side(section) == Side::Response;
+                let body = liquid
+                    .render(&self.flow.ctx, response)
+                    .map_err(|m| Failure::new(step, "LiquidTemplateFailure", m))?;
+                self.set_body(section, Bytes::from(body));
             }
             StepKind::SetMethod(text) => {
                 let method = self.text(step, text)?;

@@ -34,6 +34,7 @@ pub use eval::Limits;
 pub use library::crypto::Jwt;
 pub use types::{Ctx, Type};
 pub use value::{ApiRef, CtxRef, Dict, ErrorKind, EvalError, TICKS_PER_SECOND, Value};
+pub(crate) use value::{format_double, format_guid};
 
 /// A syntax or type error, at a byte offset of the expression's code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

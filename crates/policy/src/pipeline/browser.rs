@@ -413,7 +413,7 @@ fn print_node(
 }
 
 /// XML escaping of text (`attribute`: of an attribute value in double quotes).
-fn escape(text: &str, attribute: bool) -> String {
+pub(super) fn escape(text: &str, attribute: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

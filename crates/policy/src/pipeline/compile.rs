@@ -220,6 +220,7 @@ impl Compiler<'_> {
                     value: self.attribute_text(e, "value")?,
                 }
             }
+            "set-body" if e.is_liquid_body() => super::transform::liquid_body(e)?,
             "set-body" => {
                 known_attributes(e, &["template"])?;
                 if let Some(t) = e
@@ -229,7 +230,7 @@ impl Compiler<'_> {
                     return fail(
                         e.line,
                         format!(
-                            "<set-body template=\"{t}\"> is not supported by Tollgate yet (only template=\"none\")"
+                            "<set-body template=\"{t}\"> is not supported by Tollgate (template=\"liquid\" or \"none\")"
                         ),
                     );
                 }

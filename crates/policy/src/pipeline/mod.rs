@@ -27,7 +27,8 @@ pub use send::{DEFAULT_SEND_TIMEOUT, SendRequest};
 pub use steps::{ExistsAction, IpRange, Limit, QuotaLimit, ScopedLimit, StepKind};
 pub use text::{NamedValues, Text};
 pub use transform::{
-    JAVASCRIPT_FRIENDLY, JsonToXml, JsonToXmlOptions, XmlToJson, json_to_xml_text, xml_to_json_text,
+    JAVASCRIPT_FRIENDLY, JsonToXml, JsonToXmlOptions, LiquidBody, XmlToJson, json_to_xml_text,
+    xml_to_json_text,
 };
 pub use validate_jwt::{
     KeyMaterial, RequiredClaim, Setting, SigningKey, TokenSource, ValidateJwt,

@@ -8,7 +8,7 @@ use super::Step;
 use super::browser::Cors;
 use super::send::SendRequest;
 use super::text::Text;
-use super::transform::{JsonToXml, XmlToJson};
+use super::transform::{JsonToXml, LiquidBody, XmlToJson};
 
 /// `exists-action` of `set-header` and `set-query-parameter`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +106,8 @@ pub enum StepKind {
     },
     /// `set-body`: the request's or the response's body.
     SetBody(Text),
+    /// `set-body template="liquid"`.
+    SetBodyLiquid(Box<LiquidBody>),
     /// `set-method`.
     SetMethod(Text),
     /// `set-status`.
@@ -364,7 +366,7 @@ impl StepKind {
         let any = |texts: &[Text]| texts.iter().any(Text::reads_body);
         let nested = |steps: &[Arc<Step>]| steps.iter().any(|s| s.kind.reads_body());
         match self {
-            StepKind::SetBody(_) => true,
+            StepKind::SetBody(_) | StepKind::SetBodyLiquid(_) => true,
             StepKind::SetHeader { values, .. } | StepKind::SetQueryParameter { values, .. } => {
                 any(values)
             }

@@ -3,6 +3,7 @@
 //! themselves ([`json_to_xml_text`], [`xml_to_json_text`]), which the gateway runs on bodies.
 
 mod json_xml;
+mod liquid;
 mod xml_json;
 
 use super::compile::{fail, known_attributes};
@@ -13,6 +14,8 @@ use crate::error::PolicyError;
 use crate::tree::Element;
 
 pub use json_xml::{JsonToXmlOptions, json_to_xml_text};
+pub use liquid::LiquidBody;
+pub(super) use liquid::liquid_body;
 pub use xml_json::xml_to_json_text;
 
 /// A `json-to-xml` statement.

@@ -31,6 +31,7 @@ mod policy_blocks;
 mod policy_cache;
 mod policy_engine;
 mod policy_jwt;
+mod policy_liquid;
 mod policy_logging;
 mod policy_scenarios;
 mod policy_send;

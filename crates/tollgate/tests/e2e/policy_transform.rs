@@ -25,7 +25,7 @@ on_both_engines!(
 /// A backend that answers with the request's body and `Content-Type` (and `x-seen-path`);
 /// a path ending in `/links` answers JSON holding the backend's own absolute URLs, with a
 /// `Location` header naming one. Returns its base URL.
-async fn mirror() -> String {
+pub(crate) async fn mirror() -> String {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let own = format!("http://{}", listener.local_addr().unwrap());
     let base = own.clone();
@@ -62,7 +62,7 @@ async fn mirror() -> String {
 }
 
 /// A gateway call, answered with its whole response.
-async fn send(
+pub(crate) async fn send(
     s: &Server,
     method: &str,
     path: &str,

@@ -100,7 +100,7 @@ fn url_of<'c>(ctx: &'c Context, a: &[Value]) -> Result<&'c Url, EvalError> {
     })
 }
 
-fn url_string(u: &Url) -> String {
+pub(crate) fn url_string(u: &Url) -> String {
     let default_port = (u.scheme == "https" && u.port == 443)
         || (u.scheme == "http" && u.port == 80)
         || u.port == 0;
@@ -119,7 +119,7 @@ fn url_string(u: &Url) -> String {
     )
 }
 
-fn query_string(u: &Url) -> String {
+pub(crate) fn query_string(u: &Url) -> String {
     let mut out = String::new();
     for (k, vs) in &u.query {
         for v in vs {
