@@ -45,7 +45,7 @@ impl Env<'_> {
     ) -> Result<Ended, Failure> {
         let mut attempt = 0;
         loop {
-            if let Ended::Answered = self.steps(body, section).await? {
+            if let Ended::Answered = self.nested(body, section).await? {
                 return Ok(Ended::Answered);
             }
             match self.value(step, condition)? {
@@ -80,7 +80,7 @@ impl Env<'_> {
             );
             return Ok(Ended::Answered);
         };
-        self.steps(body, section).await
+        self.nested(body, section).await
     }
 }
 

@@ -23,7 +23,7 @@ use tollgate_policy::pipeline::{
     Cors, Methods, Origins, Step, StepKind, Text, cross_domain_statement,
 };
 
-use super::flow::Content;
+use super::flow::{Base, Content};
 use super::{Ended, Env, Failure};
 use crate::proxy::Call;
 use crate::snapshot::Snapshot;
@@ -342,7 +342,14 @@ fn preflight(snapshot: &Arc<Snapshot>, request: Request, call: &mut Call) -> Opt
     };
     let (mut parts, _) = request.into_parts();
     crate::proxy::keep_host(&mut parts);
-    let ctx = super::context(&parts, &admitted, &Content::Bytes(Bytes::new()), call);
+    let base = admitted.service_url.as_deref().and_then(Base::parse)?;
+    let ctx = super::context(
+        &parts,
+        &admitted,
+        &base,
+        &Content::Bytes(Bytes::new()),
+        call,
+    );
     Some(answer_preflight(&statements, &cors_call, &ctx))
 }
 

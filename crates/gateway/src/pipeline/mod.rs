@@ -135,7 +135,7 @@ pub(crate) async fn run(
             "The API's serviceUrl is not a valid URL.",
         );
     };
-    let ctx = context(&parts, &admitted, &request_body, call);
+    let ctx = context(&parts, &admitted, &base, &request_body, call);
     let request_id = call.record.request_id.clone();
     let mut env = Env {
         gateway,
@@ -249,14 +249,19 @@ pub(crate) fn ticks(rfc3339: &str) -> Option<i64> {
 /// An API's `serviceUrl` as `IUrl` (empty when absent or not an http(s) URL).
 pub(crate) fn service_url(url: Option<&str>) -> Url {
     url.and_then(Base::parse)
-        .map(|b| Url {
-            scheme: b.scheme,
-            host: b.host,
-            port: b.port,
-            path: b.path,
-            query: Vec::new(),
-        })
+        .map(|b| base_url(&b))
         .unwrap_or_default()
+}
+
+/// A base URL as `IUrl`.
+fn base_url(b: &Base) -> Url {
+    Url {
+        scheme: b.scheme.clone(),
+        host: b.host.clone(),
+        port: b.port,
+        path: b.path.clone(),
+        query: Vec::new(),
+    }
 }
 
 /// Reads a body whole, refusing one larger than policies may read.
@@ -275,6 +280,7 @@ async fn read_whole(body: Body) -> Result<axum::body::Bytes, Response> {
 fn context(
     parts: &axum::http::request::Parts,
     admitted: &Admitted,
+    base: &Base,
     body: &Content,
     call: &Call,
 ) -> Context {
@@ -324,7 +330,7 @@ fn context(
         id: admitted.api_id.clone(),
         name: api_name.to_owned(),
         path: api_path.to_owned(),
-        service_url: service_url(admitted.service_url.as_deref()),
+        service_url: base_url(base),
         protocols: vec![admitted.scheme.to_owned()],
         key_header: admitted.key_header.clone(),
         key_query: admitted.key_query.clone(),

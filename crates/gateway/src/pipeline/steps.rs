@@ -41,26 +41,38 @@ type Run<'a> = Pin<Box<dyn Future<Output = Result<Ended, Failure>> + Send + 'a>>
 
 impl Env<'_> {
     /// Runs statements in order until one answers or fails.
-    pub(super) fn steps<'s>(&'s mut self, steps: &'s [Arc<Step>], section: SectionKind) -> Run<'s> {
-        Box::pin(async move {
-            for step in steps {
-                let started = std::time::Instant::now();
-                let ended = self.step(step, section).await;
-                if let Some(trace) = self.trace.as_mut() {
-                    let outcome = match &ended {
-                        Ok(Ended::Through) => "ran".to_owned(),
-                        Ok(Ended::Answered) => "answered the call".to_owned(),
-                        Err(failure) => format!("failed: {}", failure.message),
-                    };
-                    let took = started.elapsed().as_secs_f64() * 1000.0;
-                    trace.step(section, step, took, &outcome);
-                }
-                if let Ended::Answered = ended? {
-                    return Ok(Ended::Answered);
-                }
+    pub(super) async fn steps(
+        &mut self,
+        steps: &[Arc<Step>],
+        section: SectionKind,
+    ) -> Result<Ended, Failure> {
+        for step in steps {
+            let started = self.trace.is_some().then(std::time::Instant::now);
+            let ended = self.step(step, section).await;
+            if let (Some(trace), Some(started)) = (self.trace.as_mut(), started) {
+                let outcome = match &ended {
+                    Ok(Ended::Through) => "ran".to_owned(),
+                    Ok(Ended::Answered) => "answered the call".to_owned(),
+                    Err(failure) => format!("failed: {}", failure.message),
+                };
+                let took = started.elapsed().as_secs_f64() * 1000.0;
+                trace.step(section, step, took, &outcome);
             }
-            Ok(Ended::Through)
-        })
+            if let Ended::Answered = ended? {
+                return Ok(Ended::Answered);
+            }
+        }
+        Ok(Ended::Through)
+    }
+
+    /// [`Env::steps`] for the statements of a statement (`choose`, `retry`, `wait`, …), boxed
+    /// as the recursion needs (the sections' own statements run unboxed).
+    pub(super) fn nested<'s>(
+        &'s mut self,
+        steps: &'s [Arc<Step>],
+        section: SectionKind,
+    ) -> Run<'s> {
+        Box::pin(self.steps(steps, section))
     }
 
     /// Evaluates a value.
@@ -196,7 +208,10 @@ impl Env<'_> {
                 ..
             } => {
                 let timeout = timeout.unwrap_or(crate::RESPONSE_TIMEOUT);
-                self.forward(timeout, *follow_redirects).await;
+                // Boxed, like the other statements that wait on I/O or bodies: their futures are
+                // far larger than the rest's, and would make every statement's future as large
+                // (futures are moved whole).
+                Box::pin(self.forward(timeout, *follow_redirects)).await;
             }
             StepKind::Choose {
                 branches,
@@ -204,7 +219,7 @@ impl Env<'_> {
             } => {
                 for (condition, body) in branches {
                     match self.value(step, condition)? {
-                        Value::Bool(true) => return self.steps(body, section).await,
+                        Value::Bool(true) => return self.nested(body, section).await,
                         Value::Bool(false) => {}
                         other => {
                             let message =
@@ -213,14 +228,14 @@ impl Env<'_> {
                         }
                     }
                 }
-                return self.steps(otherwise, section).await;
+                return self.nested(otherwise, section).await;
             }
             StepKind::ReturnResponse { variable, steps } => {
                 match variable {
                     Some(name) => self.respond_from_variable(step, name)?,
                     None => self.flow.respond(StatusCode::OK),
                 }
-                self.steps(steps, SectionKind::Outbound).await?;
+                self.nested(steps, SectionKind::Outbound).await?;
                 return Ok(Ended::Answered);
             }
             StepKind::CheckHeader {
@@ -386,7 +401,7 @@ impl Env<'_> {
                     });
                 }
             }
-            StepKind::ValidateJwt(v) => return self.validate_jwt(step, v).await,
+            StepKind::ValidateJwt(v) => return Box::pin(self.validate_jwt(step, v)).await,
             StepKind::CacheLookup(lookup) => return self.cache_lookup(step, lookup),
             StepKind::CacheStore {
                 duration,
@@ -419,9 +434,9 @@ impl Env<'_> {
                     delta: *delta,
                     first_fast_retry: *first_fast_retry,
                 };
-                return self.retry(step, condition, schedule, body, section).await;
+                return Box::pin(self.retry(step, condition, schedule, body, section)).await;
             }
-            StepKind::Wait { body } => return self.steps(body, section).await,
+            StepKind::Wait { body } => return self.nested(body, section).await,
             StepKind::LimitConcurrency {
                 key,
                 max_count,
@@ -439,7 +454,9 @@ impl Env<'_> {
                     }
                 }
             }
-            StepKind::SendRequest(send) => return self.send_request(step, send, section).await,
+            StepKind::SendRequest(send) => {
+                return Box::pin(self.send_request(step, send, section)).await;
+            }
             StepKind::LogToEventHub {
                 logger,
                 partition_id,
@@ -491,16 +508,22 @@ impl Env<'_> {
             } => self.proxy(step, url, username.as_ref(), password.as_ref())?,
             StepKind::Cors(cors) => return self.cors(step, cors),
             StepKind::Jsonp { callback_parameter } => {
-                return self.jsonp(step, callback_parameter).await;
+                return Box::pin(self.jsonp(step, callback_parameter)).await;
             }
             // Serves /crossdomain.xml (browser.rs); nothing to do on other calls.
             StepKind::CrossDomain(_) => {}
             StepKind::FindAndReplace { from, to } => {
-                return self.find_and_replace(step, section, from, to).await;
+                return Box::pin(self.find_and_replace(step, section, from, to)).await;
             }
-            StepKind::RedirectContentUrls => return self.redirect_content_urls(section).await,
-            StepKind::JsonToXml(options) => return self.json_to_xml(step, section, options).await,
-            StepKind::XmlToJson(options) => return self.xml_to_json(step, section, options).await,
+            StepKind::RedirectContentUrls => {
+                return Box::pin(self.redirect_content_urls(section)).await;
+            }
+            StepKind::JsonToXml(options) => {
+                return Box::pin(self.json_to_xml(step, section, options)).await;
+            }
+            StepKind::XmlToJson(options) => {
+                return Box::pin(self.xml_to_json(step, section, options)).await;
+            }
         }
         Ok(Ended::Through)
     }
@@ -724,7 +747,12 @@ impl Env<'_> {
                 return;
             };
             let (mut parts, outgoing) = outbound.into_parts();
-            parts.headers = headers.clone();
+            // The headers are kept only when a redirect may need them again.
+            parts.headers = if follow_redirects {
+                headers.clone()
+            } else {
+                std::mem::take(&mut headers)
+            };
             if let Some(length) = length {
                 // The body was read (or set) whole: its length is known again.
                 use axum::http::header::{CONTENT_LENGTH, TRANSFER_ENCODING};
