@@ -301,6 +301,50 @@ impl KeyPublic {
     }
 }
 
+/// A certificate's public key, as verifying a signature needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CertificateKey {
+    /// RSA: modulus and public exponent (big-endian, leading zeros removed).
+    Rsa {
+        /// Modulus.
+        n: Vec<u8>,
+        /// Public exponent.
+        e: Vec<u8>,
+    },
+    /// EC: the public point's coordinates (big-endian).
+    Ec {
+        /// x.
+        x: Vec<u8>,
+        /// y.
+        y: Vec<u8>,
+    },
+}
+
+/// The public key of a certificate (DER); `None` for other key types, a compressed EC point,
+/// or what is not a certificate.
+pub fn certificate_key(der: &[u8]) -> Option<CertificateKey> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    match cert.public_key().parsed().ok()? {
+        PublicKey::RSA(rsa) => Some(CertificateKey::Rsa {
+            n: unsigned(rsa.modulus).to_vec(),
+            e: unsigned(rsa.exponent).to_vec(),
+        }),
+        PublicKey::EC(ec) => {
+            // SEC 1 uncompressed form: 0x04, x, y.
+            let (&form, xy) = ec.data().split_first()?;
+            if form != 4 || xy.is_empty() || xy.len() % 2 != 0 {
+                return None;
+            }
+            let (x, y) = xy.split_at(xy.len() / 2);
+            Some(CertificateKey::Ec {
+                x: x.to_vec(),
+                y: y.to_vec(),
+            })
+        }
+        _ => None,
+    }
+}
+
 fn unsigned(bytes: &[u8]) -> &[u8] {
     let zeros = bytes.iter().take_while(|b| **b == 0).count();
     &bytes[zeros..]
@@ -534,6 +578,33 @@ mod tests {
             .concat(),
         );
         std::fs::read(dir.join("out.pfx")).unwrap()
+    }
+
+    #[test]
+    fn certificates_give_their_public_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        pfx(dir.path(), "rsa", "/CN=rsa", &[]);
+        let out = Command::new("openssl")
+            .args(["x509", "-in", "cert.pem", "-noout", "-modulus"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        let modulus = text.trim().strip_prefix("Modulus=").unwrap().to_lowercase();
+        let Some(CertificateKey::Rsa { n, e }) = certificate_key(&cert_der(dir.path(), "cert.pem"))
+        else {
+            panic!("an RSA key")
+        };
+        let hex: String = n.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!((hex, e), (modulus, vec![1, 0, 1]));
+
+        pfx(dir.path(), "ec", "/CN=ec", &[]);
+        let Some(CertificateKey::Ec { x, y }) = certificate_key(&cert_der(dir.path(), "cert.pem"))
+        else {
+            panic!("an EC key")
+        };
+        assert_eq!((x.len(), y.len()), (32, 32), "P-256 coordinates");
+        assert_eq!(certificate_key(b"not a certificate"), None);
     }
 
     fn cert_der(dir: &Path, pem: &str) -> Vec<u8> {

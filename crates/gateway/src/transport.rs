@@ -24,7 +24,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use tollgate_auth::pfx::KeyMaterial;
+use tollgate_auth::pfx::{CertificateKey, KeyMaterial, certificate_key};
 use tollgate_auth::seal::Sealer;
 use tollgate_contract::entity::backend::Backend;
 use tollgate_contract::entity::certificate::Certificate;
@@ -143,6 +143,9 @@ pub struct Transports {
     sealer: Sealer,
     default: Link,
     cache: Mutex<HashMap<TransportKey, Link>>,
+    /// Public keys of uploaded certificates (`validate-jwt`'s `<key certificate-id>`), by
+    /// thumbprint.
+    public_keys: Mutex<HashMap<String, CertificateKey>>,
 }
 
 impl std::fmt::Debug for Transports {
@@ -161,6 +164,7 @@ impl Transports {
             sealer,
             default: link(config, None),
             cache: Mutex::new(HashMap::new()),
+            public_keys: Mutex::new(HashMap::new()),
         }
     }
 
@@ -259,18 +263,51 @@ impl Transports {
         self.cache().retain(|key, _| used.contains(key));
     }
 
-    /// Opens a certificate's sealed key material into a TLS identity. The error says why, without
-    /// secrets.
-    fn open(&self, thumbprint: &str, sealed: &SealedCertificate) -> Result<Identity, String> {
+    /// The public key of an uploaded certificate, opened once and kept by thumbprint. The
+    /// error says why there is none, without secrets.
+    pub fn public_key(
+        &self,
+        thumbprint: &str,
+        sealed: &SealedCertificate,
+    ) -> Result<CertificateKey, String> {
+        let mut keys = self
+            .public_keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(key) = keys.get(thumbprint) {
+            return Ok(key.clone());
+        }
+        let material = self.open_material(thumbprint, sealed)?;
+        let key = material
+            .chain
+            .first()
+            .and_then(|leaf| certificate_key(leaf))
+            .ok_or("the certificate's key is neither RSA nor EC (uncompressed)")?;
+        keys.insert(thumbprint.to_owned(), key.clone());
+        Ok(key)
+    }
+
+    /// Opens a certificate's sealed key material.
+    fn open_material(
+        &self,
+        thumbprint: &str,
+        sealed: &SealedCertificate,
+    ) -> Result<KeyMaterial, String> {
         let purpose = Certificate::sealing_purpose(thumbprint);
         let pem = self
             .sealer
             .open(&purpose, &sealed.key_material)
             .map_err(|e| e.to_string())?;
-        let material = std::str::from_utf8(&pem)
+        std::str::from_utf8(&pem)
             .ok()
             .and_then(KeyMaterial::from_pem)
-            .ok_or("the opened key material is not a key and certificates")?;
+            .ok_or_else(|| "the opened key material is not a key and certificates".to_owned())
+    }
+
+    /// Opens a certificate's sealed key material into a TLS identity. The error says why, without
+    /// secrets.
+    fn open(&self, thumbprint: &str, sealed: &SealedCertificate) -> Result<Identity, String> {
+        let material = self.open_material(thumbprint, sealed)?;
         let chain = material
             .chain
             .into_iter()

@@ -10,7 +10,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use axum::http::StatusCode;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, DecodingKey};
+use tollgate_auth::pfx::CertificateKey;
 use tollgate_policy::csharp::Jwt;
 use tollgate_policy::pipeline::{
     KeyMaterial, RequiredClaim, Setting, Step, Text, TokenSource, ValidateJwt,
@@ -191,6 +194,31 @@ impl Env<'_> {
         }
     }
 
+    /// The public key of the uploaded certificate `id`.
+    fn certificate_key(&self, step: &Step, id: &str) -> Result<DecodingKey, Failure> {
+        let Some((thumbprint, sealed)) = self.admitted.snapshot.certificate_by_id(id) else {
+            let message = format!("No uploaded certificate has the id '{id}'.");
+            return Err(Failure::new(step, "CertificateNotFound", message));
+        };
+        let unusable = |why: String| {
+            let message = format!("The certificate '{id}' cannot verify tokens: {why}");
+            Failure::new(step, "InvalidKey", message)
+        };
+        let key = self
+            .gateway
+            .transports()
+            .public_key(&thumbprint, sealed)
+            .map_err(unusable)?;
+        match key {
+            CertificateKey::Rsa { n, e } => Ok(DecodingKey::from_rsa_raw_components(&n, &e)),
+            CertificateKey::Ec { x, y } => DecodingKey::from_ec_components(
+                &URL_SAFE_NO_PAD.encode(x),
+                &URL_SAFE_NO_PAD.encode(y),
+            )
+            .map_err(|e| unusable(e.to_string())),
+        }
+    }
+
     /// The settings, keys, audiences, issuers and claim values, evaluated.
     fn rules(&mut self, step: &Step, v: &ValidateJwt) -> Result<Rules, Failure> {
         let mut keys = Vec::with_capacity(v.keys.len());
@@ -213,6 +241,7 @@ impl Env<'_> {
                         )
                     })?
                 }
+                KeyMaterial::Certificate(id) => self.certificate_key(step, id)?,
             };
             keys.push(VerifyKey {
                 id: key.id.clone(),

@@ -159,6 +159,20 @@ async fn users_of(
             .into_iter()
             .map(|p| format!("{p} (<{POLICY_ELEMENT}>)")),
     );
+    if let Some(id) = id {
+        // validate-jwt's <key certificate-id>.
+        let verifying = policies_where(tx, |document| {
+            document
+                .root()
+                .contains_reference("key", "certificate-id", id)
+        })
+        .await?;
+        users.extend(
+            verifying
+                .into_iter()
+                .map(|p| format!("{p} (<validate-jwt> <key>)")),
+        );
+    }
     Ok(users)
 }
 

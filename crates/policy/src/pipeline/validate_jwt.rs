@@ -52,6 +52,8 @@ pub enum KeyMaterial {
         /// `e`.
         e: String,
     },
+    /// The public key of an uploaded certificate, by its id (`certificate-id`).
+    Certificate(String),
 }
 
 /// A `<claim>` of `<required-claims>`.
@@ -110,7 +112,7 @@ impl ValidateJwt {
         }
         let keys = self.keys.iter().any(|k| match &k.material {
             KeyMaterial::Symmetric(t) => t.reads_body(),
-            KeyMaterial::Rsa { .. } => false,
+            KeyMaterial::Rsa { .. } | KeyMaterial::Certificate(_) => false,
         });
         source.reads_body()
             || computed(&self.failed_status)
@@ -372,17 +374,19 @@ fn openid_url(e: &Element, named: &NamedValues) -> Result<String, PolicyError> {
     }
 }
 
-/// A `<key>`: base64 symmetric key text, or `n` and `e` of an RSA key.
+/// A `<key>`: base64 symmetric key text, `n` and `e` of an RSA key, or an uploaded
+/// certificate's id.
 fn signing_key(e: &Element, named: &NamedValues) -> Result<SigningKey, PolicyError> {
-    if e.attribute("certificate-id").is_some() {
-        return fail(
-            e.line,
-            "<key certificate-id> of <validate-jwt> is not supported by Tollgate yet (give the key as base64 text, or as n and e)",
-        );
-    }
-    known_attributes(e, &["id", "n", "e"])?;
+    known_attributes(e, &["id", "n", "e", "certificate-id"])?;
     let id = e.attribute("id").map(str::to_owned);
     let body = e.text();
+    if let Some(certificate) = e.attribute("certificate-id") {
+        if e.attribute("n").is_some() || e.attribute("e").is_some() || !body.trim().is_empty() {
+            return fail(e.line, "a <key certificate-id> has no 'n', 'e' or text");
+        }
+        let material = KeyMaterial::Certificate(certificate.trim().to_owned());
+        return Ok(SigningKey { id, material });
+    }
     let material = match (e.attribute("n"), e.attribute("e")) {
         (None, None) => {
             let key = Text::compile(body.trim(), named)
@@ -549,8 +553,8 @@ mod tests {
                 "base64",
             ),
             (
-                r#"<validate-jwt header-name="a"><issuer-signing-keys><key certificate-id="c" /></issuer-signing-keys></validate-jwt>"#,
-                "certificate-id",
+                r#"<validate-jwt header-name="a"><issuer-signing-keys><key certificate-id="c" n="AQAB" /></issuer-signing-keys></validate-jwt>"#,
+                "has no 'n', 'e' or text",
             ),
             (
                 r#"<validate-jwt header-name="a"><issuer-signing-keys><key n="AQAB" /></issuer-signing-keys></validate-jwt>"#,

@@ -528,6 +528,18 @@ async fn delete_is_refused_while_used(engine: Engine) {
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.json()["thumbprint"], other.thumbprint);
 
+    // validate-jwt's keys name certificates by id too.
+    put_policy(
+        &s,
+        &policy_path,
+        "<policies><inbound><base /><validate-jwt header-name=\"Authorization\"><issuer-signing-keys>\
+         <key certificate-id=\"Client\" /></issuer-signing-keys></validate-jwt></inbound>\
+         <backend><base /></backend><outbound><base /></outbound><on-error><base /></on-error></policies>",
+    )
+    .await;
+    let r = s.delete(&path("client"), "*").await;
+    refused_naming(&r, "/apis/orders/policies/policy (<validate-jwt> <key>)");
+
     // Once nothing uses it, it can be deleted.
     assert_eq!(s.delete(&policy_path, "*").await.status, 204);
     assert_eq!(s.delete(&path("client"), "*").await.status, 204);

@@ -19,7 +19,8 @@ use crate::policy_engine::{put_policy, refused_policy};
 on_both_engines!(
     tokens_are_checked_before_the_backend,
     lifetimes_claims_and_sources,
-    rsa_keys_given_as_modulus_and_exponent
+    rsa_keys_given_as_modulus_and_exponent,
+    uploaded_certificates_verify_tokens
 );
 
 /// The symmetric key of the HS256 tokens.
@@ -458,6 +459,94 @@ async fn rsa_keys_given_as_modulus_and_exponent(engine: Engine) {
     )
     .await;
     assert_eq!(status, 401);
+}
+
+/// `<key certificate-id>`: the public key of an uploaded certificate (RSA and EC) verifies the
+/// tokens its private key signed.
+async fn uploaded_certificates_verify_tokens(engine: Engine) {
+    let s = Server::start(engine).await;
+    let key = shop(&s, &backend().await).await;
+    let k = ("Ocp-Apim-Subscription-Key", key.as_str());
+    let rsa = crate::pfx::make(&crate::pfx::Spec::new("rsa-signer"));
+    let ec = crate::pfx::make(&crate::pfx::Spec {
+        key: crate::pfx::Key::Ec,
+        ..crate::pfx::Spec::new("ec-signer")
+    });
+    for (id, file) in [("rsa-signer", &rsa), ("ec-signer", &ec)] {
+        let body = json!({"data": file.data(), "password": "pw"});
+        let r = s.put(&format!("/certificates/{id}?{V17}"), &body).await;
+        assert_eq!(r.status, 201, "{}", r.text);
+    }
+    put_policy(
+        &s,
+        "/apis/shop",
+        &format!(
+            r#"<policies><inbound><base />
+                 <validate-jwt header-name="Authorization">
+                   <issuer-signing-keys><key certificate-id="rsa-signer" /><key certificate-id="EC-Signer" /></issuer-signing-keys>
+                 </validate-jwt></inbound><backend><base /></backend><outbound><base /></outbound>{ON_ERROR}</policies>"#
+        ),
+    )
+    .await;
+    let auth = |token: String| format!("Bearer {token}");
+    // The RSA key as PKCS#1 DER (what jsonwebtoken signs with); the EC key as PKCS#8 DER.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("signer.pem"), &rsa.key_pem).unwrap();
+    openssl(
+        dir.path(),
+        &[
+            "rsa",
+            "-in",
+            "signer.pem",
+            "-traditional",
+            "-outform",
+            "DER",
+            "-out",
+            "signer.der",
+        ],
+    );
+    let rsa_signer =
+        EncodingKey::from_rsa_der(&std::fs::read(dir.path().join("signer.der")).unwrap());
+    let ec_key = EncodingKey::from_ec_der(&ec.key_der);
+    for (alg, signer) in [
+        (Algorithm::RS256, &rsa_signer),
+        (Algorithm::PS384, &rsa_signer),
+        (Algorithm::ES256, &ec_key),
+    ] {
+        let token = auth(signed(alg, "", &claims(json!({})), signer));
+        let (status, _, seen) =
+            call(&s, "GET", "/shop/items/1", &[k, ("Authorization", &token)]).await;
+        assert_eq!(status, 200, "{alg:?}: {seen}");
+    }
+    let (stranger, ..) = rsa_key(dir.path(), "stranger");
+    let token = auth(signed(Algorithm::RS256, "", &claims(json!({})), &stranger));
+    let (status, reason, _) =
+        call(&s, "GET", "/shop/items/1", &[k, ("Authorization", &token)]).await;
+    assert_eq!(
+        (status, reason.as_str()),
+        (401, "validate-jwt:TokenSignatureInvalid")
+    );
+
+    // An id that names no certificate is a policy error, seen by on-error.
+    put_policy(
+        &s,
+        "/apis/shop",
+        &format!(
+            r#"<policies><inbound><base />
+                 <validate-jwt header-name="Authorization"><issuer-signing-keys><key certificate-id="gone" /></issuer-signing-keys></validate-jwt>
+               </inbound><backend><base /></backend><outbound><base /></outbound>{ON_ERROR}</policies>"#
+        ),
+    )
+    .await;
+    let token = auth(signed(
+        Algorithm::RS256,
+        "",
+        &claims(json!({})),
+        &rsa_signer,
+    ));
+    let (status, reason, _) =
+        call(&s, "GET", "/shop/items/1", &[k, ("Authorization", &token)]).await;
+    assert_eq!(reason, "validate-jwt:CertificateNotFound", "{status}");
 }
 
 /// An OpenID provider on an ephemeral port: `/.well-known/openid-configuration` and `/jwks`
