@@ -440,12 +440,8 @@ impl StepKind {
                 condition,
                 count,
                 ..
-            } => {
-                key.reads_body()
-                    || condition.as_ref().is_some_and(Text::reads_body)
-                    || count.as_ref().is_some_and(Text::reads_body)
             }
-            StepKind::QuotaByKey {
+            | StepKind::QuotaByKey {
                 key,
                 condition,
                 count,

@@ -517,19 +517,7 @@ async fn quotas_are_counted_in_the_store(engine: Engine) {
     assert_eq!(counter["periodKey"], key.as_str());
 
     // A reset through /quotas lets calls through again, within a second or so.
-    let r = s
-        .send(
-            "PATCH",
-            &path,
-            Some(&json!({"callsCount": 0}).to_string()),
-            &[],
-        )
-        .await;
-    assert_eq!(r.status, 204, "{}", r.text);
-    eventually("the reset reaches the gateway", || async {
-        limited(&s, "GET", "/shop/items/1", &[k]).await.0 == 200
-    })
-    .await;
+    reset_quota(&s, &path, json!({"callsCount": 0}), k).await;
 
     // By key, counted only when the condition holds.
     put_policy(
@@ -613,17 +601,16 @@ async fn bandwidth_quotas_count_kilobytes(engine: Engine) {
         "the admitted calls are counted too"
     );
     // A reset of the kilobytes lets calls through again.
-    let r = s
-        .send(
-            "PATCH",
-            &path,
-            Some(&json!({"kbTransferred": 0}).to_string()),
-            &[],
-        )
-        .await;
+    reset_quota(&s, &path, json!({"kbTransferred": 0}), k).await;
+}
+
+/// Sets a quota counter's values through `/quotas` and waits until the gateway admits calls
+/// with `key` again.
+async fn reset_quota(s: &Server, path: &str, values: Value, key: (&str, &str)) {
+    let r = s.send("PATCH", path, Some(&values.to_string()), &[]).await;
     assert_eq!(r.status, 204, "{}", r.text);
     eventually("the reset reaches the gateway", || async {
-        limited(&s, "GET", "/shop/items/1", &[k]).await.0 == 200
+        limited(s, "GET", "/shop/items/1", &[key]).await.0 == 200
     })
     .await;
 }
