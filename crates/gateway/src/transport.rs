@@ -24,7 +24,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
-use tollgate_auth::pfx::{CertificateKey, KeyMaterial, certificate_key};
+use tollgate_auth::pfx::{CertificateKey, KeyMaterial, certificate_key, parse_pfx};
 use tollgate_auth::seal::Sealer;
 use tollgate_contract::entity::backend::Backend;
 use tollgate_contract::entity::certificate::Certificate;
@@ -146,7 +146,13 @@ pub struct Transports {
     /// Public keys of uploaded certificates (`validate-jwt`'s `<key certificate-id>`), by
     /// thumbprint.
     public_keys: Mutex<HashMap<String, CertificateKey>>,
+    /// Certificates given inline by policies (`authentication-certificate body`), opened and
+    /// sealed, by SHA-256 of the file and password.
+    inline: Mutex<HashMap<[u8; 32], (String, SealedCertificate)>>,
 }
+
+/// The most inline certificates kept opened (more empty the cache).
+const MAX_INLINE: usize = 64;
 
 impl std::fmt::Debug for Transports {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -165,6 +171,7 @@ impl Transports {
             default: link(config, None),
             cache: Mutex::new(HashMap::new()),
             public_keys: Mutex::new(HashMap::new()),
+            inline: Mutex::new(HashMap::new()),
         }
     }
 
@@ -285,6 +292,43 @@ impl Transports {
             .ok_or("the certificate's key is neither RSA nor EC (uncompressed)")?;
         keys.insert(thumbprint.to_owned(), key.clone());
         Ok(key)
+    }
+
+    /// A PKCS#12 file given by a policy, opened once (per node, file and password) and sealed
+    /// like an uploaded certificate: its thumbprint and sealed key material. The error says why
+    /// it cannot be used, without secrets.
+    pub fn inline_certificate(
+        &self,
+        file: &[u8],
+        password: &str,
+    ) -> Result<(String, SealedCertificate), String> {
+        use sha2::{Digest, Sha256};
+        let mut hash = Sha256::new();
+        hash.update(file);
+        hash.update([0]);
+        hash.update(password.as_bytes());
+        let key: [u8; 32] = hash.finalize().into();
+        let mut inline = self
+            .inline
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(found) = inline.get(&key) {
+            return Ok(found.clone());
+        }
+        let parsed = parse_pfx(file, password).map_err(|e| e.to_string())?;
+        let sealed = SealedCertificate {
+            id: "(policy)".to_owned(),
+            key_material: self.sealer.seal(
+                &Certificate::sealing_purpose(&parsed.thumbprint),
+                parsed.key_material.to_pem().as_bytes(),
+            ),
+        };
+        if inline.len() >= MAX_INLINE {
+            inline.clear();
+        }
+        let opened = (parsed.thumbprint, sealed);
+        inline.insert(key, opened.clone());
+        Ok(opened)
     }
 
     /// Opens a certificate's sealed key material.

@@ -70,6 +70,13 @@ impl SendFailure {
     }
 }
 
+/// What an `authentication-certificate` names.
+pub(super) struct Named<'a> {
+    pub thumbprint: Option<&'a Text>,
+    pub id: Option<&'a Text>,
+    pub body: Option<&'a (Text, Option<Text>)>,
+}
+
 /// A request ready to go: the HTTP request and the link it goes through.
 struct Prepared {
     parts: axum::http::request::Parts,
@@ -214,9 +221,14 @@ impl Env<'_> {
             StepKind::AuthenticationCertificate {
                 thumbprint,
                 certificate_id,
+                body,
             } => {
-                let (thumbprint, sealed) =
-                    self.find_certificate(child, thumbprint.as_ref(), certificate_id.as_ref())?;
+                let named = Named {
+                    thumbprint: thumbprint.as_ref(),
+                    id: certificate_id.as_ref(),
+                    body: body.as_ref(),
+                };
+                let (thumbprint, sealed) = self.find_certificate(child, named)?;
                 outgoing.transport = outgoing.transport.clone().with_certificate(&thumbprint);
                 outgoing.certificate = Some(sealed);
             }
@@ -383,43 +395,73 @@ impl Env<'_> {
         Ok(())
     }
 
-    /// `authentication-certificate`: the backend call presents an uploaded client certificate.
+    /// `authentication-certificate`: the backend call presents a client certificate.
     pub(super) fn authentication_certificate(
         &mut self,
         step: &Step,
-        thumbprint: Option<&Text>,
-        certificate_id: Option<&Text>,
+        named: Named<'_>,
     ) -> Result<(), Failure> {
-        let found = self.find_certificate(step, thumbprint, certificate_id)?;
+        let found = self.find_certificate(step, named)?;
         self.send.certificate = Some(found);
         self.apply_transport();
         Ok(())
     }
 
-    /// An uploaded certificate, by thumbprint or id: its thumbprint and sealed key material.
+    /// The certificate `authentication-certificate` names: an uploaded one (by thumbprint or
+    /// id), or a PKCS#12 file given inline; its thumbprint and sealed key material.
     fn find_certificate(
         &mut self,
         step: &Step,
-        thumbprint: Option<&Text>,
-        certificate_id: Option<&Text>,
+        named: Named<'_>,
     ) -> Result<(String, SealedCertificate), Failure> {
         let snapshot = self.admitted.snapshot.clone();
-        let (found, message) = match (thumbprint, certificate_id) {
-            (Some(t), _) => {
+        let (found, message) = match named {
+            Named {
+                thumbprint: Some(t),
+                ..
+            } => {
                 let t = self.text(step, t)?;
                 let message = format!("No uploaded certificate has the thumbprint '{t}'.");
                 (snapshot.certificate(&t), message)
             }
-            (None, Some(id)) => {
+            Named { id: Some(id), .. } => {
                 let id = self.text(step, id)?;
                 let message = format!("No uploaded certificate has the id '{id}'.");
                 (snapshot.certificate_by_id(&id), message)
             }
-            (None, None) => (None, "No certificate is named.".to_owned()),
+            Named {
+                body: Some((body, password)),
+                ..
+            } => return self.inline_certificate(step, body, password.as_ref()),
+            _ => (None, "No certificate is named.".to_owned()),
         };
         found
             .map(|(thumbprint, sealed)| (thumbprint, sealed.clone()))
             .ok_or_else(|| Failure::new(step, "CertificateNotFound", message))
+    }
+
+    /// `body` and `password`: a PKCS#12 file, opened (once per node for the same file).
+    fn inline_certificate(
+        &mut self,
+        step: &Step,
+        body: &Text,
+        password: Option<&Text>,
+    ) -> Result<(String, SealedCertificate), Failure> {
+        let file = self.value(step, body)?.as_bytes().map_err(|e| {
+            let message = format!("the body of authentication-certificate is not a byte[]: {e}");
+            Failure::new(step, "InvalidCertificate", message)
+        })?;
+        let password = match password {
+            Some(p) => self.text(step, p)?,
+            None => String::new(),
+        };
+        self.gateway
+            .transports()
+            .inline_certificate(&file, &password)
+            .map_err(|why| {
+                let message = format!("The certificate given in the policy cannot be used: {why}");
+                Failure::new(step, "InvalidCertificate", message)
+            })
     }
 
     /// `proxy`: the backend call goes through this HTTP proxy.

@@ -498,8 +498,14 @@ impl Env<'_> {
             StepKind::AuthenticationCertificate {
                 thumbprint,
                 certificate_id,
+                body,
             } => {
-                self.authentication_certificate(step, thumbprint.as_ref(), certificate_id.as_ref())?
+                let named = super::send::Named {
+                    thumbprint: thumbprint.as_ref(),
+                    id: certificate_id.as_ref(),
+                    body: body.as_ref(),
+                };
+                self.authentication_certificate(step, named)?
             }
             StepKind::Proxy {
                 url,

@@ -164,6 +164,11 @@ impl Value {
         Value::Obj(Arc::new(super::library::crypto::Obj::Response(Arc::new(r))))
     }
 
+    /// The bytes of a `byte[]` value (an error for anything else).
+    pub fn as_bytes(&self) -> Result<Vec<u8>, EvalError> {
+        super::library::convert::bytes_of(self)
+    }
+
     /// The response a value holds, if it is one made by [`Value::response`].
     pub fn as_response(&self) -> Option<&super::context::Response> {
         match self {

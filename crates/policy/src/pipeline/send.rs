@@ -186,23 +186,26 @@ impl Compiler<'_> {
     /// `authentication-certificate`: an uploaded certificate, by `thumbprint` or `certificate-id`.
     pub(super) fn authentication_certificate(&self, e: &Element) -> Result<StepKind, PolicyError> {
         known_attributes(e, &["thumbprint", "certificate-id", "body", "password"])?;
-        if e.attribute("body").is_some() || e.attribute("password").is_some() {
-            return fail(
-                e.line,
-                "<authentication-certificate body password> is not supported by Tollgate yet (an uploaded certificate named by thumbprint or certificate-id is)",
-            );
-        }
         let optional = |name: &str| e.attribute(name).map(|v| self.text(e, v)).transpose();
         let (thumbprint, certificate_id) = (optional("thumbprint")?, optional("certificate-id")?);
-        if thumbprint.is_some() == certificate_id.is_some() {
+        let (body, password) = (optional("body")?, optional("password")?);
+        let named = [&thumbprint, &certificate_id, &body];
+        if named.iter().filter(|t| t.is_some()).count() != 1 {
             return fail(
                 e.line,
-                "<authentication-certificate> needs either 'thumbprint' or 'certificate-id'",
+                "<authentication-certificate> needs one of 'thumbprint', 'certificate-id' or 'body'",
+            );
+        }
+        if password.is_some() && body.is_none() {
+            return fail(
+                e.line,
+                "'password' of <authentication-certificate> goes with 'body'",
             );
         }
         Ok(StepKind::AuthenticationCertificate {
             thumbprint,
             certificate_id,
+            body: body.map(|body| (body, password)),
         })
     }
 
@@ -298,6 +301,34 @@ mod tests {
 
     fn error(statements: &str) -> String {
         inbound(statements).unwrap_err().message
+    }
+
+    #[test]
+    fn authentication_certificate_names_one_certificate() {
+        for (xml, says) in [
+            ("<authentication-certificate />", "needs one of"),
+            (
+                r#"<authentication-certificate thumbprint="A" certificate-id="b" />"#,
+                "needs one of",
+            ),
+            (
+                r#"<authentication-certificate thumbprint="A" password="pw" />"#,
+                "goes with 'body'",
+            ),
+        ] {
+            let message = error(xml);
+            assert!(message.contains(says), "{xml}: {message}");
+        }
+        let steps =
+            inbound(r#"<authentication-certificate body="@(new byte[0])" password="pw" />"#)
+                .unwrap();
+        assert!(matches!(
+            &steps[0].kind,
+            StepKind::AuthenticationCertificate {
+                body: Some((_, Some(_))),
+                ..
+            }
+        ));
     }
 
     #[test]

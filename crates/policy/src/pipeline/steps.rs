@@ -323,6 +323,8 @@ pub enum StepKind {
         thumbprint: Option<Text>,
         /// `certificate-id`.
         certificate_id: Option<Text>,
+        /// `body` (a PKCS#12 file as `byte[]`) and its `password`.
+        body: Option<(Text, Option<Text>)>,
     },
     /// `proxy` (inside `send-request`): the HTTP proxy the request goes through.
     Proxy {
@@ -399,9 +401,13 @@ impl StepKind {
             StepKind::AuthenticationCertificate {
                 thumbprint,
                 certificate_id,
+                body,
             } => {
                 thumbprint.as_ref().is_some_and(Text::reads_body)
                     || certificate_id.as_ref().is_some_and(Text::reads_body)
+                    || body.as_ref().is_some_and(|(body, password)| {
+                        body.reads_body() || password.as_ref().is_some_and(Text::reads_body)
+                    })
             }
             StepKind::Proxy {
                 url,

@@ -494,6 +494,10 @@ async fn policies_present_client_certificates(engine: Engine) {
             thumbprint.to_lowercase()
         ),
         r#"<authentication-certificate certificate-id="@(&quot;CLIENT&quot;)" />"#.to_owned(),
+        // The file itself, in the policy (a named value would usually hold it).
+        format!(
+            r#"<authentication-certificate body="@(Convert.FromBase64String(&quot;{pfx}&quot;))" password="pw" />"#
+        ),
     ] {
         put_policy(&s, "/apis/shop", &inbound(&statement, report)).await;
         let (status, body) = call(&s, "GET", "/shop/items/1", &[k], None).await;
@@ -504,6 +508,19 @@ async fn policies_present_client_certificates(engine: Engine) {
             "the backend saw it"
         );
     }
+
+    // A file that does not open: the statement fails, saying why.
+    let statement = format!(
+        r#"<authentication-certificate body="@(Convert.FromBase64String(&quot;{pfx}&quot;))" password="wrong" />"#
+    );
+    put_policy(&s, "/apis/shop", &inbound(&statement, report)).await;
+    let (status, body) = call(&s, "GET", "/shop/items/1", &[k], None).await;
+    assert_eq!(status, 500);
+    let text = body.as_str().unwrap();
+    assert!(
+        text.starts_with("InvalidCertificate: The certificate given in the policy cannot be used"),
+        "{text}"
+    );
 
     // An unknown certificate: the statement fails.
     let missing = "0123456789ABCDEF0123456789ABCDEF01234567";
