@@ -1,5 +1,6 @@
 //! Prometheus metrics of the gateway, in the text exposition format: calls by API and status,
-//! the latency histogram, the snapshot's revision and last rebuild time, dropped records.
+//! the latency histogram, the snapshot's revision and last rebuild time, dropped records, and the
+//! custom metrics of `emit-metric` statements.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -24,6 +25,43 @@ pub struct Metrics {
     sum_micros: AtomicU64,
     /// Duration of the last snapshot rebuild, in microseconds.
     pub(crate) last_rebuild_micros: AtomicU64,
+    /// `emit-metric` series: sum and count of the values.
+    custom: Mutex<BTreeMap<Series, (f64, u64)>>,
+    /// `emit-metric` values dropped because there were [`MAX_SERIES`] series already.
+    custom_dropped: AtomicU64,
+}
+
+/// A custom metric's series: namespace, name, and dimensions (name, value) in their order.
+type Series = (String, String, Vec<(String, String)>);
+
+/// The most custom series kept (their dimensions' values come from calls).
+const MAX_SERIES: usize = 10_000;
+
+/// A dimension's name as a Prometheus label: lower case, `_` for anything but letters and digits
+/// (`API ID` → `api_id`).
+fn label(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, '_');
+    }
+    out
+}
+
+/// A label value, escaped for the text exposition.
+fn escaped(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 impl Metrics {
@@ -43,6 +81,19 @@ impl Metrics {
         };
         self.sum_micros
             .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+    }
+
+    /// Adds `value` to a custom metric (`emit-metric`).
+    pub fn emit(&self, namespace: &str, name: &str, dimensions: Vec<(String, String)>, value: f64) {
+        let series = (namespace.to_owned(), name.to_owned(), dimensions);
+        let mut custom = self.custom.lock().unwrap_or_else(|e| e.into_inner());
+        if custom.len() >= MAX_SERIES && !custom.contains_key(&series) {
+            self.custom_dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let (sum, count) = custom.entry(series).or_default();
+        *sum += value;
+        *count += 1;
     }
 
     /// The text exposition, with the gauges the gateway passes.
@@ -93,7 +144,33 @@ impl Metrics {
             out,
             "tollgate_gateway_records_dropped_total {dropped_records}"
         );
+        self.render_custom(&mut out);
         out
+    }
+
+    fn render_custom(&self, out: &mut String) {
+        out.push_str("# HELP tollgate_custom_metric_sum Sum of the values emit-metric statements emitted, by namespace, name and dimensions.\n");
+        out.push_str("# TYPE tollgate_custom_metric_sum counter\n");
+        out.push_str("# HELP tollgate_custom_metric_count Values emit-metric statements emitted, by namespace, name and dimensions.\n");
+        out.push_str("# TYPE tollgate_custom_metric_count counter\n");
+        for ((namespace, name, dimensions), (sum, count)) in
+            self.custom.lock().unwrap_or_else(|e| e.into_inner()).iter()
+        {
+            let mut labels = format!(
+                "namespace=\"{}\",name=\"{}\"",
+                escaped(namespace),
+                escaped(name)
+            );
+            for (dimension, value) in dimensions {
+                let _ = write!(labels, ",{}=\"{}\"", label(dimension), escaped(value));
+            }
+            let _ = writeln!(out, "tollgate_custom_metric_sum{{{labels}}} {sum}");
+            let _ = writeln!(out, "tollgate_custom_metric_count{{{labels}}} {count}");
+        }
+        out.push_str("# HELP tollgate_custom_metric_dropped_total emit-metric values dropped: too many series.\n");
+        out.push_str("# TYPE tollgate_custom_metric_dropped_total counter\n");
+        let dropped = self.custom_dropped.load(Ordering::Relaxed);
+        let _ = writeln!(out, "tollgate_custom_metric_dropped_total {dropped}");
     }
 }
 
@@ -136,5 +213,30 @@ mod tests {
             text.contains("tollgate_gateway_records_dropped_total 1"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn custom_metrics_sum_and_count_by_dimensions() {
+        let metrics = Metrics::default();
+        let dims = |api: &str| {
+            vec![
+                ("API ID".to_owned(), api.to_owned()),
+                ("9 \"x\"".to_owned(), "a\"b".to_owned()),
+            ]
+        };
+        metrics.emit("ns", "orders", dims("shop"), 2.5);
+        metrics.emit("ns", "orders", dims("shop"), 1.0);
+        metrics.emit("ns", "orders", dims("other"), 1.0);
+        let text = metrics.render(0, 0);
+        let shop = "namespace=\"ns\",name=\"orders\",api_id=\"shop\",_9__x_=\"a\\\"b\"";
+        assert!(
+            text.contains(&format!("tollgate_custom_metric_sum{{{shop}}} 3.5")),
+            "{text}"
+        );
+        assert!(
+            text.contains(&format!("tollgate_custom_metric_count{{{shop}}} 2")),
+            "{text}"
+        );
+        assert!(text.contains("api_id=\"other\""), "{text}");
     }
 }

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::http::{Method, StatusCode};
 use tollgate_policy::SectionKind;
 use tollgate_policy::csharp::{Headers, Limits, Value};
-use tollgate_policy::pipeline::{ExistsAction, QuotaLimit, Step, StepKind, Text};
+use tollgate_policy::pipeline::{EmitMetric, ExistsAction, QuotaLimit, Step, StepKind, Text};
 
 use super::flow::{Content, Flow, decode_query, header_map, headers_from};
 use super::{Ended, Env, Failure};
@@ -457,6 +457,7 @@ impl Env<'_> {
             StepKind::SendRequest(send) => {
                 return Box::pin(self.send_request(step, send, section)).await;
             }
+            StepKind::EmitMetric(metric) => self.emit_metric(step, metric)?,
             StepKind::LogToEventHub {
                 logger,
                 partition_id,
@@ -553,6 +554,51 @@ impl Env<'_> {
 
     /// Checks (and when `count`, counts) one call against a quota counter: `Some(seconds until
     /// it renews)` when it is used up.
+    /// `emit-metric`: the value (default 1, a number) added to the metric's series of these
+    /// dimensions' values (the default dimensions without a value read from the call).
+    fn emit_metric(&mut self, step: &Step, metric: &EmitMetric) -> Result<(), Failure> {
+        let value = match &metric.value {
+            None => 1.0,
+            Some(text) => {
+                let raw = self.text(step, text)?;
+                raw.trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| {
+                        let message = format!("the value of emit-metric is not a number: '{raw}'");
+                        Failure::new(step, "InvalidMetricValue", message)
+                    })?
+            }
+        };
+        let mut dimensions = Vec::with_capacity(metric.dimensions.len());
+        for (name, text) in &metric.dimensions {
+            let value = match text {
+                Some(text) => self.text(step, text)?,
+                None => self.default_dimension(name),
+            };
+            dimensions.push((name.clone(), value));
+        }
+        let metrics = &self.gateway.inner.metrics;
+        metrics.emit(&metric.namespace, &metric.name, dimensions, value);
+        Ok(())
+    }
+
+    /// A default dimension of `emit-metric` (`API ID`, `User ID`, …), read from the call.
+    fn default_dimension(&self, name: &str) -> String {
+        let ctx = &self.flow.ctx;
+        let id = |o: Option<&str>| o.unwrap_or_default().to_owned();
+        match name.to_ascii_lowercase().as_str() {
+            "api id" => ctx.api.id.clone(),
+            "operation id" => ctx.operation.id.clone(),
+            "product id" => id(ctx.product.as_deref().map(|p| p.id.as_str())),
+            "user id" => id(ctx.user.as_deref().map(|u| u.id.as_str())),
+            "subscription id" => id(ctx.subscription.as_ref().map(|s| s.id.as_str())),
+            "location" => ctx.deployment.region.clone(),
+            _ => ctx.deployment.service_name.clone(),
+        }
+    }
+
     /// Admits the call under `key`'s quota in `period`, counting it when `count` (and, with a
     /// bandwidth quota, charging its kilobytes when it ends); a used-up quota answers 403.
     async fn quota(

@@ -456,6 +456,7 @@ impl Compiler<'_> {
             }
             "send-request" | "send-one-way-request" => self.send_request(e)?,
             "log-to-eventhub" => self.log_to_eventhub(e)?,
+            "emit-metric" => self.emit_metric(e)?,
             "proxy" => self.proxy(e)?,
             "mock-response" => mock_response(e)?,
             "authentication-basic" => self.authentication_basic(e)?,

@@ -24,7 +24,9 @@ pub use browser::{AllowedHeaders, Cors, Methods, Origin, Origins, cross_domain_s
 pub use cache::{CacheLookup, Downstream};
 pub use compile::{DEFAULT_FIRST_PERIOD_START, compile};
 pub use send::{DEFAULT_SEND_TIMEOUT, SendRequest};
-pub use steps::{ExistsAction, IpRange, Limit, QuotaLimit, ScopedLimit, StepKind};
+pub use steps::{
+    DEFAULT_DIMENSIONS, EmitMetric, ExistsAction, IpRange, Limit, QuotaLimit, ScopedLimit, StepKind,
+};
 pub use text::{NamedValues, Text};
 pub use transform::{
     JAVASCRIPT_FRIENDLY, JsonToXml, JsonToXmlOptions, LiquidBody, XmlToJson, json_to_xml_text,

@@ -64,6 +64,61 @@ fn is_expression(value: &str) -> bool {
 }
 
 impl Compiler<'_> {
+    /// `emit-metric`: `name` and `namespace` literal, `value` and the dimensions' values text
+    /// or expressions; at most 5 dimensions, each with a value unless it is a default one.
+    pub(super) fn emit_metric(&self, e: &Element) -> Result<StepKind, PolicyError> {
+        known_attributes(e, &["name", "namespace", "value"])?;
+        let literal = |e: &Element, name: &str| -> Result<Option<String>, PolicyError> {
+            match e.attribute(name).map(|v| self.text(e, v)).transpose()? {
+                None => Ok(None),
+                Some(Text::Lit(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_owned())),
+                Some(Text::Lit(_)) => fail(e.line, format!("'{name}' of <{}> is empty", e.name)),
+                Some(Text::Code { .. }) => fail(
+                    e.line,
+                    format!(
+                        "policy expressions are not allowed in '{name}' of <{}>",
+                        e.name
+                    ),
+                ),
+            }
+        };
+        let Some(name) = literal(e, "name")? else {
+            return fail(e.line, "<emit-metric> needs the attribute 'name'");
+        };
+        let mut dimensions = Vec::new();
+        for d in e.elements() {
+            if d.name != "dimension" {
+                return fail(d.line, "<emit-metric> holds only <dimension> elements");
+            }
+            known_attributes(d, &["name", "value"])?;
+            let Some(dimension) = literal(d, "name")? else {
+                return fail(d.line, "<dimension> needs the attribute 'name'");
+            };
+            let value = d.attribute("value").map(|v| self.text(d, v)).transpose()?;
+            let default = super::steps::DEFAULT_DIMENSIONS
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(&dimension));
+            if value.is_none() && !default {
+                return fail(
+                    d.line,
+                    format!(
+                        "<dimension name=\"{dimension}\"> needs a value (only the default dimensions are filled from the call)"
+                    ),
+                );
+            }
+            dimensions.push((dimension, value));
+        }
+        if dimensions.len() > 5 {
+            return fail(e.line, "<emit-metric> takes at most 5 dimensions");
+        }
+        Ok(StepKind::EmitMetric(Box::new(super::steps::EmitMetric {
+            name,
+            namespace: literal(e, "namespace")?.unwrap_or_else(|| "API Management".to_owned()),
+            value: e.attribute("value").map(|v| self.text(e, v)).transpose()?,
+            dimensions,
+        })))
+    }
+
     /// `log-to-eventhub`: the logger (checked to exist when the policy is stored), a partition
     /// id or key, and the message.
     pub(super) fn log_to_eventhub(&self, e: &Element) -> Result<StepKind, PolicyError> {

@@ -76,6 +76,31 @@ pub struct ScopedLimit<L = Limit> {
     pub operations: Vec<ScopedLimit<L>>,
 }
 
+/// `emit-metric`'s parameters.
+#[derive(Debug)]
+pub struct EmitMetric {
+    /// `name`.
+    pub name: String,
+    /// `namespace` (default `API Management`).
+    pub namespace: String,
+    /// `value` (default 1).
+    pub value: Option<Text>,
+    /// `<dimension>`s: name, and value (absent: one of the default dimensions, filled from the
+    /// call).
+    pub dimensions: Vec<(String, Option<Text>)>,
+}
+
+/// The dimensions `emit-metric` fills from the call when no value is given.
+pub const DEFAULT_DIMENSIONS: [&str; 7] = [
+    "API ID",
+    "Operation ID",
+    "Product ID",
+    "User ID",
+    "Subscription ID",
+    "Location",
+    "Gateway ID",
+];
+
 /// A statement's behaviour and parameters.
 #[derive(Debug)]
 pub enum StepKind {
@@ -291,6 +316,8 @@ pub enum StepKind {
     },
     /// `send-request` and `send-one-way-request`.
     SendRequest(Box<SendRequest>),
+    /// `emit-metric`: a value added to a custom metric (the gateway's `/metrics`).
+    EmitMetric(Box<EmitMetric>),
     /// `log-to-eventhub`: a message queued for a logger's event hub (sent off the call's path).
     LogToEventHub {
         /// `logger-id`, lower case.
@@ -385,6 +412,13 @@ impl StepKind {
                     || backend_id.as_ref().is_some_and(Text::reads_body)
             }
             StepKind::SendRequest(send) => send.reads_body(),
+            StepKind::EmitMetric(metric) => {
+                metric.value.as_ref().is_some_and(Text::reads_body)
+                    || metric
+                        .dimensions
+                        .iter()
+                        .any(|(_, v)| v.as_ref().is_some_and(Text::reads_body))
+            }
             StepKind::LogToEventHub {
                 partition_id,
                 partition_key,

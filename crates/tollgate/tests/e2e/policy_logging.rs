@@ -1,12 +1,13 @@
-//! `log-to-eventhub` (issue 8): messages of gateway calls reach the logger's event hub, in
-//! batches, signed with the logger's key, off the calls' path. The event hub here is a real HTTP
-//! server on an ephemeral port speaking the receiving side of Event Hubs' REST send API; the
-//! logger's connection string names it with an `http://` endpoint.
+//! `log-to-eventhub` and `emit-metric` (issue 8): messages of gateway calls reach the logger's
+//! event hub, in batches, signed with the logger's key, off the calls' path; metrics reach
+//! `/metrics`. The event hub here is a real HTTP server on an ephemeral port speaking the
+//! receiving side of Event Hubs' REST send API; the logger's connection string names it with an
+//! `http://` endpoint.
 
 use crate::common::{Engine, Server, V17};
 use crate::gateway::{backend, call, shop};
 use crate::on_both_engines;
-use crate::policy_engine::{eventually, put_policy};
+use crate::policy_engine::{eventually, put_policy, refused_policy};
 use axum::body::to_bytes;
 use axum::extract::Request;
 use axum::http::StatusCode;
@@ -20,7 +21,8 @@ use std::sync::{Arc, Mutex};
 
 on_both_engines!(
     events_reach_the_hub_in_signed_batches,
-    unbuffered_events_go_to_their_partition_after_failures
+    unbuffered_events_go_to_their_partition_after_failures,
+    emitted_metrics_reach_the_metrics_endpoint
 );
 
 /// The shared access key of the test hub.
@@ -234,4 +236,50 @@ async fn unbuffered_events_go_to_their_partition_after_failures(engine: Engine) 
             .all(|p| p["path"] == "/hub/partitions/1/messages")
     );
     assert_eq!(hub.events(), vec![json!({"Body": "POST /items"})]);
+}
+
+async fn emitted_metrics_reach_the_metrics_endpoint(engine: Engine) {
+    let s = Server::start(engine).await;
+    let key = shop(&s, &backend().await).await;
+    let k = ("Ocp-Apim-Subscription-Key", key.as_str());
+    put_policy(
+        &s,
+        "/apis/shop",
+        r#"<policies><inbound><base />
+             <emit-metric name="orders" namespace="shop" value="@(context.Request.Headers.GetValueOrDefault(&quot;X-Count&quot;, &quot;1&quot;))">
+               <dimension name="API ID" /><dimension name="User ID" /><dimension name="Tier" value="@(&quot;gold&quot;)" />
+             </emit-metric></inbound><backend><base /></backend><outbound><base /></outbound></policies>"#,
+    )
+    .await;
+    for count in ["2", "3.5"] {
+        let (status, seen) = call(&s, "GET", "/shop/items/1", &[k, ("X-Count", count)], None).await;
+        assert_eq!(status, 200, "{seen}");
+    }
+    let text = reqwest::get(format!("{}/metrics", s.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = r#"{namespace="shop",name="orders",api_id="shop",user_id="ann",tier="gold"}"#;
+    assert!(
+        text.contains(&format!("tollgate_custom_metric_sum{series} 5.5")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("tollgate_custom_metric_count{series} 2")),
+        "{text}"
+    );
+
+    // A value that is not a number fails the statement.
+    let (status, _) = call(&s, "GET", "/shop/items/1", &[k, ("X-Count", "many")], None).await;
+    assert_eq!(status, 500);
+    // A dimension that is not a default one needs a value.
+    let refused = refused_policy(
+        &s,
+        "/apis/shop",
+        r#"<policies><inbound><base /><emit-metric name="m"><dimension name="Tier" /></emit-metric></inbound></policies>"#,
+    )
+    .await;
+    assert!(refused.contains("needs a value"), "{refused}");
 }
