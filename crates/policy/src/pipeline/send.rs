@@ -509,14 +509,6 @@ mod tests {
         assert!(error(r#"<mock-response status-code="700" />"#).contains("status-code"));
         assert!(error(r#"<mock-response status-code="@(200)" />"#).contains("expressions"));
         assert!(error(r#"<authentication-basic username="a" />"#).contains("password"));
-        assert!(error(r#"<authentication-certificate />"#).contains("thumbprint"));
-        assert!(
-            error(r#"<authentication-certificate thumbprint="a" certificate-id="b" />"#)
-                .contains("either")
-        );
-        assert!(
-            error(r#"<authentication-certificate body="@(new byte[0])" />"#)
-                .contains("not supported")
-        );
+        // authentication-certificate's choices: authentication_certificate_names_one_certificate.
     }
 }
