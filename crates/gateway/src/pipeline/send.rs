@@ -171,7 +171,7 @@ impl Env<'_> {
             outgoing.url = Some(self.text(step, url)?);
         }
         for child in &send.steps {
-            self.shape(child, &mut outgoing)?;
+            self.shape(child, section, &mut outgoing)?;
         }
         Ok(outgoing)
     }
@@ -196,7 +196,12 @@ impl Env<'_> {
     }
 
     /// Applies one child of `send-request` to the request it makes.
-    fn shape(&mut self, child: &Arc<Step>, outgoing: &mut Outgoing) -> Result<(), Failure> {
+    fn shape(
+        &mut self,
+        child: &Arc<Step>,
+        section: SectionKind,
+        outgoing: &mut Outgoing,
+    ) -> Result<(), Failure> {
         match &child.kind {
             StepKind::SetMethod(text) => {
                 let method = self.text(child, text)?;
@@ -218,6 +223,15 @@ impl Env<'_> {
                 apply_header(&mut outgoing.headers, name, *action, values);
             }
             StepKind::SetBody(text) => outgoing.body = Bytes::from(self.text(child, text)?),
+            // The template binds the call's message of the section, as a set-body there would.
+            StepKind::SetBodyLiquid(liquid) => {
+                self.flow.tick();
+                let response = super::steps::side(section) == super::steps::Side::Response;
+                let body = liquid
+                    .render(&self.flow.ctx, response)
+                    .map_err(|m| Failure::new(child, "LiquidTemplateFailure", m))?;
+                outgoing.body = Bytes::from(body);
+            }
             StepKind::AuthenticationCertificate {
                 thumbprint,
                 certificate_id,

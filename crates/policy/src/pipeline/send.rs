@@ -184,15 +184,6 @@ impl Compiler<'_> {
                     url = Some(self.text(child, child.text().trim())?);
                     continue;
                 }
-                "set-body" if child.is_liquid_body() => {
-                    return fail(
-                        child.line,
-                        format!(
-                            "<set-body template=\"liquid\"> in <{}> is not supported by Tollgate yet",
-                            e.name
-                        ),
-                    );
-                }
                 "set-method" | "set-header" | "set-body" => self.simple(child)?,
                 "authentication-certificate" => self.authentication_certificate(child)?,
                 "proxy" => self.proxy(child)?,

@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 on_both_engines!(
     send_requests_read_responses,
     forward_request_follows_redirects,
+    send_request_bodies_from_liquid_templates,
     send_request_failures_follow_ignore_error,
     one_way_requests_arrive_later,
     backends_by_id_and_basic_credentials,
@@ -641,4 +642,30 @@ async fn forward_request_follows_redirects(engine: Engine) {
             "buffer-request-body={buffer}"
         );
     }
+}
+
+/// A `send-request`'s `set-body template="liquid"` binds the call's request body (inbound).
+async fn send_request_bodies_from_liquid_templates(engine: Engine) {
+    let s = Server::start(engine).await;
+    let key = shop(&s, &backend().await).await;
+    let k = ("Ocp-Apim-Subscription-Key", key.as_str());
+    let side = side_service().await;
+    let statements = format!(
+        r#"<send-one-way-request mode="new"><set-url>{}/audit</set-url><set-method>POST</set-method>
+             <set-body template="liquid">{{"item": "{{{{ body.name | Upcase }}}}", "by": "{{{{ context.User.Email }}}}"}}</set-body>
+           </send-one-way-request>"#,
+        side.url
+    );
+    put_policy(&s, "/apis/shop", &inbound(&statements, "")).await;
+    let json = ("Content-Type", "application/json");
+    let (status, _, text) =
+        raw_call(&s, "POST", "/shop/items", &[k, json], r#"{"name": "pen"}"#).await;
+    assert_eq!(status, 200, "{text}");
+    eventually("the audit request arrived", || async {
+        !side.at("/audit").is_empty()
+    })
+    .await;
+    let audit = &side.at("/audit")[0];
+    let body: Value = serde_json::from_str(audit["body"].as_str().unwrap()).unwrap();
+    assert_eq!(body, json!({"item": "PEN", "by": "ann@contoso.com"}));
 }
