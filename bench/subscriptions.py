@@ -113,6 +113,10 @@ def main():
             call(conn, "PATCH", f"/products/p{PRODUCTS - 1}?{V}", token, {"description": str(subs)}, "*")
             return timed(gateway_call)
 
+        def user_write_then_call():
+            call(conn, "PATCH", f"/users/u{users - 1}?{V}", token, {"note": str(subs)}, "*")
+            return timed(gateway_call)
+
         def add_subscription():
             nonlocal subs, gateway_key
             body = {"userId": f"/users/u{subs % users}", "productId": f"/products/p{subs % PRODUCTS}",
@@ -127,8 +131,8 @@ def main():
         print(f"machine: {os.cpu_count()} CPUs; release build; SQLite; {SAMPLES} timed calls per figure\n")
         print("| subscriptions | users | create, p50 (ms) | list $filter $top=100, p50 (ms) | gateway call, p50 (ms) "
               "| gateway call after a write (snapshot rebuild), p50 (ms) | … after a subscription write, p50 (ms) "
-              "| … after a product write, p50 (ms) | server RSS (MiB) |")
-        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+              "| … after a product write, p50 (ms) | … after a user write, p50 (ms) | server RSS (MiB) |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for stage in STAGES:
             want_users = max(1, int(stage * USERS_PER_SUB))
             while users < want_users:
@@ -142,10 +146,12 @@ def main():
             rebuilds = sorted(write_then_call() for _ in range(SAMPLES))
             subscription_writes = sorted(subscription_write_then_call() for _ in range(SAMPLES))
             product_writes = sorted(product_write_then_call() for _ in range(SAMPLES))
+            user_writes = sorted(user_write_then_call() for _ in range(SAMPLES))
             calls = sorted(timed(gateway_call) for _ in range(SAMPLES))
             print(f"| {subs} | {users} | {statistics.median(creates):.2f} | {statistics.median(lists):.2f} "
                   f"| {statistics.median(calls):.2f} | {statistics.median(rebuilds):.2f} "
                   f"| {statistics.median(subscription_writes):.2f} | {statistics.median(product_writes):.2f} "
+                  f"| {statistics.median(user_writes):.2f} "
                   f"| {rss_mib(server.pid):.0f} |", flush=True)
     finally:
         server.terminate()

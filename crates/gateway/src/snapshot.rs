@@ -5,7 +5,8 @@
 //! A snapshot has four parts. The routes (APIs with their operations, products and backends) are
 //! small: they are read again when a write touched any of their kinds, and shared with the
 //! previous snapshot otherwise; so are the compiled policies ([`crate::policies`]) and the users
-//! as policies see them ([`crate::users`]). The subscription keys are many (two per subscription): they live
+//! as policies see them ([`crate::users`]; a write to users alone replaces only those users). The
+//! subscription keys are many (two per subscription): they live
 //! in sharded maps ([`crate::keys`]) that successive snapshots share, and a change to a
 //! subscription copies only the shards of its keys. A key is held for every active subscription,
 //! whatever its product's state; whether the product is published is checked when the key is
@@ -16,7 +17,7 @@ use crate::pipeline::service_url;
 use crate::policies::{POLICY_KINDS, Policies};
 use crate::template::{Params, Score, Template};
 use crate::transport::{Link, SealedCertificate, TransportKey, Transports, Unusable};
-use crate::users::{USER_KINDS, Users, groups};
+use crate::users::{GROUP_KINDS, Users, groups};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use tollgate_contract::entity::Entity;
@@ -27,6 +28,7 @@ use tollgate_contract::entity::group::Group;
 use tollgate_contract::entity::operation::Operation;
 use tollgate_contract::entity::product::Product;
 use tollgate_contract::entity::subscription::Subscription;
+use tollgate_contract::entity::user::User;
 use tollgate_contract::url_template::UrlTemplate;
 use tollgate_policy::csharp;
 use tollgate_store::{Changes, Record, Store, StoreError, fold};
@@ -431,8 +433,10 @@ impl Snapshot {
         } else {
             self.policies.clone()
         };
-        let users = if changed(&USER_KINDS) {
+        let users = if changed(&GROUP_KINDS) {
             Arc::new(Users::build(store, instance).await?)
+        } else if changed(&[User::KIND]) {
+            Arc::new(self.users.with_changes(store, instance, &changes).await?)
         } else {
             self.users.clone()
         };

@@ -1,6 +1,7 @@
 //! The users part of a snapshot: every user as `context.User` shows them (names, email, note,
-//! registration date, identities, groups), read whole when a user, a group or a membership
-//! changes and shared otherwise. Each user is one `Arc` that the calls' contexts share.
+//! registration date, identities, groups), read whole when a group or a membership changes,
+//! updated user by user when only users change, and shared otherwise. Each user is one `Arc`
+//! that the calls' contexts share.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,7 +10,7 @@ use tollgate_contract::entity::Entity;
 use tollgate_contract::entity::group::Group;
 use tollgate_contract::entity::user::{Identity, User};
 use tollgate_policy::csharp;
-use tollgate_store::{Store, StoreError, fold};
+use tollgate_store::{Changes, Key, Record, Store, StoreError, fold};
 
 use crate::pipeline::ticks;
 use crate::snapshot::decode;
@@ -17,8 +18,9 @@ use crate::snapshot::decode;
 /// The store kind of group memberships (under `groups/{groupId}`, keyed by the user's id).
 const GROUP_USER: &str = "groupUser";
 
-/// The kinds whose change means reading the users again.
-pub(crate) const USER_KINDS: [&str; 3] = [User::KIND, Group::KIND, GROUP_USER];
+/// The kinds whose change means reading the users again (a change to users alone is applied
+/// user by user: [`Users::with_changes`]).
+pub(crate) const GROUP_KINDS: [&str; 2] = [Group::KIND, GROUP_USER];
 
 /// Every user as policies see them, by case-folded id.
 #[derive(Debug, Default)]
@@ -55,6 +57,28 @@ pub(crate) async fn groups(
     Ok(out)
 }
 
+/// A stored user as `context.User` shows them, with their groups.
+fn shown(record: &Record, groups: Vec<csharp::Group>) -> Result<csharp::User, StoreError> {
+    let user: ShownUser = decode(record)?;
+    Ok(csharp::User {
+        groups,
+        identities: user
+            .identities
+            .into_iter()
+            .map(|i| csharp::Identity {
+                provider: i.provider,
+                id: i.id,
+            })
+            .collect(),
+        email: user.email,
+        first_name: user.first_name,
+        last_name: user.last_name,
+        note: user.note.unwrap_or_default(),
+        registration_date: ticks(&user.registration_date).unwrap_or_default(),
+        id: record.id.clone(),
+    })
+}
+
 impl Users {
     /// Reads every user with their groups and identities.
     pub(crate) async fn build(store: &dyn Store, instance: &str) -> Result<Users, StoreError> {
@@ -72,26 +96,51 @@ impl Users {
         }
         let mut users = HashMap::new();
         for record in store.list(instance, User::KIND, "").await? {
-            let user: ShownUser = decode(&record)?;
             let key = fold(&record.id);
-            let shown = csharp::User {
-                groups: groups_of.remove(&key).unwrap_or_default(),
-                identities: user
-                    .identities
-                    .into_iter()
-                    .map(|i| csharp::Identity {
-                        provider: i.provider,
-                        id: i.id,
-                    })
-                    .collect(),
-                email: user.email,
-                first_name: user.first_name,
-                last_name: user.last_name,
-                note: user.note.unwrap_or_default(),
-                registration_date: ticks(&user.registration_date).unwrap_or_default(),
-                id: record.id,
+            let groups = groups_of.remove(&key).unwrap_or_default();
+            users.insert(key, Arc::new(shown(&record, groups)?));
+        }
+        Ok(Users(users))
+    }
+
+    /// These users with `changes` applied, when only users changed (not groups or memberships):
+    /// deleted users removed, written ones read again, keeping their groups (a user new to this
+    /// snapshot has their memberships looked up, one read per group).
+    pub(crate) async fn with_changes(
+        &self,
+        store: &dyn Store,
+        instance: &str,
+        changes: &Changes,
+    ) -> Result<Users, StoreError> {
+        let mut users = self.0.clone();
+        for deleted in changes.deleted.iter().filter(|d| d.kind == User::KIND) {
+            users.remove(&deleted.id_key);
+        }
+        let mut all_groups = None;
+        for written in changes.written.iter().filter(|w| w.kind == User::KIND) {
+            let groups = match users.get(&written.id_key) {
+                Some(known) => known.groups.clone(),
+                None => {
+                    if all_groups.is_none() {
+                        all_groups = Some(groups(store, instance).await?);
+                    }
+                    let mut member_of = Vec::new();
+                    for (id, group) in all_groups.iter().flatten() {
+                        let parent = format!("groups/{id}");
+                        let link = Key {
+                            kind: GROUP_USER,
+                            parent: &parent,
+                            id: &written.record.id,
+                        };
+                        if store.get(instance, link).await?.is_some() {
+                            member_of.push(group.clone());
+                        }
+                    }
+                    member_of
+                }
             };
-            users.insert(key, Arc::new(shown));
+            let user = shown(&written.record, groups)?;
+            users.insert(written.id_key.clone(), Arc::new(user));
         }
         Ok(Users(users))
     }
