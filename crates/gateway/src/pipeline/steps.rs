@@ -779,13 +779,10 @@ impl Env<'_> {
         };
         let mut redirects = 0;
         let response = loop {
-            let length = match &body {
-                Content::Bytes(bytes) => Some(bytes.len()),
-                Content::Stream(_) => None,
-            };
-            let again = match &body {
-                Content::Bytes(bytes) => Content::Bytes(bytes.clone()),
-                Content::Stream(_) => Content::Bytes(Bytes::new()),
+            // A body read whole is kept for a redirect; a streaming one can go once.
+            let (length, again) = match &body {
+                Content::Bytes(bytes) => (Some(bytes.len()), Content::Bytes(bytes.clone())),
+                Content::Stream(_) => (None, Content::Bytes(Bytes::new())),
             };
             let sent = axum::http::Request::builder()
                 .method(method.as_str())

@@ -8,7 +8,7 @@
 
 use crate::error::Failure;
 use crate::extract::ListQuery;
-use crate::handlers::policy::policies_where;
+use crate::handlers::policy::policies_using;
 use crate::resource::{Place, Resource, decode_record};
 use crate::state::AppState;
 use tollgate_auth::pfx::parse_pfx;
@@ -148,30 +148,27 @@ async fn users_of(
             ));
         }
     }
-    let policies = policies_where(tx, |document| {
+    // One read of the policies: those presenting it (by thumbprint or id) and those verifying
+    // tokens with it (validate-jwt's <key certificate-id>).
+    let presenting = format!("<{POLICY_ELEMENT}>");
+    let policies = policies_using(tx, |document| {
         let root = document.root();
-        root.contains_reference(POLICY_ELEMENT, "thumbprint", thumbprint)
-            || id.is_some_and(|id| root.contains_reference(POLICY_ELEMENT, "certificate-id", id))
+        let by_id =
+            |element| id.is_some_and(|id| root.contains_reference(element, "certificate-id", id));
+        let mut uses = Vec::new();
+        if root.contains_reference(POLICY_ELEMENT, "thumbprint", thumbprint)
+            || by_id(POLICY_ELEMENT)
+        {
+            uses.push(presenting.as_str());
+        }
+        if by_id("key") {
+            uses.push("<validate-jwt> <key>");
+        }
+        (!uses.is_empty()).then_some(uses)
     })
     .await?;
-    users.extend(
-        policies
-            .into_iter()
-            .map(|p| format!("{p} (<{POLICY_ELEMENT}>)")),
-    );
-    if let Some(id) = id {
-        // validate-jwt's <key certificate-id>.
-        let verifying = policies_where(tx, |document| {
-            document
-                .root()
-                .contains_reference("key", "certificate-id", id)
-        })
-        .await?;
-        users.extend(
-            verifying
-                .into_iter()
-                .map(|p| format!("{p} (<validate-jwt> <key>)")),
-        );
+    for (policy, uses) in policies {
+        users.extend(uses.into_iter().map(|how| format!("{policy} ({how})")));
     }
     Ok(users)
 }

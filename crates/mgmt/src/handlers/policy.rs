@@ -407,18 +407,27 @@ pub async fn policies_where(
     tx: &mut dyn Tx,
     uses: impl Fn(&PolicyDocument) -> bool,
 ) -> Result<Vec<String>, Failure> {
-    let mut ids = Vec::new();
+    let found = policies_using(tx, |document| uses(document).then_some(())).await?;
+    Ok(found.into_iter().map(|(id, ())| id).collect())
+}
+
+/// The ids of the stored policies for which `how` says how they use something, with that.
+pub async fn policies_using<T>(
+    tx: &mut dyn Tx,
+    how: impl Fn(&PolicyDocument) -> Option<T>,
+) -> Result<Vec<(String, T)>, Failure> {
+    let mut found = Vec::new();
     for record in tx.list_kind(policy::KIND).await? {
         let stored: StoredPolicy = decode_record(&record)?;
         let Ok(document) = PolicyDocument::parse(&stored.xml, PolicyFormat::Xml) else {
             tracing::error!(id = %record.id, "a stored policy no longer parses");
             continue;
         };
-        if uses(&document) {
-            ids.push(record.id);
+        if let Some(use_) = how(&document) {
+            found.push((record.id, use_));
         }
     }
-    Ok(ids)
+    Ok(found)
 }
 
 /// The ids of the stored policies that reference the named value `name` as `{{name}}`.
