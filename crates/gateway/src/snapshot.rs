@@ -117,9 +117,20 @@ pub struct SubscriptionFacts {
     pub primary_key: String,
     /// Secondary key.
     pub secondary_key: String,
+}
+
+impl SubscriptionFacts {
     /// Where `quota` periods start: the subscription's start (else its creation), in seconds
     /// since the Unix epoch.
-    pub period_origin: i64,
+    pub fn period_origin(&self) -> i64 {
+        [self.start_date.as_deref(), Some(self.created_date.as_str())]
+            .into_iter()
+            .flatten()
+            .find_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map_or(tollgate_policy::pipeline::DEFAULT_FIRST_PERIOD_START, |t| {
+                t.timestamp()
+            })
+    }
 }
 
 /// An API, ready for routing.
@@ -344,16 +355,7 @@ fn keyed(record: &Record) -> Result<Option<(Grant, String, String)>, StoreError>
     if subscription.state != "active" {
         return Ok(None);
     }
-    let started = subscription.start_date.as_deref();
-    let period_origin = [started, Some(subscription.created_date.as_str())]
-        .into_iter()
-        .flatten()
-        .find_map(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map_or(tollgate_policy::pipeline::DEFAULT_FIRST_PERIOD_START, |t| {
-            t.timestamp()
-        });
     let facts = SubscriptionFacts {
-        period_origin,
         name: subscription.name.unwrap_or_default(),
         created_date: subscription.created_date,
         start_date: subscription.start_date,

@@ -372,7 +372,7 @@ impl Env<'_> {
                     .grant
                     .as_ref()
                     .map_or(tollgate_policy::pipeline::DEFAULT_FIRST_PERIOD_START, |g| {
-                        g.facts.period_origin
+                        g.facts.period_origin()
                     });
                 // First check every quota, then count the call against each.
                 for count in [false, true] {
