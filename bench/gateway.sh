@@ -3,7 +3,8 @@
 #   bash bench/gateway.sh
 # Starts a backend (nginx answering a small static body), nginx as a plain reverse proxy to it
 # (2 workers, upstream keep-alive), and Tollgate's gateway to it (with a subscription key), then
-# interleaves ROUNDS rounds of `wrk` against each: the backend directly, the nginx proxy, the
+# interleaves ROUNDS rounds of `wrk` against each: the backend directly, the nginx proxy, a bare
+# hyper proxy (the floor for any proxy on hyper and tokio: crates/gateway/examples/bare_proxy.rs), the
 # gateway, the gateway while a management client writes once a second, and the gateway running
 # policies (a rate limit, a header and an expression) on another API. Prints each round
 # (requests/s, p99 latency, CPU time of the proxying processes per request) and the medians, with
@@ -30,6 +31,7 @@ need wrk wrk
 need nginx nginx
 
 cargo build --release -q -p tollgate --bin tollgate
+cargo build --release -q -p tollgate-gateway --example bare_proxy
 TOLLGATE=target/release/tollgate
 WORK=$(mktemp -d /tmp/tollgate-bench-gateway.XXXXXX)
 PIDS=()
@@ -70,11 +72,19 @@ nginx_conf backend "server { listen 127.0.0.1:$BACKEND_PORT; location / { defaul
 nginx_conf proxy "upstream backend { server 127.0.0.1:$BACKEND_PORT; keepalive 64; }
     server { listen 127.0.0.1:$PROXY_PORT; location / { proxy_pass http://backend; proxy_http_version 1.1; proxy_set_header Connection \"\"; } }"
 
+# The floor: a reverse proxy of nothing but hyper and tokio (crates/gateway/examples/bare_proxy.rs).
+target/release/examples/bare_proxy 127.0.0.1:0 "http://127.0.0.1:$BACKEND_PORT/" >"$WORK/bare.out" &
+BARE=$!
+PIDS+=($BARE)
+for _ in $(seq 100); do grep -q "listening on" "$WORK/bare.out" 2>/dev/null && break; sleep 0.1; done
+BARE_URL=$(sed -n 's/^listening on //p' "$WORK/bare.out")
+
 # Tollgate: an open-by-key API on the backend.
 KEY=bench-gateway-primary-key-0123456789
 TOLLGATE_LOG=warn "$TOLLGATE" serve --no-samples --data-dir "$WORK/tollgate" --management-listen 127.0.0.1:0 \
     --gateway-listen 127.0.0.1:0 >"$WORK/serve.out" 2>"$WORK/serve.err" &
-PIDS+=($!)
+TOLLGATE_PID=$!
+PIDS+=($TOLLGATE_PID)
 for _ in $(seq 100); do grep -q "Tollgate gateway:" "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
 MGMT=$(sed -n 's/^Tollgate management API: \(.*\)\/$/\1/p' "$WORK/serve.out")
 GATEWAY=$(sed -n 's/^Tollgate gateway: \(.*\)\/$/\1/p' "$WORK/serve.out")
@@ -148,21 +158,22 @@ writes() {
 }
 
 declare -A RPS P99 CPU
-TARGETS="backend nginx tollgate tollgate+writes tollgate+policies"
+TARGETS="backend nginx hyper tollgate tollgate+writes tollgate+policies"
 for round in $(seq "$ROUNDS"); do
     for target in $TARGETS; do
         case $target in
             backend) PROXYING=$(cat "$WORK/backend.pid"); result=$(measure "http://127.0.0.1:$BACKEND_PORT/bench/hello") ;;
             nginx) PROXYING=$(cat "$WORK/proxy.pid"); result=$(measure "http://127.0.0.1:$PROXY_PORT/bench/hello") ;;
-            tollgate) PROXYING=${PIDS[0]}; result=$(measure "$GATEWAY/bench/hello" "Ocp-Apim-Subscription-Key: $KEY") ;;
+            hyper) PROXYING=$BARE; result=$(measure "$BARE_URL/bench/hello") ;;
+            tollgate) PROXYING=$TOLLGATE_PID; result=$(measure "$GATEWAY/bench/hello" "Ocp-Apim-Subscription-Key: $KEY") ;;
             tollgate+writes)
                 writes &
                 WRITER=$!
-                PROXYING=${PIDS[0]}; result=$(measure "$GATEWAY/bench/hello" "Ocp-Apim-Subscription-Key: $KEY")
+                PROXYING=$TOLLGATE_PID; result=$(measure "$GATEWAY/bench/hello" "Ocp-Apim-Subscription-Key: $KEY")
                 kill "$WRITER"
                 wait "$WRITER" 2>/dev/null || true
                 ;;
-            tollgate+policies) PROXYING=${PIDS[0]}; result=$(measure "$GATEWAY/policed/hello" "Ocp-Apim-Subscription-Key: $KEY") ;;
+            tollgate+policies) PROXYING=$TOLLGATE_PID; result=$(measure "$GATEWAY/policed/hello" "Ocp-Apim-Subscription-Key: $KEY") ;;
         esac
         read -r rps p99 cpu <<<"$result"
         RPS[$target]+="$rps "
