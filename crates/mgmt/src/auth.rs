@@ -6,48 +6,81 @@
 //!
 //! When access is disabled, only `GET` and `PATCH /tenant/access` are served (still with a valid
 //! token), so that an operator can switch it back on; everything else answers 401
-//! `ManagementApiDisabled`. Tokens and keys are never logged.
+//! `ManagementApiDisabled`. Tokens and keys are never logged, nor audited.
 
+use crate::audit::{self, Context};
 use crate::error::Failure;
 use crate::error::error_response;
 use crate::extract::{Version, version};
 use crate::handlers::user_token::verified_user;
 use crate::state::AppState;
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
+use std::net::SocketAddr;
 use tollgate_auth::user_token::Purpose;
 use tollgate_auth::{SasError, SasToken};
 use tollgate_contract::{ApiError, ErrorCode};
 
 /// Middleware on every route: the `api-version` (400), then the `Authorization` header (401).
-/// The version is recorded for the handler's [`Version`] extractor.
+/// The version is recorded for the handler's [`Version`] extractor; the handler runs in the
+/// call's audit [`Context`], and a failed authentication or a refused write is audited here.
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let checked = match version::parse(req.uri().query().unwrap_or("")) {
-        Ok(v) => match verify(&state, &req) {
-            Ok(()) => Ok(v),
-            Err(refusal) => match own_read(&req) {
-                Some((uid, token)) => user_read(&state, &uid, &token).await.map(|()| v),
-                None => Err(refusal),
-            },
-        },
-        Err(err) => Err(err),
+    let v = match version::parse(req.uri().query().unwrap_or("")) {
+        Ok(v) => v,
+        Err(err) => return refused(&err),
     };
-    match checked {
-        Ok(v) => {
-            req.extensions_mut().insert(Version(v));
-            next.run(req).await
-        }
+    let authenticated = match verify(&state, &req) {
+        Ok(actor) => Ok(actor),
+        Err(refusal) => match own_read(&req) {
+            Some((uid, token)) => user_read(&state, &uid, &token)
+                .await
+                .map(|()| format!("user:{uid}")),
+            None => Err(refusal),
+        },
+    };
+    let mut context = Context {
+        actor: "anonymous".to_owned(),
+        method: req.method().to_string(),
+        path: req.uri().path().to_owned(),
+        client_ip: req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ConnectInfo(peer)| peer.ip().to_string())
+            .unwrap_or_default(),
+    };
+    match authenticated {
+        Ok(actor) => context.actor = actor,
         Err(err) => {
-            tracing::debug!(code = ?err.code, message = %err.message, "refused a management call");
-            error_response(&err)
+            let status = err.code.status();
+            let summary = format!("authentication failed: {:?}", err.code);
+            audit::record_refusal(&state, &context, status, summary);
+            return refused(&err);
         }
     }
+    req.extensions_mut().insert(Version(v));
+    let response = audit::scope(context.clone(), next.run(req)).await;
+    let status = response.status();
+    if is_write(&context.method) && !status.is_success() {
+        audit::record_refusal(&state, &context, status.as_u16(), String::new());
+    }
+    response
 }
 
-fn verify(state: &AppState, req: &Request) -> Result<(), ApiError> {
+fn refused(err: &ApiError) -> Response {
+    tracing::debug!(code = ?err.code, message = %err.message, "refused a management call");
+    error_response(err)
+}
+
+/// Whether a method changes something.
+fn is_write(method: &str) -> bool {
+    matches!(method, "PUT" | "PATCH" | "POST" | "DELETE")
+}
+
+/// Checks the SAS token; the actor it authenticates (`sas:{identifier}`).
+fn verify(state: &AppState, req: &Request) -> Result<String, ApiError> {
     let header = req.headers().get(AUTHORIZATION).ok_or_else(|| {
         unauthorized(
             "The Authorization header is required: SharedAccessSignature uid=…&ex=…&sn=…"
@@ -78,7 +111,7 @@ fn verify(state: &AppState, req: &Request) -> Result<(), ApiError> {
             "The management API is disabled. Re-enable it with PATCH /tenant/access {\"enabled\": true}.",
         ));
     }
-    Ok(())
+    Ok(format!("sas:{}", access.id))
 }
 
 /// For a `GET`/`HEAD` under `/users/{uid}` with a compact token for that same `uid`: the user id

@@ -4,6 +4,7 @@
 //! (`api-version` check, then SAS authentication), then a handler. Handlers only extract, call the
 //! contract and the store, and shape the response; entity rules live in `tollgate-contract`.
 
+mod audit;
 mod auth;
 mod bootstrap;
 mod collection;

@@ -343,7 +343,7 @@ pub async fn put<E: Resource>(
     let (parent_id, id) = split::<E>(&params);
     let id = &E::stored_id(version, entity_id::<E>(id)?)?;
     let entity = E::admit(&state, E::from_put(version, &body)?).await?;
-    let mut tx = state.store().begin(state.instance()).await?;
+    let mut tx = state.begin().await?;
     let place = place::<E>(&mut Reader::Tx(tx.as_mut()), parent_id).await?;
     let key = place.key(E::KIND, id);
     let current = tx.get(key).await?;
@@ -419,7 +419,7 @@ pub async fn patch<E: Resource>(
     }
     let (parent_id, id) = split::<E>(&params);
     let id = entity_id::<E>(id)?;
-    let mut tx = state.store().begin(state.instance()).await?;
+    let mut tx = state.begin().await?;
     let place = place::<E>(&mut Reader::Tx(tx.as_mut()), parent_id).await?;
     let record = load_for_write::<E>(tx.as_mut(), &place, id, condition.as_ref()).await?;
     let old: E = decode_record(&record)?;
@@ -444,7 +444,7 @@ pub async fn delete<E: Resource>(
     available::<E>(version)?;
     let (parent_id, id) = split::<E>(&params);
     let id = entity_id::<E>(id)?;
-    let mut tx = state.store().begin(state.instance()).await?;
+    let mut tx = state.begin().await?;
     let place = place::<E>(&mut Reader::Tx(tx.as_mut()), parent_id).await?;
     let record = load_for_write::<E>(tx.as_mut(), &place, id, Some(&condition)).await?;
     let current: E = decode_record(&record)?;

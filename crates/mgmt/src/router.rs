@@ -3,8 +3,8 @@
 use crate::auth::guard;
 use crate::error::error_response;
 use crate::handlers::{
-    api, export, health, links, policy, portal_settings, quota, regions, reports, snippets,
-    subscription, tenant_access, user, user_token,
+    api, audit_log, export, health, links, policy, portal_settings, quota, regions, reports,
+    snippets, subscription, tenant_access, user, user_token,
 };
 use crate::resource::{self, Resource};
 use crate::state::AppState;
@@ -200,6 +200,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tenant/policy", any_policy())
         .route("/policies", get(policy::list_policies))
         .route("/regions", get(regions::list_regions))
+        .route("/auditLogs", get(audit_log::list_audit_logs))
         .route("/reports/{aggregation}", get(reports::list_report))
         .route("/policySnippets", get(snippets::list_snippets))
         .route("/policies/{policyId}", any_policy())

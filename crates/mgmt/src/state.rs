@@ -1,12 +1,13 @@
 //! What every handler shares.
 
+use crate::audit::Recorder;
 use crate::views::Views;
 use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use tollgate_auth::seal::Sealer;
 use tollgate_contract::entity::tenant_access::TenantAccess;
-use tollgate_store::Store;
+use tollgate_store::{Store, StoreError, Tx};
 
 /// The largest request body accepted, in bytes (413 beyond it).
 pub const DEFAULT_BODY_LIMIT: usize = 4 * 1024 * 1024;
@@ -29,6 +30,8 @@ struct Inner {
     views: Views,
     /// Seals secrets at rest (certificate key material) under the server secret.
     sealer: Sealer,
+    /// Writes the audit entries of calls that change nothing.
+    audit: Recorder,
 }
 
 /// Verified headers remembered at most; the memory is emptied when full.
@@ -36,7 +39,8 @@ const MAX_VERIFIED: usize = 4096;
 
 impl AppState {
     /// State for serving `instance` of `store`, whose access record is `access`; `sealer` is
-    /// the server secret's (every node of a store needs the same).
+    /// the server secret's (every node of a store needs the same). Starts the audit log's
+    /// writer task: call it within a tokio runtime.
     pub fn new(
         store: Arc<dyn Store>,
         instance: impl Into<String>,
@@ -44,10 +48,12 @@ impl AppState {
         body_limit: usize,
         sealer: Sealer,
     ) -> AppState {
+        let instance = instance.into();
         AppState {
             inner: Arc::new(Inner {
+                audit: Recorder::start(store.clone(), instance.clone()),
                 store,
-                instance: instance.into(),
+                instance,
                 access: RwLock::new(Arc::new(access)),
                 verified: RwLock::new(HashMap::new()),
                 body_limit,
@@ -60,6 +66,17 @@ impl AppState {
     /// The store.
     pub fn store(&self) -> &dyn Store {
         self.inner.store.as_ref()
+    }
+
+    /// Starts a write transaction on the instance, audited: at commit it records who changed
+    /// what, in the same transaction.
+    pub async fn begin(&self) -> Result<Box<dyn Tx>, StoreError> {
+        crate::audit::begin(self.store(), self.instance()).await
+    }
+
+    /// The audit log's queue, for calls that change nothing.
+    pub(crate) fn audit(&self) -> &Recorder {
+        &self.inner.audit
     }
 
     /// The instance this API serves.

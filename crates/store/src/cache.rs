@@ -161,6 +161,10 @@ impl Tx for CachedTx {
         self.inner.delete(key).await
     }
 
+    async fn audit(&mut self, entry: &crate::AuditEntry) -> Result<(), StoreError> {
+        self.inner.audit(entry).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         // Before: readers between here and the commit see the old rows but cannot cache them.
         invalidate(&self.cache);

@@ -22,6 +22,8 @@ pub async fn run_all(store: &dyn Store) {
     concurrent_quota_usage_is_all_counted(store).await;
     request_records_aggregate(store).await;
     request_records_large_batch(store).await;
+    audit_entries_commit_with_their_write(store).await;
+    runtime_values_expire_and_are_taken_once(store).await;
     changes_after_a_revision(store).await;
     changes_include_deletions(store).await;
     changes_are_one_consistent_view(store).await;
@@ -1080,4 +1082,170 @@ where
         "a new instance has its whole history"
     );
     store.close().await;
+}
+
+fn audit_entry(timestamp: i64, action: &str, path: &str) -> crate::AuditEntry {
+    crate::AuditEntry {
+        seq: 0,
+        timestamp,
+        actor: "sas:integration".to_owned(),
+        action: action.to_owned(),
+        path: path.to_owned(),
+        entity: path.to_owned(),
+        summary: "created property p".to_owned(),
+        client_ip: "127.0.0.1".to_owned(),
+        outcome: "succeeded".to_owned(),
+        status: 201,
+    }
+}
+
+/// An audit entry written in a transaction exists only if the transaction commits; entries
+/// appended on their own need none; reads are newest first within the range; pruning is by time.
+async fn audit_entries_commit_with_their_write(store: &dyn Store) {
+    let i = "conf-audit";
+    let runtime = store.runtime();
+    let mut tx = store.begin(i).await.unwrap();
+    tx.put(Key::top(KIND, "dropped"), "{}").await.unwrap();
+    tx.audit(&audit_entry(1_000, "PUT", "/properties/dropped"))
+        .await
+        .unwrap();
+    drop(tx);
+    let mut tx = store.begin(i).await.unwrap();
+    let revision = tx.revision();
+    tx.put(Key::top(KIND, "kept"), "{}").await.unwrap();
+    tx.audit(&audit_entry(2_000, "PUT", "/properties/kept"))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        store.revision(i).await.unwrap(),
+        revision,
+        "the audit entry adds no revision"
+    );
+    runtime
+        .append_audit(
+            i,
+            &[
+                audit_entry(2_000, "GET", "/later-same-ms"),
+                audit_entry(3_000, "authentication", "/x"),
+            ],
+        )
+        .await
+        .unwrap();
+    runtime
+        .append_audit("conf-audit-other", &[audit_entry(2_500, "PUT", "/other")])
+        .await
+        .unwrap();
+    let paths =
+        |entries: Vec<crate::AuditEntry>| entries.into_iter().map(|e| e.path).collect::<Vec<_>>();
+    let all = runtime.audit_entries(i, 0, i64::MAX).await.unwrap();
+    assert_eq!(all[1].status, 201);
+    assert_eq!(all[1].actor, "sas:integration");
+    assert!(all[0].seq > all[1].seq && all[1].seq > all[2].seq);
+    assert_eq!(
+        paths(all),
+        ["/x", "/later-same-ms", "/properties/kept"],
+        "newest first, the dropped write's entry absent, other instances apart"
+    );
+    assert_eq!(
+        paths(runtime.audit_entries(i, 1_500, 2_000).await.unwrap()),
+        ["/later-same-ms", "/properties/kept"]
+    );
+    assert!(runtime.prune_audit(2_001).await.unwrap() >= 2);
+    assert_eq!(
+        paths(runtime.audit_entries(i, 0, i64::MAX).await.unwrap()),
+        ["/x"]
+    );
+}
+
+/// Runtime values: inserted once per live key, read until they expire, taken by exactly one of
+/// concurrent takers, replaced only from the expected value.
+async fn runtime_values_expire_and_are_taken_once(store: &dyn Store) {
+    let (i, kind) = ("conf-values", "code");
+    let runtime = store.runtime();
+    let later = crate::values::now() + 60_000;
+    let past = crate::values::now() - 1;
+    assert!(
+        runtime
+            .insert_value(i, kind, "a", "1", later)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !runtime
+            .insert_value(i, kind, "a", "2", later)
+            .await
+            .unwrap(),
+        "a live key is not overwritten"
+    );
+    assert!(
+        runtime
+            .insert_value(i, kind, "old", "x", past)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        runtime.value(i, kind, "old").await.unwrap(),
+        None,
+        "expired"
+    );
+    assert!(
+        runtime
+            .insert_value(i, kind, "old", "y", later)
+            .await
+            .unwrap(),
+        "an expired key is free"
+    );
+    assert_eq!(
+        runtime.value(i, kind, "a").await.unwrap().unwrap().value,
+        "1"
+    );
+    assert_eq!(
+        runtime.value("conf-values-other", kind, "a").await.unwrap(),
+        None
+    );
+    assert_eq!(
+        runtime
+            .values(i, kind)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|v| (v.key, v.value))
+            .collect::<Vec<_>>(),
+        [
+            ("a".to_owned(), "1".to_owned()),
+            ("old".to_owned(), "y".to_owned())
+        ]
+    );
+    assert!(
+        !runtime
+            .replace_value(i, kind, "a", "9", "2", later)
+            .await
+            .unwrap()
+    );
+    assert!(
+        runtime
+            .replace_value(i, kind, "a", "1", "2", later)
+            .await
+            .unwrap()
+    );
+    let (first, second) = tokio::join!(
+        runtime.take_value(i, kind, "a"),
+        runtime.take_value(i, kind, "a")
+    );
+    let taken: Vec<_> = [first.unwrap(), second.unwrap()]
+        .into_iter()
+        .flatten()
+        .collect();
+    assert_eq!(taken.len(), 1, "taken once");
+    assert_eq!(taken[0].value, "2");
+    assert!(runtime.delete_value(i, kind, "old").await.unwrap());
+    assert!(!runtime.delete_value(i, kind, "old").await.unwrap());
+    assert!(
+        runtime
+            .insert_value(i, kind, "gone", "z", past)
+            .await
+            .unwrap()
+    );
+    assert!(runtime.prune_values().await.unwrap() >= 1);
 }

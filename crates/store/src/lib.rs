@@ -11,6 +11,7 @@
 //! after a revision (the gateway updates its snapshot with it). The [`conformance`] suite runs the
 //! same checks against both engines.
 
+mod audit;
 mod cache;
 pub mod conformance;
 mod migrate;
@@ -19,10 +20,13 @@ mod records;
 mod sql;
 pub mod sqlite;
 pub mod testing;
+mod values;
 pub mod watch;
 
+pub use audit::AuditEntry;
 pub use cache::CachedStore;
 pub use records::{Grouping, RecordFilter, ReportRow, RequestRecord};
+pub use values::Value as RuntimeValue;
 pub use watch::Watched;
 
 use async_trait::async_trait;
@@ -284,6 +288,72 @@ pub trait RuntimeState: Send + Sync {
 
     /// Deletes the records of every instance older than `before` (ms since the epoch).
     async fn prune_records(&self, before: i64) -> Result<u64, StoreError>;
+
+    /// Appends audit entries in one transaction of their own (events that change nothing: failed
+    /// authentications, refused writes). A write's entry goes into the write: [`Tx::audit`].
+    async fn append_audit(&self, instance: &str, entries: &[AuditEntry]) -> Result<(), StoreError>;
+
+    /// The audit entries from `from` to `to` (ms since the epoch, inclusive), newest first.
+    async fn audit_entries(
+        &self,
+        instance: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError>;
+
+    /// Deletes the audit entries of every instance older than `before` (ms since the epoch).
+    async fn prune_audit(&self, before: i64) -> Result<u64, StoreError>;
+
+    /// Stores a small value under `(kind, key)` until `expires` (ms since the epoch), unless a
+    /// live value holds the key; whether it was stored. Expired values are never read.
+    async fn insert_value(
+        &self,
+        instance: &str,
+        kind: &str,
+        key: &str,
+        value: &str,
+        expires: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// The live value under `(kind, key)`.
+    async fn value(
+        &self,
+        instance: &str,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<RuntimeValue>, StoreError>;
+
+    /// Deletes the value under `(kind, key)` and returns it if it was live: of concurrent takers
+    /// (on any node), exactly one gets it.
+    async fn take_value(
+        &self,
+        instance: &str,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<RuntimeValue>, StoreError>;
+
+    /// Replaces the live value under `(kind, key)` if it is still `old` (compare and swap);
+    /// whether it was replaced.
+    #[allow(clippy::too_many_arguments)]
+    async fn replace_value(
+        &self,
+        instance: &str,
+        kind: &str,
+        key: &str,
+        old: &str,
+        new: &str,
+        expires: i64,
+    ) -> Result<bool, StoreError>;
+
+    /// Deletes the value under `(kind, key)`; whether there was one.
+    async fn delete_value(&self, instance: &str, kind: &str, key: &str)
+    -> Result<bool, StoreError>;
+
+    /// The live values of a kind, by key.
+    async fn values(&self, instance: &str, kind: &str) -> Result<Vec<RuntimeValue>, StoreError>;
+
+    /// Deletes the expired values of every instance; returns how many.
+    async fn prune_values(&self) -> Result<u64, StoreError>;
 }
 
 /// A write transaction on one instance.
@@ -306,6 +376,9 @@ pub trait Tx: Send {
 
     /// Deletes an entity; `false` if it did not exist.
     async fn delete(&mut self, key: Key<'_>) -> Result<bool, StoreError>;
+
+    /// Records an audit entry in this transaction: it commits with the writes, or not at all.
+    async fn audit(&mut self, entry: &AuditEntry) -> Result<(), StoreError>;
 
     /// Makes every write durable (SQLite `synchronous=FULL`; PostgreSQL commit).
     async fn commit(self: Box<Self>) -> Result<(), StoreError>;

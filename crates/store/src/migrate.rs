@@ -34,6 +34,16 @@ pub(crate) const SQLITE: &[Migration] = &[
         name: "change_feed",
         sql: include_str!("../migrations/sqlite/0005_change_feed.sql"),
     },
+    Migration {
+        version: 6,
+        name: "audit_log",
+        sql: include_str!("../migrations/sqlite/0006_audit_log.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "runtime_values",
+        sql: include_str!("../migrations/sqlite/0007_runtime_values.sql"),
+    },
 ];
 
 /// PostgreSQL migrations, in order.
@@ -62,6 +72,16 @@ pub(crate) const POSTGRES: &[Migration] = &[
         version: 5,
         name: "change_feed",
         sql: include_str!("../migrations/postgres/0005_change_feed.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "audit_log",
+        sql: include_str!("../migrations/postgres/0006_audit_log.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "runtime_values",
+        sql: include_str!("../migrations/postgres/0007_runtime_values.sql"),
     },
 ];
 

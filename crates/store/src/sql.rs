@@ -412,6 +412,89 @@ impl crate::RuntimeState for SqlStore {
     async fn prune_records(&self, before: i64) -> Result<u64, StoreError> {
         crate::records::prune(&self.pool, before).await
     }
+
+    async fn append_audit(
+        &self,
+        instance: &str,
+        entries: &[crate::AuditEntry],
+    ) -> Result<(), StoreError> {
+        crate::audit::append(&self.pool, instance, entries).await
+    }
+
+    async fn audit_entries(
+        &self,
+        instance: &str,
+        from: i64,
+        to: i64,
+    ) -> Result<Vec<crate::AuditEntry>, StoreError> {
+        crate::audit::range(&self.pool, instance, from, to).await
+    }
+
+    async fn prune_audit(&self, before: i64) -> Result<u64, StoreError> {
+        crate::audit::prune(&self.pool, before).await
+    }
+
+    async fn insert_value(
+        &self,
+        instance: &str,
+        kind: &str,
+        key: &str,
+        value: &str,
+        expires: i64,
+    ) -> Result<bool, StoreError> {
+        crate::values::insert(&self.pool, instance, kind, key, value, expires).await
+    }
+
+    async fn value(
+        &self,
+        instance: &str,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<crate::RuntimeValue>, StoreError> {
+        crate::values::get(&self.pool, instance, kind, key).await
+    }
+
+    async fn take_value(
+        &self,
+        instance: &str,
+        kind: &str,
+        key: &str,
+    ) -> Result<Option<crate::RuntimeValue>, StoreError> {
+        crate::values::take(&self.pool, instance, kind, key).await
+    }
+
+    async fn replace_value(
+        &self,
+        instance: &str,
+        kind: &str,
+        key: &str,
+        old: &str,
+        new: &str,
+        expires: i64,
+    ) -> Result<bool, StoreError> {
+        crate::values::replace(&self.pool, instance, kind, key, old, new, expires).await
+    }
+
+    async fn delete_value(
+        &self,
+        instance: &str,
+        kind: &str,
+        key: &str,
+    ) -> Result<bool, StoreError> {
+        crate::values::delete(&self.pool, instance, kind, key).await
+    }
+
+    async fn values(
+        &self,
+        instance: &str,
+        kind: &str,
+    ) -> Result<Vec<crate::RuntimeValue>, StoreError> {
+        crate::values::list(&self.pool, instance, kind).await
+    }
+
+    async fn prune_values(&self) -> Result<u64, StoreError> {
+        crate::values::prune(&self.pool).await
+    }
 }
 
 /// A write transaction holding the instance's write lock.
@@ -523,6 +606,10 @@ impl Tx for SqlTx {
             self.prune_deletions().await?;
         }
         Ok(true)
+    }
+
+    async fn audit(&mut self, entry: &crate::AuditEntry) -> Result<(), StoreError> {
+        crate::audit::insert(&mut *self.tx, &self.instance, entry).await
     }
 
     async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {

@@ -131,6 +131,10 @@ impl Tx for WatchedTx {
         self.inner.delete(key).await
     }
 
+    async fn audit(&mut self, entry: &crate::AuditEntry) -> Result<(), StoreError> {
+        self.inner.audit(entry).await
+    }
+
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
         let revision = self.inner.revision();
         self.inner.commit().await?;

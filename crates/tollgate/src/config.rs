@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
     /// A TOML file with any of: data-dir, database-url, management-listen, gateway-listen, role,
-    /// records-retention.
+    /// records-retention, audit-retention.
     #[arg(long, env = "TOLLGATE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory for Tollgate's data (the SQLite file by default) [default: ./tollgate-data]
@@ -47,6 +47,9 @@ pub struct ServeArgs {
     /// How long request records are kept, e.g. 30d, 12h, 90m [default: 30d]
     #[arg(long, env = "TOLLGATE_RECORDS_RETENTION", value_name = "DURATION")]
     pub records_retention: Option<String>,
+    /// How long audit log entries are kept, e.g. 365d [default: 90d]
+    #[arg(long, env = "TOLLGATE_AUDIT_RETENTION", value_name = "DURATION")]
+    pub audit_retention: Option<String>,
     /// Let calls with any subscription's key ask for a policy trace (`Ocp-Apim-Trace: true`);
     /// without it, only the administrator's subscriptions may
     #[arg(long, env = "TOLLGATE_TRACE_ANY_SUBSCRIPTION")]
@@ -105,6 +108,7 @@ struct FileConfig {
     gateway_tls_key: Option<PathBuf>,
     role: Option<Role>,
     records_retention: Option<String>,
+    audit_retention: Option<String>,
     trace_any_subscription: Option<bool>,
     redis_url: Option<String>,
     redis_unavailable: Option<Unavailable>,
@@ -127,6 +131,8 @@ pub struct Settings {
     pub gateway_tls: Option<(PathBuf, PathBuf)>,
     /// How long request records are kept.
     pub records_retention: std::time::Duration,
+    /// How long audit log entries are kept.
+    pub audit_retention: std::time::Duration,
     /// Whether every subscription may trace its calls.
     pub trace_any_subscription: bool,
     /// Redis for shared rate-limit counters.
@@ -146,6 +152,7 @@ const KNOWN_ENV: &[&str] = &[
     "TOLLGATE_GATEWAY_TLS_KEY",
     "TOLLGATE_ROLE",
     "TOLLGATE_RECORDS_RETENTION",
+    "TOLLGATE_AUDIT_RETENTION",
     "TOLLGATE_TRACE_ANY_SUBSCRIPTION",
     "TOLLGATE_REDIS_URL",
     "TOLLGATE_REDIS_UNAVAILABLE",
@@ -161,11 +168,12 @@ const DEFAULT_DATA_DIR: &str = "./tollgate-data";
 const DEFAULT_MANAGEMENT_LISTEN: &str = "127.0.0.1:8281";
 const DEFAULT_GATEWAY_LISTEN: &str = "127.0.0.1:8280";
 const DEFAULT_RECORDS_RETENTION: &str = "30d";
+const DEFAULT_AUDIT_RETENTION: &str = "90d";
 
 /// A retention period: a whole number followed by `d`, `h`, `m` or `s` (`30d`, `12h`).
 pub fn retention(text: &str) -> Result<std::time::Duration, String> {
     let text = text.trim();
-    let bad = || format!("records-retention '{text}' is not a duration like 30d, 12h, 90m or 45s");
+    let bad = || format!("the retention '{text}' is not a duration like 30d, 12h, 90m or 45s");
     let split = text.len().checked_sub(1).ok_or_else(bad)?;
     let (number, unit) = text.split_at(split);
     let n: u64 = number.parse().map_err(|_| bad())?;
@@ -301,6 +309,12 @@ impl ServeArgs {
                     .as_deref()
                     .or(file.records_retention.as_deref())
                     .unwrap_or(DEFAULT_RECORDS_RETENTION),
+            )?,
+            audit_retention: retention(
+                self.audit_retention
+                    .as_deref()
+                    .or(file.audit_retention.as_deref())
+                    .unwrap_or(DEFAULT_AUDIT_RETENTION),
             )?,
             trace_any_subscription: self.trace_any_subscription
                 || file.trace_any_subscription.unwrap_or(false),

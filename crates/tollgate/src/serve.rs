@@ -172,6 +172,8 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
             }
         }
     };
+    // The peer's address is what the audit log records as where a management call came from.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(management, app).with_graceful_shutdown(until_stopped());
     servers.spawn(async move { server.await });
     let recording = gateway.as_ref().map(|(_, _, gateway)| gateway.clone());
@@ -193,7 +195,11 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     }
     let _ = out.flush();
     drop(out);
-    let pruning = tokio::spawn(prune_records(store.clone(), settings.records_retention));
+    let pruning = tokio::spawn(prune(
+        store.clone(),
+        settings.records_retention,
+        settings.audit_retention,
+    ));
     while let Some(finished) = servers.join_next().await {
         finished
             .map_err(|e| format!("server task failed: {e}"))?
@@ -212,22 +218,34 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// How often request records older than the retention period are deleted.
+/// How often request records and audit entries past their retention are deleted.
 const PRUNE_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
-/// Deletes request records older than `retention`, at start and then hourly.
-async fn prune_records(store: Arc<dyn Store>, retention: std::time::Duration) {
+/// Deletes request records and audit entries older than their retention, and expired runtime
+/// values (sign-in codes and sessions), at start and then hourly.
+async fn prune(store: Arc<dyn Store>, records: std::time::Duration, audit: std::time::Duration) {
+    let before = |retention: std::time::Duration| {
+        let keep = chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
+        Utc::now()
+            .checked_sub_signed(keep)
+            .map_or(0, |t| t.timestamp_millis())
+    };
     let mut ticks = tokio::time::interval(PRUNE_EVERY);
     loop {
         ticks.tick().await;
-        let keep = chrono::Duration::from_std(retention).unwrap_or(chrono::Duration::MAX);
-        let before = Utc::now()
-            .checked_sub_signed(keep)
-            .map_or(0, |t| t.timestamp_millis());
-        match store.runtime().prune_records(before).await {
+        let runtime = store.runtime();
+        match runtime.prune_records(before(records)).await {
             Ok(0) => {}
             Ok(deleted) => tracing::info!(deleted, "pruned request records past retention"),
             Err(err) => tracing::warn!(%err, "cannot prune request records"),
+        }
+        match runtime.prune_audit(before(audit)).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "pruned audit entries past retention"),
+            Err(err) => tracing::warn!(%err, "cannot prune audit entries"),
+        }
+        if let Err(err) = runtime.prune_values().await {
+            tracing::warn!(%err, "cannot prune expired runtime values");
         }
     }
 }

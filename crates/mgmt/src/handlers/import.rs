@@ -320,7 +320,7 @@ pub async fn import_api(
         operations.push((op_id.clone(), Operation::from_put(version, &body)?));
     }
 
-    let mut tx = state.store().begin(state.instance()).await?;
+    let mut tx = state.begin().await?;
     let current = tx.get(Key::top(Api::KIND, id)).await?;
     if let Some(record) = &current {
         if condition.is_none() {

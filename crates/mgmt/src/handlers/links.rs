@@ -216,7 +216,7 @@ pub async fn put_member<O: Owner, M: Member<O>>(
 ) -> Outcome {
     ident::check_id(O::ID_PARAM, &owner_id, O::MAX_ID_LEN)?;
     ident::check_id(M::ID_PARAM, &member_id, M::MAX_ID_LEN)?;
-    let mut tx = state.store().begin(state.instance()).await?;
+    let mut tx = state.begin().await?;
     let owner_record = tx
         .get(Key::top(O::KIND, &owner_id))
         .await?
@@ -268,7 +268,7 @@ pub async fn delete_member<O: Owner, M: Member<O>>(
     Path((owner_id, member_id)): Path<(String, String)>,
 ) -> Outcome {
     ident::check_id(O::ID_PARAM, &owner_id, O::MAX_ID_LEN)?;
-    let mut tx = state.store().begin(state.instance()).await?;
+    let mut tx = state.begin().await?;
     let owner_record = tx
         .get(Key::top(O::KIND, &owner_id))
         .await?

@@ -1,6 +1,7 @@
 //! One module per entity: what the generic resource handlers cannot express.
 
 pub mod api;
+pub mod audit_log;
 pub mod authorization_server;
 pub mod backend;
 pub mod certificate;

@@ -224,7 +224,7 @@ pub async fn put_policy(
 ) -> Outcome {
     let legacy = version < ApiVersion::V2017_03_01;
     let submitted = document_from(&body)?;
-    let mut tx = state.store().begin(state.instance()).await?;
+    let mut tx = state.begin().await?;
     let scope = scope_of(&mut Reader::Tx(tx.as_mut()), &uri, version, &params).await?;
     // Legacy PUTs, and 2017 PUTs of API and operation policies, require If-Match (`*` also creates).
     if condition.is_none()
@@ -303,7 +303,7 @@ pub async fn delete_policy(
     params: Params,
     RequiredIfMatch(condition): RequiredIfMatch,
 ) -> Outcome {
-    let mut tx = state.store().begin(state.instance()).await?;
+    let mut tx = state.begin().await?;
     let scope = scope_of(&mut Reader::Tx(tx.as_mut()), &uri, version, &params).await?;
     let key = scope.wire_id();
     let record = tx

@@ -91,7 +91,7 @@ async fn write<T: PortalSetting>(
     condition: Option<&IfMatch>,
     change: impl FnOnce(T) -> Result<T, ApiError>,
 ) -> Outcome {
-    let mut tx = state.store().begin(state.instance()).await?;
+    let mut tx = state.begin().await?;
     let record = tx
         .get(key::<T>())
         .await?

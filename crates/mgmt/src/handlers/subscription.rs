@@ -265,7 +265,7 @@ pub async fn delete_subscriptions_of(
 
 async fn regenerate(state: AppState, id: String, primary: bool) -> Outcome {
     ident::check_id(Subscription::ID_PARAM, &id, Subscription::MAX_ID_LEN)?;
-    let mut tx = state.store().begin(state.instance()).await?;
+    let mut tx = state.begin().await?;
     let record = tx
         .get(Key::top(Subscription::KIND, &id))
         .await?

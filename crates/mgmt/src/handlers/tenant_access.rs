@@ -83,7 +83,7 @@ async fn get(state: AppState, which: Access) -> Outcome {
 }
 
 async fn patch(state: AppState, which: Access, condition: IfMatch, body: &[u8]) -> Outcome {
-    let mut tx = state.store().begin(state.instance()).await?;
+    let mut tx = state.begin().await?;
     let (access, etag) = current(tx.as_mut(), which).await?;
     check(Some(&condition), etag, which.what())?;
     let access = access.patched(body)?;
@@ -92,7 +92,7 @@ async fn patch(state: AppState, which: Access, condition: IfMatch, body: &[u8]) 
 }
 
 async fn regenerate(state: AppState, which: Access, kind: KeyKind) -> Outcome {
-    let mut tx = state.store().begin(state.instance()).await?;
+    let mut tx = state.begin().await?;
     let (mut access, _) = current(tx.as_mut(), which).await?;
     access.set_key(kind, random_key());
     save(&state, tx, which, access).await?;

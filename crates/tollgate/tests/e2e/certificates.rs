@@ -2,7 +2,7 @@
 //! or update, filters, the rules against deleting a certificate in use, and the server secret
 //! (REFERENCE §11). The files are made by `pfx.rs` with the openssl command line.
 
-use crate::common::{Engine, KEY, SECONDARY_KEY, Server, V17};
+use crate::common::{Engine, KEY, SECONDARY_KEY, Server, V17, encode};
 use crate::on_both_engines;
 use crate::pfx::{self, Key, Pfx, Protection, Spec};
 use serde_json::{Value, json};
@@ -23,18 +23,6 @@ fn upload(pfx: &Pfx, password: &str) -> Value {
 
 fn path(id: &str) -> String {
     format!("/certificates/{id}?{V17}")
-}
-
-fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect()
 }
 
 async fn uploads_modern_and_legacy_rsa_and_ec_files(engine: Engine) {
@@ -346,7 +334,7 @@ async fn filters_and_pages(engine: Engine) {
         "password eq 'x'",
     ] {
         let r = s
-            .get(&format!("/certificates?{V17}&$filter={}", url_encode(bad)))
+            .get(&format!("/certificates?{V17}&$filter={}", encode(bad)))
             .await;
         assert_eq!(r.status, 400, "{bad}: {}", r.text);
     }
@@ -364,10 +352,7 @@ async fn filters_and_pages(engine: Engine) {
 /// The ids of the certificates `filter` selects.
 async fn ids(s: &Server, filter: &str) -> Vec<String> {
     let r = s
-        .get(&format!(
-            "/certificates?{V17}&$filter={}",
-            url_encode(filter)
-        ))
+        .get(&format!("/certificates?{V17}&$filter={}", encode(filter)))
         .await;
     assert_eq!(r.status, 200, "{filter}: {}", r.text);
     r.json()["value"]

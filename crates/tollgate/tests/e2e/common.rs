@@ -410,3 +410,16 @@ impl Drop for Server {
         }
     }
 }
+
+/// Percent-encodes everything but RFC 3986 unreserved characters (for query values and paths).
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

@@ -4,6 +4,7 @@
 mod common;
 
 mod apis;
+mod audit_log;
 mod auth;
 mod authorization_servers;
 mod backend_connections;

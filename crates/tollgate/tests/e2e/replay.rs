@@ -4,10 +4,9 @@
 //! Adding an operation: one line in [`IMPLEMENTED`], plus, when its examples presuppose existing
 //! entities, one arm in [`prerequisite`].
 
-use crate::common::{Engine, Server};
+use crate::common::{Engine, Server, encode};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use tollgate_store::Store;
 
@@ -717,19 +716,6 @@ fn load_catalog(dir: &Path) -> Catalog {
         files,
         operation_ids,
     }
-}
-
-/// Percent-encodes everything but RFC 3986 unreserved characters.
-fn encode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            let _ = write!(out, "%{b:02X}");
-        }
-    }
-    out
 }
 
 /// Undoes percent-encoding: one recording (`ApiManagementPutSubscriptions`) kept its path value

@@ -2,7 +2,7 @@
 //! here, then every aggregation's numbers checked exactly, paging, ordering, CSV, filter errors,
 //! and records flushed on shutdown.
 
-use crate::common::{Engine, Server, V17};
+use crate::common::{Engine, Server, V17, encode};
 use crate::on_both_engines;
 use axum::body::Body;
 use axum::extract::Request;
@@ -116,18 +116,6 @@ async fn traffic(s: &Server, ann: &str, bob: &str) -> String {
     assert_eq!(call(s, "/alpha/a", None).await.0, 401);
     assert_eq!(call(s, "/nowhere", None).await.0, 404);
     failed
-}
-
-/// Percent-encodes a query value.
-fn encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 fn range() -> String {
