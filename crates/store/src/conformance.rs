@@ -22,6 +22,7 @@ pub async fn run_all(store: &dyn Store) {
     concurrent_quota_usage_is_all_counted(store).await;
     request_records_aggregate(store).await;
     request_records_large_batch(store).await;
+    missing_floats_then_present_ones(store).await;
     audit_entries_commit_with_their_write(store).await;
     runtime_values_expire_and_are_taken_once(store).await;
     changes_after_a_revision(store).await;
@@ -1248,4 +1249,46 @@ async fn runtime_values_expire_and_are_taken_once(store: &dyn Store) {
             .unwrap()
     );
     assert!(runtime.prune_values().await.unwrap() >= 1);
+}
+
+/// A missing float (a call that reached no backend, a quota reset of calls only) and then a
+/// present one, many times: every connection of the pool sees both orders. (sqlx's `Any` driver
+/// binds a NULL `f64` as PostgreSQL `float4`, which broke the statements a connection had
+/// prepared that way for every later value.)
+async fn missing_floats_then_present_ones(store: &dyn Store) {
+    let i = "conf-null-floats";
+    let runtime = store.runtime();
+    for n in 0..12 {
+        let none = request(20_000 + 2 * n, "Nulls", 404, None);
+        let some = request(20_001 + 2 * n, "Nulls", 200, Some((200, 1.5)));
+        runtime.append_records(i, &[none.clone()]).await.unwrap();
+        runtime.append_records(i, &[some.clone()]).await.unwrap();
+        runtime.append_records(i, &[none, some]).await.unwrap();
+        runtime
+            .put_quota_counter(i, &usage("nulls", "p", "a", "b", 1, 1.0))
+            .await
+            .unwrap();
+        runtime
+            .set_quota_values(i, "nulls", None, Some(0), None)
+            .await
+            .unwrap();
+        runtime
+            .set_quota_values(i, "nulls", Some("p"), None, Some(2.5))
+            .await
+            .unwrap();
+    }
+    let all = RecordFilter {
+        from: 0,
+        to: i64::MAX,
+        ..RecordFilter::default()
+    };
+    let (page, count) = runtime.request_records(i, &all, 0, 100).await.unwrap();
+    assert_eq!(count, 48);
+    let times: Vec<Option<f64>> = page[..4].iter().map(|r| r.service_time).collect();
+    assert_eq!(times, [None, None, Some(1.5), Some(1.5)]);
+    let counters = runtime.quota_counters(i, "nulls").await.unwrap();
+    assert_eq!(
+        (counters[0].calls_count, counters[0].kb_transferred),
+        (0, 2.5)
+    );
 }

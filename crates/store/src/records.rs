@@ -142,6 +142,8 @@ pub struct ReportRow {
 
 /// The parameters of one row `append` writes: the instance, then [`COLUMNS`].
 const COLUMN_COUNT: usize = 22;
+/// The position of `service_time` among the inserted columns (`instance` first).
+const SERVICE_TIME_COLUMN: usize = 16;
 /// Rows per `INSERT` statement: 45 × 22 = 990 parameters, under SQLite's oldest limit (999).
 const ROWS_PER_INSERT: usize = 45;
 
@@ -180,11 +182,20 @@ fn insert_statement(rows: usize, parameters: Parameters) -> String {
             if column > 0 {
                 sql.push_str(", ");
             }
+            // `service_time` is bound as -1 when there is none: no NULL float is ever bound
+            // (see `sql::set_quota_statement`).
+            let nullable = column == SERVICE_TIME_COLUMN;
+            if nullable {
+                sql.push_str("NULLIF(");
+            }
             match parameters {
                 Parameters::Numbered => {
                     let _ = write!(sql, "${}", row * COLUMN_COUNT + column + 1);
                 }
                 Parameters::Anonymous => sql.push('?'),
+            }
+            if nullable {
+                sql.push_str(", -1.0)");
             }
         }
         sql.push(')');
@@ -280,7 +291,7 @@ pub(crate) async fn append(
                 .bind(r.response_code)
                 .bind(r.backend_code)
                 .bind(r.api_time)
-                .bind(r.service_time)
+                .bind(r.service_time.unwrap_or(-1.0))
                 .bind(&r.cache)
                 .bind(&r.api_region)
                 .bind(&r.country)

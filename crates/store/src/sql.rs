@@ -60,12 +60,25 @@ const ADD_QUOTA_USAGE: &str = "INSERT INTO quota_counters
     SET calls_count = quota_counters.calls_count + excluded.calls_count,
     kb_transferred = quota_counters.kb_transferred + excluded.kb_transferred
     RETURNING counter_key, period_key, period_start, period_end, calls_count, kb_transferred";
-const SET_QUOTA_VALUES: &str = "UPDATE quota_counters
-    SET calls_count = COALESCE($3, calls_count), kb_transferred = COALESCE($4, kb_transferred)
-    WHERE instance = $1 AND counter_key = $2";
-const SET_QUOTA_PERIOD_VALUES: &str = "UPDATE quota_counters
-    SET calls_count = COALESCE($3, calls_count), kb_transferred = COALESCE($4, kb_transferred)
-    WHERE instance = $1 AND counter_key = $2 AND period_key = $5";
+/// The `UPDATE` of `set_quota_values` for the values given: only those columns, so that no NULL
+/// float is ever bound. (sqlx 0.9's `Any` driver binds a NULL `f64` as PostgreSQL `float4`; a
+/// connection that prepared a statement that way then fails every later non-NULL `f64` bound to
+/// it with "incorrect binary data format".)
+fn set_quota_statement(calls: bool, kb: bool, period: bool) -> String {
+    let set = match (calls, kb) {
+        (true, true) => "calls_count = $3, kb_transferred = $4",
+        (true, false) => "calls_count = $3",
+        (false, true) => "kb_transferred = $3",
+        (false, false) => "calls_count = calls_count",
+    };
+    let next = 3 + usize::from(calls) + usize::from(kb);
+    let period = if period {
+        format!(" AND period_key = ${next}")
+    } else {
+        String::new()
+    };
+    format!("UPDATE quota_counters SET {set} WHERE instance = $1 AND counter_key = $2{period}")
+}
 
 fn quota_counter(row: &AnyRow) -> Result<QuotaCounter, sqlx::Error> {
     Ok(QuotaCounter {
@@ -366,15 +379,21 @@ impl crate::RuntimeState for SqlStore {
         calls_count: Option<i64>,
         kb_transferred: Option<f64>,
     ) -> Result<u64, StoreError> {
-        let statement = match period_key {
-            Some(_) => SET_QUOTA_PERIOD_VALUES,
-            None => SET_QUOTA_VALUES,
-        };
-        let mut query = sqlx::query(statement)
+        let statement = set_quota_statement(
+            calls_count.is_some(),
+            kb_transferred.is_some(),
+            period_key.is_some(),
+        );
+        // Assembled from constant text and numbered placeholders only; every value is bound.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(statement))
             .bind(instance)
-            .bind(counter_key)
-            .bind(calls_count)
-            .bind(kb_transferred);
+            .bind(counter_key);
+        if let Some(calls_count) = calls_count {
+            query = query.bind(calls_count);
+        }
+        if let Some(kb_transferred) = kb_transferred {
+            query = query.bind(kb_transferred);
+        }
         if let Some(period_key) = period_key {
             query = query.bind(period_key);
         }
