@@ -12,6 +12,7 @@
 //! ([`user_token`]), PKCS#12 certificate files ([`pfx`]) and sealing secrets at rest under the
 //! server secret ([`seal`]).
 
+pub mod oauth;
 pub mod password;
 pub mod pfx;
 pub mod seal;
@@ -79,6 +80,11 @@ pub fn verify_signature(uid: &str, expiry_text: &str, key: &str, signature_b64: 
         Ok(bytes) => mac(uid, expiry_text, key).verify_slice(&bytes).is_ok(),
         Err(_) => false,
     }
+}
+
+/// Whether two byte strings are equal, in time that depends only on their lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
 /// Builds a complete `Authorization` header value in the documented `uid=&ex=&sn=` form.

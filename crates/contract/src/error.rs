@@ -17,6 +17,9 @@ pub enum ErrorCode {
     Unauthorized,
     /// The management API is switched off (`/tenant/access` `enabled: false`) (401).
     ManagementApiDisabled,
+    /// The credentials are valid but their role does not allow this call (403; a `reader`'s
+    /// bearer token on a write).
+    Forbidden,
     /// The entity, or its parent, does not exist; or the path names nothing (404).
     ResourceNotFound,
     /// The path exists but not with this HTTP method (405, with `Allow`).
@@ -61,6 +64,7 @@ impl ErrorCode {
             | ErrorCode::InvalidApiVersion
             | ErrorCode::ResourceReferenced => 400,
             ErrorCode::Unauthorized | ErrorCode::ManagementApiDisabled => 401,
+            ErrorCode::Forbidden => 403,
             ErrorCode::ResourceNotFound => 404,
             ErrorCode::MethodNotAllowed | ErrorCode::ResourceInUse | ErrorCode::BuiltInEntity => {
                 405

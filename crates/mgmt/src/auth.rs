@@ -1,5 +1,6 @@
-//! The guard of every management call: `api-version`, SAS authentication, and the `enabled`
-//! switch of `/tenant/access`.
+//! The guard of every management call: `api-version`, authentication (a SAS token, or a bearer
+//! token of Tollgate's OAuth2 server: `crate::oauth`), and the `enabled` switch of
+//! `/tenant/access`.
 //!
 //! Besides the management tokens, a user token (`POST /users/{uid}/token`) is accepted for reads
 //! (`GET`/`HEAD`) of that user's own resources: `/users/{uid}` and everything below it.
@@ -11,15 +12,15 @@
 use crate::audit::{self, Context};
 use crate::error::Failure;
 use crate::error::error_response;
-use crate::extract::{Version, version};
+use crate::extract::{ClientIp, Version, version};
 use crate::handlers::user_token::verified_user;
+use crate::oauth::{Bearer, bearer_actor};
 use crate::state::AppState;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::Response;
-use std::net::SocketAddr;
 use tollgate_auth::user_token::Purpose;
 use tollgate_auth::{SasError, SasToken};
 use tollgate_contract::{ApiError, ErrorCode};
@@ -32,24 +33,29 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         Ok(v) => v,
         Err(err) => return refused(&err),
     };
-    let authenticated = match verify(&state, &req) {
-        Ok(actor) => Ok(actor),
-        Err(refusal) => match own_read(&req) {
-            Some((uid, token)) => user_read(&state, &uid, &token)
-                .await
-                .map(|()| format!("user:{uid}")),
-            None => Err(refusal),
+    let authenticated = match Bearer::of(&req) {
+        Some(bearer) => match bearer_actor(&state, req.method(), req.headers(), bearer).await {
+            Ok(_) if !state.access().enabled && !reenabling(&req) => Err(ApiError::new(
+                ErrorCode::ManagementApiDisabled,
+                "The management API is disabled.",
+            )),
+            other => other,
+        },
+        None => match verify(&state, &req) {
+            Ok(actor) => Ok(actor),
+            Err(refusal) => match own_read(&req) {
+                Some((uid, token)) => user_read(&state, &uid, &token)
+                    .await
+                    .map(|()| format!("user:{uid}")),
+                None => Err(refusal),
+            },
         },
     };
     let mut context = Context {
         actor: "anonymous".to_owned(),
         method: req.method().to_string(),
         path: req.uri().path().to_owned(),
-        client_ip: req
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ConnectInfo(peer)| peer.ip().to_string())
-            .unwrap_or_default(),
+        client_ip: ClientIp::of(req.extensions()).0,
     };
     match authenticated {
         Ok(actor) => context.actor = actor,

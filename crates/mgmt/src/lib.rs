@@ -11,6 +11,7 @@ mod collection;
 mod error;
 mod extract;
 mod handlers;
+mod oauth;
 mod resource;
 mod respond;
 mod router;
@@ -20,5 +21,6 @@ mod views;
 
 pub use bootstrap::{InitialKeys, bootstrap_instance};
 pub use handlers::certificate::sealed_under_other_secret;
+pub use oauth::{OAuthSettings, Redirect};
 pub use router::router;
 pub use state::{AppState, DEFAULT_BODY_LIMIT};

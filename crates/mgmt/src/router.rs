@@ -213,6 +213,8 @@ pub fn router(state: AppState) -> Router {
             get(export::download_export),
         )
         .route("/signin-sso", get(user_token::sign_in))
+        // The OAuth2 authorization server authenticates by itself.
+        .merge(crate::oauth::routes())
         // Probes for load balancers: no credentials.
         .route("/health", get(health::health))
         .route("/ready", get(health::ready));

@@ -148,7 +148,14 @@ pub async fn seed(
 ) -> Result<(), String> {
     // The samples seal nothing (they have no certificates): a throwaway secret serves.
     let sealer = Sealer::new(&ServerSecret::generate());
-    let state = AppState::new(store, instance, access.clone(), DEFAULT_BODY_LIMIT, sealer);
+    let state = AppState::new(
+        store,
+        instance,
+        access.clone(),
+        DEFAULT_BODY_LIMIT,
+        sealer,
+        crate::oauth::OAuthSettings::default(),
+    );
     let app = router(state);
     let authorization = tollgate_auth::sign(
         &access.id,

@@ -32,6 +32,8 @@ struct Inner {
     sealer: Sealer,
     /// Writes the audit entries of calls that change nothing.
     audit: Recorder,
+    /// The OAuth2 authorization server.
+    oauth: crate::oauth::Server,
 }
 
 /// Verified headers remembered at most; the memory is emptied when full.
@@ -47,11 +49,13 @@ impl AppState {
         access: TenantAccess,
         body_limit: usize,
         sealer: Sealer,
+        oauth: crate::oauth::OAuthSettings,
     ) -> AppState {
         let instance = instance.into();
         AppState {
             inner: Arc::new(Inner {
                 audit: Recorder::start(store.clone(), instance.clone()),
+                oauth: crate::oauth::Server::new(oauth),
                 store,
                 instance,
                 access: RwLock::new(Arc::new(access)),
@@ -72,6 +76,11 @@ impl AppState {
     /// what, in the same transaction.
     pub async fn begin(&self) -> Result<Box<dyn Tx>, StoreError> {
         crate::audit::begin(self.store(), self.instance()).await
+    }
+
+    /// The OAuth2 authorization server.
+    pub(crate) fn oauth(&self) -> &crate::oauth::Server {
+        &self.inner.oauth
     }
 
     /// The audit log's queue, for calls that change nothing.

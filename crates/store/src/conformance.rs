@@ -1261,8 +1261,14 @@ async fn missing_floats_then_present_ones(store: &dyn Store) {
     for n in 0..12 {
         let none = request(20_000 + 2 * n, "Nulls", 404, None);
         let some = request(20_001 + 2 * n, "Nulls", 200, Some((200, 1.5)));
-        runtime.append_records(i, std::slice::from_ref(&none)).await.unwrap();
-        runtime.append_records(i, std::slice::from_ref(&some)).await.unwrap();
+        runtime
+            .append_records(i, std::slice::from_ref(&none))
+            .await
+            .unwrap();
+        runtime
+            .append_records(i, std::slice::from_ref(&some))
+            .await
+            .unwrap();
         runtime.append_records(i, &[none, some]).await.unwrap();
         runtime
             .put_quota_counter(i, &usage("nulls", "p", "a", "b", 1, 1.0))

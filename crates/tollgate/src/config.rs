@@ -10,7 +10,7 @@ use std::path::PathBuf;
 #[derive(Args, Debug, Clone)]
 pub struct StoreArgs {
     /// A TOML file with any of: data-dir, database-url, management-listen, gateway-listen, role,
-    /// records-retention, audit-retention.
+    /// records-retention, audit-retention, production, oauth-redirects.
     #[arg(long, env = "TOLLGATE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Directory for Tollgate's data (the SQLite file by default) [default: ./tollgate-data]
@@ -50,6 +50,19 @@ pub struct ServeArgs {
     /// How long audit log entries are kept, e.g. 365d [default: 90d]
     #[arg(long, env = "TOLLGATE_AUDIT_RETENTION", value_name = "DURATION")]
     pub audit_retention: Option<String>,
+    /// Production mode (also `TOLLGATE_ENV=production`): only the back office's OAuth2 client is
+    /// registered (not Swagger UI's nor Postman's)
+    #[arg(long)]
+    pub production: bool,
+    /// A redirect URI for an OAuth2 client, as CLIENT=URI (repeatable; the environment variable
+    /// takes a comma-separated list), e.g. tollgate-backoffice=https://office.example/callback
+    #[arg(
+        long = "oauth-redirect",
+        env = "TOLLGATE_OAUTH_REDIRECTS",
+        value_name = "CLIENT=URI",
+        value_delimiter = ','
+    )]
+    pub oauth_redirects: Vec<tollgate_mgmt::Redirect>,
     /// Let calls with any subscription's key ask for a policy trace (`Ocp-Apim-Trace: true`);
     /// without it, only the administrator's subscriptions may
     #[arg(long, env = "TOLLGATE_TRACE_ANY_SUBSCRIPTION")]
@@ -109,6 +122,8 @@ struct FileConfig {
     role: Option<Role>,
     records_retention: Option<String>,
     audit_retention: Option<String>,
+    production: Option<bool>,
+    oauth_redirects: Option<Vec<String>>,
     trace_any_subscription: Option<bool>,
     redis_url: Option<String>,
     redis_unavailable: Option<Unavailable>,
@@ -133,6 +148,8 @@ pub struct Settings {
     pub records_retention: std::time::Duration,
     /// How long audit log entries are kept.
     pub audit_retention: std::time::Duration,
+    /// The OAuth2 authorization server's mode and registered redirect URIs.
+    pub oauth: tollgate_mgmt::OAuthSettings,
     /// Whether every subscription may trace its calls.
     pub trace_any_subscription: bool,
     /// Redis for shared rate-limit counters.
@@ -153,6 +170,8 @@ const KNOWN_ENV: &[&str] = &[
     "TOLLGATE_ROLE",
     "TOLLGATE_RECORDS_RETENTION",
     "TOLLGATE_AUDIT_RETENTION",
+    "TOLLGATE_ENV",
+    "TOLLGATE_OAUTH_REDIRECTS",
     "TOLLGATE_TRACE_ANY_SUBSCRIPTION",
     "TOLLGATE_REDIS_URL",
     "TOLLGATE_REDIS_UNAVAILABLE",
@@ -316,6 +335,20 @@ impl ServeArgs {
                     .or(file.audit_retention.as_deref())
                     .unwrap_or(DEFAULT_AUDIT_RETENTION),
             )?,
+            oauth: tollgate_mgmt::OAuthSettings {
+                production: self.production
+                    || file.production.unwrap_or(false)
+                    || std::env::var("TOLLGATE_ENV").is_ok_and(|env| env == "production"),
+                redirects: if self.oauth_redirects.is_empty() {
+                    file.oauth_redirects
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|r| r.parse())
+                        .collect::<Result<_, _>>()?
+                } else {
+                    self.oauth_redirects.clone()
+                },
+            },
             trace_any_subscription: self.trace_any_subscription
                 || file.trace_any_subscription.unwrap_or(false),
             redis_url: self.redis_url.clone().or(file.redis_url),

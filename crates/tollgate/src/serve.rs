@@ -164,6 +164,7 @@ pub async fn run(args: ServeArgs) -> Result<(), String> {
                 access.clone(),
                 DEFAULT_BODY_LIMIT,
                 sealer,
+                settings.oauth.clone(),
             );
             match gateway {
                 // Prometheus scrapes without credentials; the management listener is private.

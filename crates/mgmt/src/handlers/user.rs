@@ -32,6 +32,24 @@ fn email_key(email: &str) -> Key<'_> {
     Key::top(EMAIL_INDEX, email)
 }
 
+/// The user with this email (case-insensitive), with its id.
+pub async fn user_by_email(
+    state: &AppState,
+    email: &str,
+) -> Result<Option<(String, User)>, Failure> {
+    let store = state.store();
+    let Some(index) = store.get(state.instance(), email_key(email)).await? else {
+        return Ok(None);
+    };
+    let Some(record) = store
+        .get(state.instance(), Key::top(User::KIND, &index.body))
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some((record.id.clone(), decode_record(&record)?)))
+}
+
 /// Builds the email index of a store written before it existed (once).
 pub async fn ensure_email_index(tx: &mut dyn Tx) -> Result<(), StoreError> {
     if feature_built(tx, "userEmailIndex").await? {

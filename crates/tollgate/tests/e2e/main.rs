@@ -24,6 +24,7 @@ mod import;
 mod integrity;
 mod lists;
 mod loggers;
+mod oauth;
 mod openid_connect_providers;
 mod operations;
 mod pfx;
