@@ -173,29 +173,26 @@ async fn call(s: &Server, method: &str, path: &str, token: &str, body: Option<&s
         .status
 }
 
+/// `GET` of an unauthenticated JSON document of the authorization server.
+async fn get_json(s: &Server, path: &str) -> Value {
+    let response = client()
+        .get(format!("{}{path}", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{path}");
+    response.json().await.unwrap()
+}
+
 async fn sign_in_with_pkce_and_call_the_api_with_the_token(engine: Engine) {
     let s = start(engine).await;
     let email = user_in(&s, "ada", "tollgate-administrators").await;
 
-    let meta: Value = client()
-        .get(format!("{}/.well-known/oauth-authorization-server", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let meta: Value = get_json(&s, "/.well-known/oauth-authorization-server").await;
     assert_eq!(meta["issuer"], s.base);
     assert_eq!(meta["token_endpoint"], format!("{}/oauth2/token", s.base));
     assert_eq!(meta["code_challenge_methods_supported"], json!(["S256"]));
-    let openid: Value = client()
-        .get(format!("{}/.well-known/openid-configuration", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let openid: Value = get_json(&s, "/.well-known/openid-configuration").await;
     assert_eq!(openid["jwks_uri"], format!("{}/oauth2/jwks", s.base));
 
     // The sign-in page: a form with labelled fields that keeps the request's parameters.
@@ -226,14 +223,7 @@ async fn sign_in_with_pkce_and_call_the_api_with_the_token(engine: Engine) {
     let access = tokens["access_token"].as_str().unwrap();
 
     // The token verifies with the published key, by an independent JWT library.
-    let jwks: Value = client()
-        .get(format!("{}/oauth2/jwks", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = get_json(&s, "/oauth2/jwks").await;
     let jwk = &jwks["keys"][0];
     assert_eq!(
         (jwk["kty"].as_str(), jwk["crv"].as_str()),
