@@ -142,8 +142,6 @@ pub struct ReportRow {
 
 /// The parameters of one row `append` writes: the instance, then [`COLUMNS`].
 const COLUMN_COUNT: usize = 22;
-/// The position of `service_time` among the inserted columns (`instance` first).
-const SERVICE_TIME_COLUMN: usize = 16;
 /// Rows per `INSERT` statement: 45 × 22 = 990 parameters, under SQLite's oldest limit (999).
 const ROWS_PER_INSERT: usize = 45;
 
@@ -176,6 +174,11 @@ fn inserts(parameters: Parameters) -> &'static [String] {
 fn insert_statement(rows: usize, parameters: Parameters) -> String {
     use std::fmt::Write;
     let mut sql = format!("INSERT INTO request_records (instance, {COLUMNS}) VALUES ");
+    // `service_time`'s place among the inserted columns (`instance` first).
+    let service_time = COLUMNS
+        .split(',')
+        .position(|c| c.trim() == "service_time")
+        .map(|i| i + 1);
     for row in 0..rows {
         sql.push_str(if row == 0 { "(" } else { ", (" });
         for column in 0..COLUMN_COUNT {
@@ -184,7 +187,7 @@ fn insert_statement(rows: usize, parameters: Parameters) -> String {
             }
             // `service_time` is bound as -1 when there is none: no NULL float is ever bound
             // (see `sql::set_quota_statement`).
-            let nullable = column == SERVICE_TIME_COLUMN;
+            let nullable = Some(column) == service_time;
             if nullable {
                 sql.push_str("NULLIF(");
             }

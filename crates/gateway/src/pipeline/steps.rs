@@ -552,8 +552,6 @@ impl Env<'_> {
         format!("{:?}:{id}:{}", step.scope, step.line)
     }
 
-    /// Checks (and when `count`, counts) one call against a quota counter: `Some(seconds until
-    /// it renews)` when it is used up.
     /// `emit-metric`: the value (default 1, a number) added to the metric's series of these
     /// dimensions' values (the default dimensions without a value read from the call).
     fn emit_metric(&mut self, step: &Step, metric: &EmitMetric) -> Result<(), Failure> {
