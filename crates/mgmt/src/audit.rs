@@ -38,8 +38,10 @@ impl Context {
         }
     }
 
-    /// An entry for this call.
-    pub fn entry(&self, summary: String, outcome: &str, status: u16) -> AuditEntry {
+    /// An entry for this call, answered with `status`: `succeeded` below 400 (and for a
+    /// committed write, [`COMMITTED`]), `failed` from 400 on.
+    pub fn entry(&self, summary: String, status: u16) -> AuditEntry {
+        let outcome = if status < 400 { "succeeded" } else { "failed" };
         AuditEntry {
             seq: 0,
             timestamp: chrono::Utc::now().timestamp_millis(),
@@ -223,7 +225,7 @@ impl Tx for AuditedTx {
 
     async fn commit(mut self: Box<Self>) -> Result<(), StoreError> {
         if let Some(context) = current() {
-            let entry = context.entry(self.summary(), "succeeded", COMMITTED);
+            let entry = context.entry(self.summary(), COMMITTED);
             self.inner.audit(&entry).await?;
         }
         self.inner.commit().await
@@ -238,8 +240,8 @@ pub async fn begin(store: &dyn Store, instance: &str) -> Result<Box<dyn Tx>, Sto
     }))
 }
 
-/// Entries waiting for the writer, at most; beyond that new ones are dropped (and counted in
-/// the log), so that a flood of failed authentications cannot grow memory or the database's
+/// Entries waiting for the writer, at most; beyond that new ones are dropped (each with a
+/// logged warning), so that a flood of failed authentications cannot grow memory or the database's
 /// write queue without bound.
 const QUEUE: usize = 1024;
 /// Entries written in one transaction, at most.
@@ -253,12 +255,12 @@ pub struct Recorder {
 
 impl Recorder {
     /// Starts the writer task (within a tokio runtime).
-    pub fn start(state_store: std::sync::Arc<dyn Store>, instance: String) -> Recorder {
+    pub fn start(store: std::sync::Arc<dyn Store>, instance: String) -> Recorder {
         let (queue, mut entries) = mpsc::channel::<AuditEntry>(QUEUE);
         tokio::spawn(async move {
             let mut batch = Vec::with_capacity(BATCH);
             while entries.recv_many(&mut batch, BATCH).await > 0 {
-                if let Err(err) = state_store.runtime().append_audit(&instance, &batch).await {
+                if let Err(err) = store.runtime().append_audit(&instance, &batch).await {
                     tracing::warn!(%err, lost = batch.len(), "could not write audit entries");
                 }
                 batch.clear();
@@ -275,11 +277,10 @@ impl Recorder {
     }
 }
 
-/// Records a call that changed nothing: a failed authentication or a refused write.
-pub fn record_refusal(state: &AppState, context: &Context, status: u16, summary: String) {
-    state
-        .audit()
-        .record(context.entry(summary, "failed", status));
+/// Records a call that changed no configuration (a failed authentication, a refused write, a
+/// sign-in, a token grant), answered with `status`.
+pub fn record(state: &AppState, context: &Context, status: u16, summary: String) {
+    state.audit().record(context.entry(summary, status));
 }
 
 #[cfg(test)]

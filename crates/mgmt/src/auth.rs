@@ -34,13 +34,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         Err(err) => return refused(&err),
     };
     let authenticated = match Bearer::of(&req) {
-        Some(bearer) => match bearer_actor(&state, req.method(), req.headers(), bearer).await {
-            Ok(_) if !state.access().enabled && !reenabling(&req) => Err(ApiError::new(
-                ErrorCode::ManagementApiDisabled,
-                "The management API is disabled.",
-            )),
-            other => other,
-        },
+        Some(bearer) => bearer_actor(&state, req.method(), req.headers(), bearer).await,
         None => match verify(&state, &req) {
             Ok(actor) => Ok(actor),
             Err(refusal) => match own_read(&req) {
@@ -50,7 +44,8 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
                 None => Err(refusal),
             },
         },
-    };
+    }
+    .and_then(|actor| open_to(&state, &req).map(|()| actor));
     let mut context = Context {
         actor: "anonymous".to_owned(),
         method: req.method().to_string(),
@@ -62,7 +57,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
         Err(err) => {
             let status = err.code.status();
             let summary = format!("authentication failed: {:?}", err.code);
-            audit::record_refusal(&state, &context, status, summary);
+            audit::record(&state, &context, status, summary);
             return refused(&err);
         }
     }
@@ -70,7 +65,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     let response = audit::scope(context.clone(), next.run(req)).await;
     let status = response.status();
     if is_write(&context.method) && !status.is_success() {
-        audit::record_refusal(&state, &context, status.as_u16(), String::new());
+        audit::record(&state, &context, status.as_u16(), String::new());
     }
     response
 }
@@ -111,13 +106,19 @@ fn verify(state: &AppState, req: &Request) -> Result<String, ApiError> {
             state.remember_verified(&access, header, token.expiry);
         }
     }
-    if !access.enabled && !reenabling(req) {
-        return Err(ApiError::new(
-            ErrorCode::ManagementApiDisabled,
-            "The management API is disabled. Re-enable it with PATCH /tenant/access {\"enabled\": true}.",
-        ));
-    }
     Ok(format!("sas:{}", access.id))
+}
+
+/// Whether an authenticated call may be served: everything while the API is enabled, only the
+/// access switch itself while it is disabled (whatever the credentials).
+fn open_to(state: &AppState, req: &Request) -> Result<(), ApiError> {
+    if state.access().enabled || reenabling(req) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        ErrorCode::ManagementApiDisabled,
+        "The management API is disabled. Re-enable it with PATCH /tenant/access {\"enabled\": true}.",
+    ))
 }
 
 /// For a `GET`/`HEAD` under `/users/{uid}` with a compact token for that same `uid`: the user id
@@ -144,12 +145,6 @@ async fn user_read(state: &AppState, uid: &str, token: &str) -> Result<(), ApiEr
     if !verified.eq_ignore_ascii_case(uid) {
         return Err(unauthorized(
             "The user token is for another user.".to_owned(),
-        ));
-    }
-    if !state.access().enabled {
-        return Err(ApiError::new(
-            ErrorCode::ManagementApiDisabled,
-            "The management API is disabled.",
         ));
     }
     Ok(())

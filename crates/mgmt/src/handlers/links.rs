@@ -88,6 +88,21 @@ pub async fn link<O: Owner, M: Member<O>>(
     Ok(())
 }
 
+/// Whether a member is linked to an owner.
+pub async fn is_linked<O: Owner, M: Member<O>>(
+    store: &dyn Store,
+    instance: &str,
+    owner_id: &str,
+    member_id: &str,
+) -> Result<bool, Failure> {
+    let link = Key {
+        kind: M::LINK_KIND,
+        parent: &owner_key::<O>(owner_id),
+        id: member_id,
+    };
+    Ok(store.get(instance, link).await?.is_some())
+}
+
 /// The owners a member is linked to, in creation order.
 pub async fn owners_of<O: Owner, M: Member<O>>(
     store: &dyn Store,
@@ -96,12 +111,7 @@ pub async fn owners_of<O: Owner, M: Member<O>>(
 ) -> Result<Vec<Record>, Failure> {
     let mut out = Vec::new();
     for owner in store.list(instance, O::KIND, "").await? {
-        let link = Key {
-            kind: M::LINK_KIND,
-            parent: &owner_key::<O>(&owner.id),
-            id: member_id,
-        };
-        if store.get(instance, link).await?.is_some() {
+        if is_linked::<O, M>(store, instance, &owner.id, member_id).await? {
             out.push(owner);
         }
     }

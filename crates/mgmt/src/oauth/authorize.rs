@@ -6,7 +6,7 @@
 //! with `state`. A successful sign-in redirects with a single-use code valid 60 seconds.
 
 use super::{CODE, CODE_MS, issuer, now_ms, role};
-use crate::audit::Context;
+use crate::audit::{self, Context};
 use crate::extract::ClientIp;
 use crate::handlers::user::user_by_email;
 use crate::state::AppState;
@@ -261,10 +261,7 @@ fn audit_sign_in(state: &AppState, address: &str, actor: &str, status: u16, summ
         path: "/oauth2/authorize".to_owned(),
         client_ip: address.to_owned(),
     };
-    let outcome = if status < 400 { "succeeded" } else { "failed" };
-    state
-        .audit()
-        .record(context.entry(summary.to_owned(), outcome, status));
+    audit::record(state, &context, status, summary.to_owned());
 }
 
 fn html(status: StatusCode, body: &str) -> Response {

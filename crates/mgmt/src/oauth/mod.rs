@@ -20,7 +20,7 @@ pub use bearer::{Bearer, bearer_actor};
 pub use clients::{OAuthSettings, Redirect};
 
 use crate::error::Failure;
-use crate::handlers::links::owner_key;
+use crate::handlers::links::is_linked;
 use crate::state::AppState;
 use axum::Router;
 use axum::http::HeaderMap;
@@ -106,12 +106,7 @@ async fn role(
         ("tollgate-administrators", "administrator"),
         ("tollgate-readers", "reader"),
     ] {
-        let link = Key {
-            kind: <User as crate::handlers::links::Member<Group>>::LINK_KIND,
-            parent: &owner_key::<Group>(group),
-            id: user_id,
-        };
-        if state.store().get(state.instance(), link).await?.is_some() {
+        if is_linked::<Group, User>(state.store(), state.instance(), group, user_id).await? {
             return Ok(Some(role));
         }
     }

@@ -10,7 +10,7 @@ use super::authorize::Grant;
 use super::{
     ACCESS_TOKEN_SECONDS, AUDIENCE, CODE, SESSION, SESSION_MS, issuer, now_ms, role, user,
 };
-use crate::audit::Context;
+use crate::audit::{self, Context};
 use crate::error::Failure;
 use crate::extract::ClientIp;
 use crate::state::AppState;
@@ -100,16 +100,21 @@ pub async fn token(
             );
         }
     };
-    let (outcome, actor, summary) = match &result {
+    let (status, actor, summary) = match &result {
         Ok(Ok((_, user_id))) => (
-            "succeeded",
+            200,
             format!("user:{user_id}"),
             format!("granted tokens ({})", field("grant_type")),
         ),
-        _ => (
-            "failed",
+        Ok(Err(_)) => (
+            400,
             "anonymous".to_owned(),
             format!("grant refused ({})", field("grant_type")),
+        ),
+        Err(_) => (
+            503,
+            "anonymous".to_owned(),
+            format!("grant failed ({})", field("grant_type")),
         ),
     };
     let context = Context {
@@ -118,10 +123,7 @@ pub async fn token(
         path: "/oauth2/token".to_owned(),
         client_ip: address,
     };
-    let status = if outcome == "succeeded" { 200 } else { 400 };
-    state
-        .audit()
-        .record(context.entry(summary, outcome, status));
+    audit::record(&state, &context, status, summary);
     match result {
         Ok(Ok((body, _))) => answer(StatusCode::OK, &body),
         Ok(Err(description)) => oauth_error("invalid_grant", &description),
