@@ -1,8 +1,10 @@
 //! The management REST API: the Azure API Management "direct" contract over HTTP (axum).
 //!
 //! [`router`] builds the whole API. Requests pass, in order: route match (404 / 405), the guard
-//! (`api-version` check, then SAS authentication), then a handler. Handlers only extract, call the
-//! contract and the store, and shape the response; entity rules live in `tollgate-contract`.
+//! (`api-version` check, then a SAS or bearer token; the call is audited), then a handler.
+//! Handlers only extract, call the contract and the store, and shape the response; entity rules
+//! live in `tollgate-contract`. The OAuth2 authorization server that issues the bearer tokens
+//! (`oauth`) serves its own endpoints beside the API.
 
 mod audit;
 mod auth;
